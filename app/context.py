@@ -1,0 +1,35 @@
+"""The composition root's shared objects: one per server process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.services.accounts import AccountService
+from app.services.admin import AdminService
+from app.services.members import MemberService
+from app.services.principal import Principal
+from app.services.workspaces import WorkspaceService
+from app.settings import Settings, ensure_secrets
+from app.store.db import Database
+
+
+@dataclass
+class AppContext:
+    """Settings, the metadata store and the services built from them."""
+
+    settings: Settings
+    db: Database = field(init=False)
+    accounts: AccountService = field(init=False)
+    admin: AdminService = field(init=False)
+
+    def __post_init__(self) -> None:
+        ensure_secrets(self.settings)
+        self.db = Database(self.settings.database_url, echo=self.settings.database.echo)
+        self.accounts = AccountService(self.db, self.settings)
+        self.admin = AdminService(self.db)
+
+    def workspaces(self, principal: Principal) -> WorkspaceService:
+        return WorkspaceService(self.db, principal)
+
+    def members(self, principal: Principal) -> MemberService:
+        return MemberService(self.accounts, principal)

@@ -1,0 +1,67 @@
+"""Compose the Panel/Tornado server: pages per session, auth pages, REST API, static files."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import tornado.web
+
+from app.api.v1 import api
+from app.auth import oidc, web
+from app.context import AppContext
+from app.pages import dashboards, explore, model, settings, shell, sources, sql
+
+log = logging.getLogger("datapilot.server")
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {
+    "sources": sources.page,
+    "model": model.page,
+    "explore": explore.page,
+    "sql": sql.page,
+    "dashboards": dashboards.page,
+    "settings": settings.page,
+}
+
+
+def routes(ctx: AppContext) -> list[tuple[str, type, dict[str, Any]]]:
+    """Every non-Panel route; the REST routes all come from the declared API."""
+    return [
+        *web.routes(ctx),
+        *oidc.routes(ctx),
+        *api.routes(ctx),
+        (r"/dp-static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
+    ]
+
+
+def build_server(ctx: AppContext, start: bool = False) -> Any:
+    """A Bokeh server (not yet started unless ``start``) serving the whole app."""
+    server_settings = ctx.settings.server
+    pn.config.notifications = True
+    port = server_settings.port
+    origins = {f"{server_settings.host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
+    origins.update(server_settings.allowed_websocket_origins)
+    apps = {
+        slug: functools.partial(shell.build_page, ctx, slug, page) for slug, page in PAGES.items()
+    }
+    return pn.serve(
+        apps,
+        port=port,
+        address=server_settings.host,
+        show=False,
+        start=start,
+        title="DataPilot",
+        extra_patterns=routes(ctx),
+        auth_provider=web.SessionAuthProvider(ctx),
+        websocket_origin=sorted(origins),
+        num_threads=server_settings.num_threads,
+        secret_key=ctx.settings.secret_key.encode(),
+        sign_sessions=True,
+        cookie_secret=ctx.settings.secret_key,
+        liveness=False,
+        admin=False,
+        session_history=0,
+    )

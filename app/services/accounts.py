@@ -1,0 +1,395 @@
+"""Accounts: registration, password sign-in with throttling, browser sessions, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.services.errors import AuthenticationFailed, Conflict, InvalidInput, Throttled
+from app.services.passwords import (
+    check_strength,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from app.services.principal import Principal
+from app.settings import Settings
+from app.store.db import Database
+from app.store.models import (
+    LoginAttempt,
+    Membership,
+    RefreshToken,
+    RefreshTokenFamily,
+    Tenant,
+    UiSession,
+    User,
+    utcnow,
+)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ACCESS_TOKEN_AUDIENCE = "datapilot-api"
+
+
+def normalise_email(email: str) -> str:
+    email = unicodedata.normalize("NFKC", email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        raise InvalidInput("Enter a valid email address, like name@example.com.", "email")
+    return email
+
+
+def clean_name(name: str, field: str = "name", max_length: int = 200) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(f"The {field.replace('_', ' ')} cannot be empty.", field)
+    if len(name) > max_length:
+        raise InvalidInput(
+            f"The {field.replace('_', ' ')} must be at most {max_length} characters.", field
+        )
+    return name
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40]
+    return slug or "tenant"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    token: str
+    csrf_token: str
+    max_age_seconds: int
+
+
+def unique_tenant_slug(session: Session, name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class AccountService:
+    """Everything that happens before a Principal exists."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._key = OctKey.import_key(settings.secret_key.encode())
+
+    # -- registration -----------------------------------------------------------------------
+    def check_new_password(self, password: str, *user_inputs: str) -> None:
+        auth = self.settings.auth
+        check_strength(
+            password, auth.min_password_length, auth.min_password_score, list(user_inputs)
+        )
+
+    def register(
+        self, display_name: str, email: str, password: str, tenant_name: str | None = None
+    ) -> Principal:
+        """Create a new tenant with this user as its admin."""
+        if not self.settings.auth.allow_registration:
+            raise InvalidInput(
+                "Registration is closed on this server; ask an admin for an account."
+            )
+        display_name = clean_name(display_name, "name")
+        email = normalise_email(email)
+        self.check_new_password(password, email, display_name)
+        tenant_name = clean_name(tenant_name or f"{display_name}'s team", "organisation")
+        with self.db.transaction() as session:
+            if session.scalar(select(User.id).where(User.email == email)) is not None:
+                raise Conflict("An account with this email already exists; sign in instead.")
+            tenant = Tenant(name=tenant_name, slug=unique_tenant_slug(session, tenant_name))
+            user = User(
+                email=email, display_name=display_name, password_hash=hash_password(password)
+            )
+            session.add_all([tenant, user])
+            session.flush()
+            membership = Membership(tenant_id=tenant.id, user_id=user.id, role="admin")
+            session.add(membership)
+            session.flush()
+            return _principal(user, tenant, membership)
+
+    # -- sign-in ------------------------------------------------------------------------------
+    def authenticate(self, email: str, password: str, client_address: str) -> Principal:
+        """Check a password; throttled per account and per client address."""
+        email_key = unicodedata.normalize("NFKC", email or "").strip().lower()[:320]
+        address = (client_address or "unknown")[:64]
+        with self.db.transaction() as session:
+            self._check_throttle(session, email_key, address)
+            user = session.scalars(select(User).where(User.email == email_key)).first()
+            ok = verify_password(user.password_hash if user else None, password or "")
+            session.add(LoginAttempt(email=email_key, client_address=address, succeeded=ok))
+            if not ok or user is None:
+                raise AuthenticationFailed("Email or password is not correct.")
+            if not user.is_active:
+                raise AuthenticationFailed("This account is deactivated; ask a tenant admin.")
+            if user.password_hash and needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            user.last_login_at = utcnow()
+            return self._default_principal(session, user)
+
+    def _check_throttle(self, session: Session, email: str, address: str) -> None:
+        rules = self.settings.auth.login_throttle
+        since = utcnow() - timedelta(seconds=rules.window_seconds)
+        for column, value, limit, what in (
+            (LoginAttempt.email, email, rules.max_failures_per_account, "this account"),
+            (LoginAttempt.client_address, address, rules.max_failures_per_address, "your address"),
+        ):
+            # Failures since the last success in the window count towards the limit.
+            last_ok = session.scalar(
+                select(func.max(LoginAttempt.created_at)).where(
+                    column == value,
+                    LoginAttempt.succeeded.is_(True),
+                    LoginAttempt.created_at >= since,
+                )
+            )
+            start = max(since, _aware(last_ok)) if last_ok else since
+            failures = session.scalars(
+                select(LoginAttempt.created_at)
+                .where(
+                    column == value,
+                    LoginAttempt.succeeded.is_(False),
+                    LoginAttempt.created_at > start,
+                )
+                .order_by(LoginAttempt.created_at.desc())
+                .limit(limit)
+            ).all()
+            if len(failures) >= limit:
+                oldest = _aware(failures[-1])
+                retry = max(
+                    1,
+                    int(
+                        (
+                            oldest + timedelta(seconds=rules.window_seconds) - utcnow()
+                        ).total_seconds()
+                    )
+                    + 1,
+                )
+                raise Throttled(
+                    f"Too many failed sign-ins for {what}. Try again in {_humanise(retry)}.", retry
+                )
+
+    def _default_principal(self, session: Session, user: User) -> Principal:
+        row = session.execute(
+            select(Membership, Tenant)
+            .join(Tenant, Tenant.id == Membership.tenant_id)
+            .where(Membership.user_id == user.id, Membership.is_active.is_(True))
+            .order_by(Membership.last_used_at.desc().nulls_last(), Membership.created_at)
+        ).first()
+        if row is None:
+            raise AuthenticationFailed("This account has no active membership in any tenant.")
+        membership, tenant = row
+        membership.last_used_at = utcnow()
+        return _principal(user, tenant, membership)
+
+    def principal_for(self, user_id: uuid.UUID, tenant_id: uuid.UUID) -> Principal | None:
+        """The current Principal for a user in a tenant, or None when access was withdrawn."""
+        with self.db.transaction() as session:
+            row = session.execute(
+                select(User, Tenant, Membership)
+                .join(Membership, Membership.user_id == User.id)
+                .join(Tenant, Tenant.id == Membership.tenant_id)
+                .where(
+                    User.id == user_id,
+                    Tenant.id == tenant_id,
+                    User.is_active.is_(True),
+                    Membership.is_active.is_(True),
+                )
+            ).first()
+            return _principal(*row) if row else None
+
+    def principal_for_user(self, user_id: uuid.UUID) -> Principal:
+        with self.db.transaction() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.is_active:
+                raise AuthenticationFailed("This account is deactivated; ask a tenant admin.")
+            user.last_login_at = utcnow()
+            return self._default_principal(session, user)
+
+    # -- browser sessions ---------------------------------------------------------------------
+    def open_browser_session(self, principal: Principal) -> BrowserSession:
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        lifetime = timedelta(minutes=self.settings.auth.session_lifetime_minutes)
+        with self.db.transaction() as session:
+            session.add(
+                UiSession(
+                    token_hash=token_hash(token),
+                    csrf_token=csrf,
+                    user_id=principal.user_id,
+                    tenant_id=principal.tenant_id,
+                    expires_at=utcnow() + lifetime,
+                )
+            )
+        return BrowserSession(token, csrf, int(lifetime.total_seconds()))
+
+    def resolve_browser_session(self, token: str | None) -> tuple[Principal, str] | None:
+        """The Principal and CSRF token of a live browser session, or None."""
+        if not token:
+            return None
+        with self.db.transaction() as session:
+            ui = session.scalars(
+                select(UiSession).where(UiSession.token_hash == token_hash(token))
+            ).first()
+            if ui is None or ui.revoked_at is not None or _aware(ui.expires_at) <= utcnow():
+                return None
+            user_id, tenant_id, csrf = ui.user_id, ui.tenant_id, ui.csrf_token
+        principal = self.principal_for(user_id, tenant_id)
+        return (principal, csrf) if principal else None
+
+    def close_browser_session(self, token: str | None) -> None:
+        if not token:
+            return
+        with self.db.transaction() as session:
+            session.execute(
+                update(UiSession)
+                .where(UiSession.token_hash == token_hash(token), UiSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+
+    # -- API tokens ----------------------------------------------------------------------------
+    def issue_tokens(self, principal: Principal) -> TokenPair:
+        with self.db.transaction() as session:
+            family = RefreshTokenFamily(user_id=principal.user_id, tenant_id=principal.tenant_id)
+            session.add(family)
+            session.flush()
+            refresh = self._new_refresh_token(session, family.id)
+        return TokenPair(self._access_token(principal), refresh, self._access_lifetime())
+
+    def refresh_tokens(self, refresh_token: str) -> TokenPair:
+        """Rotate: spend this refresh token and return a new pair.
+
+        Presenting a token that was already spent revokes its whole family: whoever holds the
+        newer token (an attacker or the user) must sign in again.
+        """
+        failure = AuthenticationFailed("The refresh token is not valid; sign in again.")
+        with self.db.transaction() as session:
+            row = session.scalars(
+                select(RefreshToken).where(
+                    RefreshToken.token_hash == token_hash(refresh_token or "")
+                )
+            ).first()
+            if row is None:
+                raise failure
+            family = row.family
+            if family.revoked_at is not None or _aware(row.expires_at) <= utcnow():
+                raise failure
+            if row.used_at is not None:
+                family.revoked_at, family.revoked_reason = utcnow(), "reuse detected"
+                session.flush()
+                session.commit()
+                raise AuthenticationFailed(
+                    "This refresh token was already used; every session of this sign-in is now "
+                    "revoked. Sign in again."
+                )
+            row.used_at = utcnow()
+            new_refresh = self._new_refresh_token(session, family.id)
+            user_id, tenant_id = family.user_id, family.tenant_id
+        principal = self.principal_for(user_id, tenant_id)
+        if principal is None:
+            self.revoke_family_of(new_refresh, "access withdrawn")
+            raise failure
+        return TokenPair(self._access_token(principal), new_refresh, self._access_lifetime())
+
+    def revoke_family_of(self, refresh_token: str, reason: str = "logout") -> bool:
+        with self.db.transaction() as session:
+            row = session.scalars(
+                select(RefreshToken).where(
+                    RefreshToken.token_hash == token_hash(refresh_token or "")
+                )
+            ).first()
+            if row is None:
+                return False
+            if row.family.revoked_at is None:
+                row.family.revoked_at, row.family.revoked_reason = utcnow(), reason
+            return True
+
+    def principal_from_access_token(self, token: str) -> Principal:
+        failure = AuthenticationFailed("The access token is missing, expired or not valid.")
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=["HS256"])
+            jwt.JWTClaimsRegistry(
+                exp={"essential": True}, aud={"essential": True, "value": ACCESS_TOKEN_AUDIENCE}
+            ).validate(decoded.claims)
+            user_id = uuid.UUID(decoded.claims["sub"])
+            tenant_id = uuid.UUID(decoded.claims["tid"])
+        except (JoseError, KeyError, ValueError, TypeError):
+            raise failure from None
+        principal = self.principal_for(user_id, tenant_id)
+        if principal is None:
+            raise failure
+        return principal
+
+    def _access_lifetime(self) -> int:
+        return self.settings.auth.access_token_minutes * 60
+
+    def _access_token(self, principal: Principal) -> str:
+        now = int(utcnow().timestamp())
+        claims = {
+            "sub": str(principal.user_id),
+            "tid": str(principal.tenant_id),
+            "aud": ACCESS_TOKEN_AUDIENCE,
+            "iat": now,
+            "exp": now + self._access_lifetime(),
+            "jti": secrets.token_hex(8),
+        }
+        return jwt.encode({"alg": "HS256"}, claims, self._key)
+
+    def _new_refresh_token(self, session: Session, family_id: uuid.UUID) -> str:
+        token = secrets.token_urlsafe(32)
+        session.add(
+            RefreshToken(
+                family_id=family_id,
+                token_hash=token_hash(token),
+                expires_at=utcnow() + timedelta(days=self.settings.auth.refresh_token_days),
+            )
+        )
+        return token
+
+
+def _principal(user: User, tenant: Tenant, membership: Membership) -> Principal:
+    return Principal(
+        user_id=user.id,
+        tenant_id=tenant.id,
+        role=membership.role,
+        email=user.email,
+        display_name=user.display_name,
+        tenant_name=tenant.name,
+    )
+
+
+def _humanise(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"

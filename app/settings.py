@@ -1,0 +1,245 @@
+"""DataPilot settings: ``config/datapilot.yaml``, then ``DATAPILOT_*`` environment variables.
+
+Nested keys use ``__`` in environment variables: ``DATAPILOT_SERVER__PORT=8080`` overrides
+``server.port``. ``DATAPILOT_CONFIG`` names another YAML file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_CONFIG = Path("config/datapilot.yaml")
+SECRETS_FILE = "secrets.yaml"
+Role = Literal["admin", "editor", "viewer"]
+
+
+class ConfigError(Exception):
+    """A setting is invalid; the message is one line naming the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(5006, ge=0, le=65535)
+    public_url: str | None = None
+    allowed_websocket_origins: list[str] = Field(default_factory=list)
+    num_threads: int = Field(4, ge=1, le=64)
+    secure_cookies: bool = False
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class StorageSettings(_Section):
+    data_dir: Path = Path("data")
+
+
+class DatabaseSettings(_Section):
+    url: str | None = None
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+class SecretSettings(_Section):
+    secret_key: str | None = Field(None, min_length=32)
+    encryption_keys: list[str] = Field(default_factory=list)
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError("each key must be a url-safe base64 Fernet key") from None
+        return value
+
+
+class ThrottleSettings(_Section):
+    max_failures_per_account: int = Field(5, ge=1)
+    max_failures_per_address: int = Field(20, ge=1)
+    window_seconds: int = Field(900, ge=1)
+
+
+class OidcProviderSettings(_Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    label: str = ""
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    assume_email_verified: bool = False
+
+
+class AuthSettings(_Section):
+    session_lifetime_minutes: int = Field(720, ge=1)
+    access_token_minutes: int = Field(15, ge=1)
+    refresh_token_days: int = Field(30, ge=1)
+    allow_registration: bool = True
+    min_password_length: int = Field(10, ge=8)
+    min_password_score: int = Field(3, ge=0, le=4)
+    login_throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
+    oidc_providers: list[OidcProviderSettings] = Field(default_factory=list)
+
+
+class UploadSettings(_Section):
+    max_file_mb: int = Field(1024, ge=1)
+    tenant_quota_mb: int = Field(10240, ge=1)
+
+
+class ProvisioningRule(_Section):
+    email_domain: str
+    tenant: str
+    role: Role = "viewer"
+
+
+class TenantSettings(_Section):
+    provisioning: list[ProvisioningRule] = Field(default_factory=list)
+
+
+class DemoSettings(_Section):
+    enabled: bool = True
+    tenant: str = "demo"
+    email: str = "demo@datapilot.local"
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{self.path}: not valid YAML ({exc.__class__.__name__})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path}: the top level must be a mapping of sections")
+        return data
+
+
+class Settings(BaseSettings):
+    """Every DataPilot setting; ``config/datapilot.yaml`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DATAPILOT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    secrets: SecretSettings = Field(default_factory=SecretSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    uploads: UploadSettings = Field(default_factory=UploadSettings)
+    tenants: TenantSettings = Field(default_factory=TenantSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    _config_path: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls, cls._config_path))
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.storage.data_dir / 'datapilot.db').resolve()}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_key(self) -> str:
+        assert self.secrets.secret_key, "call ensure_secrets() first"
+        return self.secrets.secret_key
+
+
+def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read settings, raising ``ConfigError`` with one line naming the first bad key."""
+    path = Path(config_path or os.environ.get("DATAPILOT_CONFIG") or DEFAULT_CONFIG)
+    if config_path is not None and not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    Settings._config_path = path
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "settings"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    value = error.get("input")
+    shown = (
+        "" if error["type"] == "extra_forbidden" or isinstance(value, dict) else f" (got {value!r})"
+    )
+    if "secret" in key or "key" in key.rsplit(".", 1)[-1]:
+        shown = ""  # never echo a secret back
+    return f"invalid setting {key}: {message}{shown}"
+
+
+def ensure_secrets(settings: Settings) -> Settings:
+    """Fill missing secrets from ``{data_dir}/secrets.yaml``, generating it once (mode 600).
+
+    The generated values are never printed.
+    """
+    if settings.secrets.secret_key and settings.secrets.encryption_keys:
+        return settings
+    data_dir = settings.storage.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRETS_FILE
+    if path.exists():
+        stored = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    else:
+        stored = {
+            "secret_key": _secrets.token_urlsafe(48),
+            "encryption_keys": [Fernet.generate_key().decode()],
+        }
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("# Generated by DataPilot. Keep private; back it up with the data.\n")
+            yaml.safe_dump(stored, handle)
+    if not settings.secrets.secret_key:
+        settings.secrets.secret_key = stored["secret_key"]
+    if not settings.secrets.encryption_keys:
+        settings.secrets.encryption_keys = list(stored["encryption_keys"])
+    return settings
