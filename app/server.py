@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,15 @@ def routes(ctx: AppContext) -> list[tuple[str, type, dict[str, Any]]]:
     ]
 
 
+def _page_app(ctx: AppContext, slug: str, page: Any) -> Any:
+    # A plain function (not functools.partial, which Panel would render as text) run per session.
+    def app() -> Any:
+        return shell.build_page(ctx, slug, page)
+
+    app.__name__ = slug
+    return app
+
+
 def build_server(ctx: AppContext, start: bool = False) -> Any:
     """A Bokeh server (not yet started unless ``start``) serving the whole app."""
     server_settings = ctx.settings.server
@@ -44,9 +52,7 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
     port = server_settings.port
     origins = {f"{server_settings.host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
     origins.update(server_settings.allowed_websocket_origins)
-    apps = {
-        slug: functools.partial(shell.build_page, ctx, slug, page) for slug, page in PAGES.items()
-    }
+    apps = {slug: _page_app(ctx, slug, page) for slug, page in PAGES.items()}
     return pn.serve(
         apps,
         port=port,

@@ -8,6 +8,14 @@ import panel as pn
 import param
 
 
+_STYLE = """
+.dp-empty-state { text-align: center; padding: 48px 16px; color: #5b6b7d; max-width: 640px;
+  margin: 0 auto; }
+.dp-empty-state h2 { color: #1d2733; font-size: 20px; }
+.dp-empty-icon { font-size: 40px; }
+"""
+
+
 class EmptyState(pn.viewable.Viewer):
     """A friendly panel saying what is missing and what to do next."""
 
@@ -17,7 +25,9 @@ class EmptyState(pn.viewable.Viewer):
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
-        self._pane = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["dp-empty"])
+        self._pane = pn.pane.HTML(
+            sizing_mode="stretch_width", css_classes=["dp-empty"], stylesheets=[_STYLE]
+        )
         self._render()
 
     @param.depends("title", "message", "icon", watch=True)

@@ -23,6 +23,7 @@ from app.services.workspaces import WorkspaceInfo
 from components.feedback import ConfirmDelete, EmptyState
 
 log = logging.getLogger("datapilot.pages")
+STYLES = ["/dp-static/shell.css"]
 
 NAV = [
     ("sources", "Sources"),
@@ -112,15 +113,11 @@ class WorkspaceSwitcher(pn.viewable.Viewer):
         self._confirm.param.watch(lambda _: self._delete(), "confirmed")
         self._confirm.param.watch(lambda _: self._close(), "cancelled")
         self._confirm_box = pn.Column(self._confirm, visible=False)
-        new = pn.widgets.Button(name="New", icon="plus", css_classes=["dp-workspace-new"])
+        new = pn.widgets.Button(name="New", css_classes=["dp-workspace-new"])
         new.on_click(lambda _: self._open("create"))
-        self._rename = pn.widgets.Button(
-            name="Rename", icon="pencil", css_classes=["dp-workspace-rename"]
-        )
+        self._rename = pn.widgets.Button(name="Rename", css_classes=["dp-workspace-rename"])
         self._rename.on_click(lambda _: self._open("rename"))
-        self._remove = pn.widgets.Button(
-            name="Delete", icon="trash", css_classes=["dp-workspace-delete"]
-        )
+        self._remove = pn.widgets.Button(name="Delete", css_classes=["dp-workspace-delete"])
         self._remove.on_click(lambda _: self._open("delete"))
         editing = state.principal.can_edit
         self._tools = pn.Row(new, self._rename, self._remove, visible=editing)
@@ -236,7 +233,6 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
         sidebar_width=260,
         header_background="#1f3a5f",
     )
-    template.config.css_files = ["/dp-static/shell.css"]
     resolved = current_principal(ctx)
     if resolved is None:  # the auth hook normally prevents this; never render data without one
         template.main.append(
@@ -249,9 +245,14 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
     principal, csrf = resolved
     state = ShellState(ctx, principal, csrf)
     template.sidebar.extend(
-        [pn.pane.HTML(_nav(slug), sizing_mode="stretch_width"), WorkspaceSwitcher(state)]
+        [
+            pn.pane.HTML(_nav(slug), sizing_mode="stretch_width", stylesheets=STYLES),
+            WorkspaceSwitcher(state),
+        ]
     )
-    template.header.append(pn.pane.HTML(_user_menu(principal, csrf), sizing_mode="stretch_width"))
+    template.header.append(
+        pn.pane.HTML(_user_menu(principal, csrf), sizing_mode="stretch_width", stylesheets=STYLES)
+    )
     template.main.append(
         pn.pane.HTML(
             f"<h1 class='dp-page-title'>{html.escape(title)}</h1>", sizing_mode="stretch_width"
