@@ -7,7 +7,6 @@ import html
 import panel as pn
 import param
 
-
 _STYLE = """
 .dp-empty-state { text-align: center; padding: 48px 16px; color: #5b6b7d; max-width: 640px;
   margin: 0 auto; }
