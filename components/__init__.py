@@ -1,0 +1,1 @@
+"""Panel Viewers shared by the web app and notebooks; they import nothing from ``app``."""

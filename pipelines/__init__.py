@@ -1,0 +1,1 @@
+"""DataPilot's engine: ingest, semantic model, query sandbox, AI. Imports no Panel or web code."""

@@ -21,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("DATAPILOT_TEST_POSTGRES_URL")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("DATAPILOT_REQUIRE_POSTGRES") == "1" and not PG_URL:
+        raise pytest.UsageError(
+            "DATAPILOT_REQUIRE_POSTGRES=1 but DATAPILOT_TEST_POSTGRES_URL is not set"
+        )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
