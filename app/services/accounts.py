@@ -294,6 +294,7 @@ class AccountService:
         newer token (an attacker or the user) must sign in again.
         """
         failure = AuthenticationFailed("The refresh token is not valid; sign in again.")
+        reused = False
         with self.db.transaction() as session:
             row = session.scalars(
                 select(RefreshToken).where(
@@ -305,17 +306,24 @@ class AccountService:
             family = row.family
             if family.revoked_at is not None or _aware(row.expires_at) <= utcnow():
                 raise failure
-            if row.used_at is not None:
+            # Spend atomically: of two refreshes with one token, only the first wins; any later
+            # presentation is a reuse and ends the whole family.
+            spent = session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+                .values(used_at=utcnow())
+            )
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                reused = True
                 family.revoked_at, family.revoked_reason = utcnow(), "reuse detected"
-                session.flush()
-                session.commit()
-                raise AuthenticationFailed(
-                    "This refresh token was already used; every session of this sign-in is now "
-                    "revoked. Sign in again."
-                )
-            row.used_at = utcnow()
-            new_refresh = self._new_refresh_token(session, family.id)
-            user_id, tenant_id = family.user_id, family.tenant_id
+            else:
+                new_refresh = self._new_refresh_token(session, family.id)
+                user_id, tenant_id = family.user_id, family.tenant_id
+        if reused:  # raised once the revocation is committed
+            raise AuthenticationFailed(
+                "This refresh token was already used; every session of this sign-in is now "
+                "revoked. Sign in again."
+            )
         principal = self.principal_for(user_id, tenant_id)
         if principal is None:
             self.revoke_family_of(new_refresh, "access withdrawn")
