@@ -149,8 +149,13 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One shared server for tests that each register their own tenants."""
-    running = start_server(tmp_path_factory.mktemp("server"))
+    """One shared server for tests that each register their own tenants.
+
+    Every test signs in from 127.0.0.1, and many fail a password on purpose: the per-address
+    limit is raised here so tests do not throttle each other (dedicated servers test it).
+    """
+    relaxed = {"auth": {"login_throttle": {"max_failures_per_address": 100_000}}}
+    running = start_server(tmp_path_factory.mktemp("server"), settings=relaxed)
     yield running
     running.stop()
 

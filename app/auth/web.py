@@ -18,6 +18,8 @@ from app.services.principal import Principal
 
 SESSION_COOKIE = "dp_session"
 FORM_CSRF_COOKIE = "dp_form_csrf"
+FLASH_COOKIE = "dp_flash"
+FLASH_MAX_AGE_DAYS = 5 / (24 * 60)
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -28,6 +30,9 @@ HOME = "/sources"
 def safe_next(target: str | None) -> str:
     """Only same-site absolute paths are followed after sign-in (no open redirects)."""
     if not target:
+        return HOME
+    # Browsers read "\\" as "/" and drop tabs and newlines, so "/\\evil.com" means //evil.com.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return HOME
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
@@ -90,6 +95,28 @@ class WebHandler(tornado.web.RequestHandler):
         sent = self.get_body_argument("csrf", "")
         return bool(cookie) and hmac.compare_digest(cookie, sent)
 
+    def flash_error(self, message: str) -> None:
+        """Show ``message`` on the next /login page (redirect after a failed external sign-in)."""
+        value = tornado.web.create_signed_value(self.ctx.settings.secret_key, FLASH_COOKIE, message)
+        self.set_cookie(
+            FLASH_COOKIE,
+            value.decode(),
+            httponly=True,
+            samesite="Lax",
+            path="/login",
+            secure=self.ctx.settings.server.secure_cookies,
+        )
+
+    def take_flash_error(self) -> str | None:
+        raw = self.get_cookie(FLASH_COOKIE)
+        if not raw:
+            return None
+        self.clear_cookie(FLASH_COOKIE, path="/login")
+        value = tornado.web.decode_signed_value(
+            self.ctx.settings.secret_key, FLASH_COOKIE, raw, max_age_days=FLASH_MAX_AGE_DAYS
+        )
+        return value.decode("utf-8", "replace") if value else None
+
     def start_session(self, principal: Principal) -> None:
         browser = self.ctx.accounts.open_browser_session(principal)
         self.set_cookie(
@@ -119,7 +146,7 @@ class LoginHandler(WebHandler):
             return
         notices = {"logged-out": "You are signed out."}
         notice = notices.get(self.get_argument("notice", ""))
-        self.render_page("login.html", notice=notice)
+        self.render_page("login.html", notice=notice, error=self.take_flash_error())
 
     def post(self) -> None:
         email = self.get_body_argument("email", "")

@@ -151,52 +151,57 @@ class AccountService:
             user = session.scalars(select(User).where(User.email == email_key)).first()
             ok = verify_password(user.password_hash if user else None, password or "")
             session.add(LoginAttempt(email=email_key, client_address=address, succeeded=ok))
-            if not ok or user is None:
-                raise AuthenticationFailed("Email or password is not correct.")
-            if not user.is_active:
-                raise AuthenticationFailed("This account is deactivated; ask a tenant admin.")
-            if user.password_hash and needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            user.last_login_at = utcnow()
-            return self._default_principal(session, user)
+            if ok and user is not None and user.is_active:
+                if user.password_hash and needs_rehash(user.password_hash):
+                    user.password_hash = hash_password(password)
+                user.last_login_at = utcnow()
+                return self._default_principal(session, user)
+            # Raised after the commit: a failed attempt must be recorded to be throttled.
+        if ok and user is not None:
+            raise AuthenticationFailed("This account is deactivated; ask a tenant admin.")
+        raise AuthenticationFailed("Email or password is not correct.")
 
     def _check_throttle(self, session: Session, email: str, address: str) -> None:
+        """Refuse when an account or a client address has failed too often in the window.
+
+        A successful sign-in clears an account's count (its owner is back), but never an
+        address's: otherwise one valid account would let an address guess others forever.
+        """
         rules = self.settings.auth.login_throttle
         since = utcnow() - timedelta(seconds=rules.window_seconds)
-        for column, value, limit, what in (
-            (LoginAttempt.email, email, rules.max_failures_per_account, "this account"),
-            (LoginAttempt.client_address, address, rules.max_failures_per_address, "your address"),
-        ):
-            # Failures since the last success in the window count towards the limit.
-            last_ok = session.scalar(
-                select(func.max(LoginAttempt.created_at)).where(
-                    column == value,
-                    LoginAttempt.succeeded.is_(True),
-                    LoginAttempt.created_at >= since,
-                )
+        last_ok = session.scalar(
+            select(func.max(LoginAttempt.created_at)).where(
+                LoginAttempt.email == email,
+                LoginAttempt.succeeded.is_(True),
+                LoginAttempt.created_at >= since,
             )
-            start = max(since, _aware(last_ok)) if last_ok else since
+        )
+        checks = (
+            (
+                LoginAttempt.email == email,
+                max(since, _aware(last_ok)) if last_ok else since,
+                rules.max_failures_per_account,
+                "this account",
+            ),
+            (
+                LoginAttempt.client_address == address,
+                since,
+                rules.max_failures_per_address,
+                "your address",
+            ),
+        )
+        for condition, start, limit, what in checks:
             failures = session.scalars(
                 select(LoginAttempt.created_at)
                 .where(
-                    column == value,
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.created_at > start,
+                    condition, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > start
                 )
                 .order_by(LoginAttempt.created_at.desc())
                 .limit(limit)
             ).all()
             if len(failures) >= limit:
-                oldest = _aware(failures[-1])
-                retry = max(
-                    1,
-                    int(
-                        (
-                            oldest + timedelta(seconds=rules.window_seconds) - utcnow()
-                        ).total_seconds()
-                    )
-                    + 1,
-                )
+                lifts_at = _aware(failures[-1]) + timedelta(seconds=rules.window_seconds)
+                retry = max(1, int((lifts_at - utcnow()).total_seconds()) + 1)
                 raise Throttled(
                     f"Too many failed sign-ins for {what}. Try again in {_humanise(retry)}.", retry
                 )
