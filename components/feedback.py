@@ -7,11 +7,30 @@ import html
 import panel as pn
 import param
 
-_STYLE = """
-.dp-empty-state { text-align: center; padding: 48px 16px; color: #5b6b7d; max-width: 640px;
-  margin: 0 auto; }
-.dp-empty-state h2 { color: #1d2733; font-size: 20px; }
-.dp-empty-icon { font-size: 40px; }
+# Panes render in shadow roots, so each component carries its own styles.
+_EMPTY_STYLE = """
+:host { width: 100%; }
+.dp-empty-state { text-align: center; padding: 56px 24px 32px; color: #5b6b7d; max-width: 620px;
+  margin: 0 auto; font-size: 15px; line-height: 1.55; }
+.dp-empty-state h2 { color: #1d2733; font-size: 20px; font-weight: 650; margin: 18px 0 8px; }
+.dp-empty-state p { margin: 0 auto; max-width: 540px; }
+.dp-empty-icon { display: inline-flex; align-items: center; justify-content: center;
+  width: 72px; height: 72px; border-radius: 50%; background: #e8eff8; color: #1f3a5f;
+  font-size: 32px; line-height: 1; }
+.dp-empty-action { display: inline-block; margin-top: 20px; padding: 8px 18px; border-radius: 6px;
+  background: #2f6fde; color: #fff; text-decoration: none; font-weight: 600; }
+.dp-empty-action:focus-visible { outline: 2px solid #2f6fde; outline-offset: 2px; }
+"""
+
+_CONFIRM_STYLE = """
+:host { width: 100%; }
+.dp-confirm-text { font-size: 13px; line-height: 1.45; color: #1d2733; }
+.dp-confirm-text p { margin: 0 0 4px; }
+.dp-confirm-text .dp-confirm-title { font-weight: 650; color: #b3261e; }
+"""
+
+_BOX_STYLE = """
+:host { border: 1px solid #f1c4c0; background: #fdf3f2; border-radius: 8px; padding: 8px 4px; }
 """
 
 
@@ -21,20 +40,34 @@ class EmptyState(pn.viewable.Viewer):
     title = param.String(doc="Short headline, e.g. 'No workspaces yet'.")
     message = param.String(doc="What will be here and what to do next.")
     icon = param.String(default="○", doc="A character shown above the title.")
+    icon_html = param.String(
+        default="", doc="Trusted inline markup (an SVG) shown instead of ``icon``; never user text."
+    )
+    action_label = param.String(default="", doc="Text of an optional link button below.")
+    action_url = param.String(default="", doc="Where the optional link button goes.")
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self._pane = pn.pane.HTML(
-            sizing_mode="stretch_width", css_classes=["dp-empty"], stylesheets=[_STYLE]
+            sizing_mode="stretch_width", css_classes=["dp-empty"], stylesheets=[_EMPTY_STYLE]
         )
         self._render()
 
-    @param.depends("title", "message", "icon", watch=True)
+    @param.depends(
+        "title", "message", "icon", "icon_html", "action_label", "action_url", watch=True
+    )
     def _render(self) -> None:
+        action = (
+            f'<a class="dp-empty-action" href="{html.escape(self.action_url)}">'
+            f"{html.escape(self.action_label)}</a>"
+            if self.action_label and self.action_url
+            else ""
+        )
+        icon = self.icon_html or html.escape(self.icon)
         self._pane.object = (
-            f'<div class="dp-empty-state" role="status"><div class="dp-empty-icon">'
-            f"{html.escape(self.icon)}</div><h2>{html.escape(self.title)}</h2>"
-            f"<p>{html.escape(self.message)}</p></div>"
+            f'<div class="dp-empty-state" role="status"><div class="dp-empty-icon" '
+            f'aria-hidden="true">{icon}</div><h2>{html.escape(self.title)}</h2>'
+            f"<p>{html.escape(self.message)}</p>{action}</div>"
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -51,30 +84,49 @@ class ConfirmDelete(pn.viewable.Viewer):
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
-        self._text = pn.pane.HTML(sizing_mode="stretch_width")
+        self._text = pn.pane.HTML(
+            sizing_mode="stretch_width", stylesheets=[_CONFIRM_STYLE], margin=(0, 5)
+        )
         self._input = pn.widgets.TextInput(
             placeholder="Type the name to confirm",
             sizing_mode="stretch_width",
             css_classes=["dp-confirm-input"],
         )
         self._delete = pn.widgets.Button(
-            name="Delete", button_type="danger", disabled=True, css_classes=["dp-confirm-delete"]
+            name="Delete",
+            button_type="danger",
+            disabled=True,
+            sizing_mode="stretch_width",
+            margin=(5, 4),
+            css_classes=["dp-confirm-delete"],
         )
-        self._cancel = pn.widgets.Button(name="Cancel", button_type="light")
+        self._cancel = pn.widgets.Button(
+            name="Cancel",
+            sizing_mode="stretch_width",
+            margin=(5, 4),
+            css_classes=["dp-confirm-cancel"],
+        )
         self._input.param.watch(self._check, "value_input")
         self._input.param.watch(self._enter, "enter_pressed")
-        self._delete.on_click(lambda _: self.param.trigger("confirmed"))
+        self._delete.on_click(lambda _: self._confirm())
         self._cancel.on_click(lambda _: self.param.trigger("cancelled"))
         self._layout = pn.Column(
-            self._text, self._input, pn.Row(self._delete, self._cancel), css_classes=["dp-confirm"]
+            self._text,
+            self._input,
+            pn.Row(self._delete, self._cancel, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+            css_classes=["dp-confirm"],
+            stylesheets=[_BOX_STYLE],
         )
         self._reset()
 
     @param.depends("name_to_type", "what", watch=True)
     def _reset(self) -> None:
+        what, name = html.escape(self.what), html.escape(self.name_to_type)
         self._text.object = (
-            f"<p>Delete the {html.escape(self.what)} <b>{html.escape(self.name_to_type)}</b> "
-            "and everything in it? This cannot be undone. Type its name to confirm.</p>"
+            f'<div class="dp-confirm-text"><p class="dp-confirm-title">Delete {what} '
+            f"“{name}”?</p><p>Everything in it is removed for good. Type <b>{name}</b> "
+            "to confirm.</p></div>"
         )
         self._input.value = self._input.value_input = ""
         self._delete.disabled = True
@@ -86,6 +138,10 @@ class ConfirmDelete(pn.viewable.Viewer):
         self._delete.disabled = not self._matches()
 
     def _enter(self, _event: object) -> None:
+        self._confirm()
+
+    def _confirm(self) -> None:
+        # The button is disabled in the browser; check again here, the server decides.
         if self._matches():
             self.param.trigger("confirmed")
 
