@@ -1,4 +1,9 @@
-"""``datapilot`` command line: serve, db, admin."""
+"""``datapilot`` command line: serve, db, admin.
+
+Every failure a user can act on ends with one line on stderr and a non-zero exit code:
+2 for settings and set-up problems (nothing started), 1 for a refused command.
+``--traceback`` shows the Python traceback of an unexpected error instead.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.services.errors import DomainError
-from app.settings import ConfigError, Settings, load_settings
+from app.services.errors import DomainError, InvalidInput
+from app.settings import ConfigError, Settings, load_settings, mask_url
+
+EXIT_REFUSED = 1
+EXIT_SETUP = 2
+
+
+class SetupError(Exception):
+    """The environment is not ready for the command (exit code 2)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,16 +30,42 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return 2
+        return EXIT_SETUP
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config, **_overrides(args))
         return int(args.handler(settings, args) or 0)
-    except ConfigError as exc:
-        print(f"datapilot: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, SetupError) as exc:
+        _fail(str(exc))
+        return EXIT_SETUP
     except DomainError as exc:
-        print(f"datapilot: {exc}", file=sys.stderr)
-        return 1
+        _fail(str(exc))
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.traceback:
+            raise
+        _fail(_describe_unexpected(exc, settings))
+        return EXIT_REFUSED
+
+
+def _fail(message: str) -> None:
+    print(f"datapilot: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _describe_unexpected(exc: Exception, settings: Settings | None) -> str:
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+    if isinstance(exc, DBAPIError):
+        # The driver's first line says what went wrong without the statement or parameters.
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        if isinstance(exc, OperationalError) and settings is not None:
+            return f"cannot use the database {mask_url(settings.database_url)}: {mask_url(detail)}"
+        return f"database error: {mask_url(detail)}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {mask_url(str(exc).splitlines()[0])}"
+    return f"unexpected {type(exc).__name__}: {exc} (run with --traceback for details)"
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -45,20 +83,34 @@ def _context(settings: Settings):
     return AppContext(settings)
 
 
+def _head_revision(ctx: Any) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from app.store.db import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(ctx.db.url)).get_current_head()
+
+
+def _ready_context(settings: Settings):
+    """The app context with the schema at head: migrated on the embedded default, else checked."""
+    ctx = _context(settings)
+    if settings.is_embedded:
+        ctx.db.upgrade()
+        return ctx
+    current, head = ctx.db.current_revision(), _head_revision(ctx)
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at revision {current}, not {head}"
+        raise SetupError(f"the database {state}; run `datapilot db upgrade` first.")
+    return ctx
+
+
 # -- serve -----------------------------------------------------------------------------------------
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    ctx = _context(settings)
-    if settings.is_embedded:
-        ctx.db.upgrade()
-    elif ctx.db.current_revision() is None:
-        print(
-            "datapilot: the database has no schema yet; run `datapilot db upgrade` first.",
-            file=sys.stderr,
-        )
-        return 2
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    ctx = _ready_context(settings)
     if settings.demo.enabled and not args.no_demo:
         password = ctx.admin.ensure_demo(settings.demo.tenant, settings.demo.email)
         if password:
@@ -66,16 +118,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(f"    email:    {settings.demo.email}")
             print(f"    password: {password}\n")
         else:
+            config = f" --config {args.config}" if args.config else ""
             print(
                 f"  Demo account: {settings.demo.email} (forgot the password? "
-                f"`datapilot admin reset-password {settings.demo.email}`)"
+                f"`datapilot{config} admin reset-password {settings.demo.email}`)"
             )
     from app.server import build_server
 
-    server = build_server(ctx)
+    try:
+        server = build_server(ctx)
+    except OSError as exc:
+        where = f"{settings.server.host}:{settings.server.port}"
+        raise SetupError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     print(f"  DataPilot is running on {settings.server.base_url}  (Ctrl+C to stop)", flush=True)
     server.start()
-    server.io_loop.start()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        print("  DataPilot stopped.")
     return 0
 
 
@@ -86,16 +146,28 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
         ctx.db.upgrade(args.revision or "head")
     elif args.action == "downgrade":
         ctx.db.downgrade(args.revision or "-1")
-    print(f"database revision: {ctx.db.current_revision() or 'empty'}")
+    current, head = ctx.db.current_revision(), _head_revision(ctx)
+    if current == head:
+        note = " (up to date)"
+    else:
+        note = f" (latest is {head}; run `datapilot db upgrade`)"
+    print(f"database revision: {current or 'empty'}{note}")
     return 0
 
 
 # -- admin ---------------------------------------------------------------------------------------------
 def _password(args: argparse.Namespace) -> str | None:
+    """A password from stdin or a prompt; None means "generate one"."""
     if getattr(args, "password_stdin", False):
-        return sys.stdin.readline().rstrip("\n") or None
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInput("--password-stdin was given but no password arrived on stdin.")
+        return password
     if getattr(args, "prompt", False):
-        return getpass.getpass("New password: ")
+        password = getpass.getpass("New password: ")
+        if password != getpass.getpass("Repeat it: "):
+            raise InvalidInput("The two passwords differ; nothing was changed.")
+        return password
     return None
 
 
@@ -105,7 +177,7 @@ def _show_generated(email: str, password: str | None) -> None:
 
 
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
-    ctx = _context(settings)
+    ctx = _ready_context(settings)
     admin = ctx.admin
     action = args.action
     if action == "create-tenant":
@@ -114,7 +186,7 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     elif action == "create-user":
         password = _password(args)
         if password:
-            ctx.accounts.check_new_password(password, args.email)
+            ctx.accounts.check_new_password(password, args.email, args.name or "")
         generated = admin.create_user(args.email, args.name or "", args.tenant, args.role, password)
         print(f"created user {args.email} in {args.tenant} as {args.role}")
         _show_generated(args.email, generated)
@@ -134,11 +206,13 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
         rows = admin.list_users(args.tenant)
         if not rows:
             print("no users")
+            return 0
+        print(f"{'TENANT':<20} {'EMAIL':<36} {'ROLE':<7} {'STATE':<8} NAME")
         for row in rows:
             state = "active" if row.active else "inactive"
             print(f"{row.tenant:<20} {row.email:<36} {row.role:<7} {state:<8} {row.display_name}")
     elif action == "apply":
-        report = admin.apply(Path(args.file))
+        report = admin.apply(Path(args.file), check_password=ctx.accounts.check_new_password)
         for change in report.changes:
             print(change)
         for email, password in report.passwords.items():
@@ -150,7 +224,12 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datapilot", description="DataPilot self-service BI")
-    parser.add_argument("--config", help="settings file (default: config/datapilot.yaml)")
+    parser.add_argument(
+        "--config", help="settings file (default: $DATAPILOT_CONFIG or config/datapilot.yaml)"
+    )
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the traceback of unexpected errors"
+    )
     sub = parser.add_subparsers(dest="command")
 
     serve = sub.add_parser("serve", help="run the web app")
@@ -161,30 +240,32 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="metadata store migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("revision", nargs="?")
+    db.add_argument("revision", nargs="?", help="upgrade: default head; downgrade: default -1")
     db.set_defaults(handler=cmd_db)
 
     admin = sub.add_parser("admin", help="tenants, users and roles")
     actions = admin.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("create-tenant")
-    p.add_argument("slug")
+    p = actions.add_parser("create-tenant", help="create a tenant")
+    p.add_argument("slug", help="lowercase letters, digits and dashes")
     p.add_argument("--name")
-    p = actions.add_parser("create-user")
+    p = actions.add_parser("create-user", help="create a user in a tenant")
     p.add_argument("email")
     p.add_argument("--tenant", required=True)
     p.add_argument("--role", choices=["admin", "editor", "viewer"], default="viewer")
     p.add_argument("--name")
     _password_options(p)
-    p = actions.add_parser("set-role")
+    p = actions.add_parser("set-role", help="give a user a role in a tenant")
     p.add_argument("email")
     p.add_argument("--tenant", required=True)
     p.add_argument("--role", choices=["admin", "editor", "viewer"], required=True)
-    p = actions.add_parser("reset-password")
+    p = actions.add_parser("reset-password", help="set a new password and sign the user out")
     p.add_argument("email")
     _password_options(p)
-    for name in ("deactivate", "activate"):
-        actions.add_parser(name).add_argument("email")
-    actions.add_parser("list-users").add_argument("--tenant")
+    actions.add_parser("deactivate", help="block sign-in and end sessions").add_argument("email")
+    actions.add_parser("activate", help="allow sign-in again").add_argument("email")
+    actions.add_parser("list-users", help="users with tenant, role and state").add_argument(
+        "--tenant"
+    )
     actions.add_parser("apply", help="create or update tenants declared in YAML").add_argument(
         "file"
     )

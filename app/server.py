@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import ParseResult, urlparse
 
 import panel as pn
 import tornado.web
@@ -36,6 +37,10 @@ def routes(ctx: AppContext) -> list[tuple[str, type, dict[str, Any]]]:
     ]
 
 
+def _default_port(url: ParseResult) -> int:
+    return 443 if url.scheme == "https" else 80
+
+
 def _page_app(ctx: AppContext, slug: str, page: Any) -> Any:
     # A plain function (not functools.partial, which Panel would render as text) run per session.
     def app() -> Any:
@@ -51,6 +56,10 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
     pn.config.notifications = True
     port = server_settings.port
     origins = {f"{server_settings.host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
+    if server_settings.public_url:  # behind a proxy the browser's origin is the public one
+        public = urlparse(server_settings.public_url)
+        origins.add(public.netloc if public.port else f"{public.hostname}:{_default_port(public)}")
+        origins.add(public.netloc)
     origins.update(server_settings.allowed_websocket_origins)
     apps = {slug: _page_app(ctx, slug, page) for slug, page in PAGES.items()}
     return pn.serve(

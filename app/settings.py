@@ -6,21 +6,26 @@ Nested keys use ``__`` in environment variables: ``DATAPILOT_SERVER__PORT=8080``
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets as _secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 import yaml
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 DEFAULT_CONFIG = Path("config/datapilot.yaml")
+ENV_PREFIX = "DATAPILOT_"
 SECRETS_FILE = "secrets.yaml"
 Role = Literal["admin", "editor", "viewer"]
 
@@ -33,13 +38,35 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _list_from_env(value: Any) -> Any:
+    """Lists from the environment: JSON (``["a", "b"]``) or comma-separated (``a,b``)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError("must be a JSON list or comma-separated values") from None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# A list that an environment variable may also give as comma-separated values.
+EnvList = Annotated[list[str], NoDecode]
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(5006, ge=0, le=65535)
     public_url: str | None = None
-    allowed_websocket_origins: list[str] = Field(default_factory=list)
+    allowed_websocket_origins: EnvList = Field(default_factory=list)
     num_threads: int = Field(4, ge=1, le=64)
     secure_cookies: bool = False
+
+    @field_validator("allowed_websocket_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        return _list_from_env(value)
 
     @property
     def base_url(self) -> str:
@@ -64,7 +91,12 @@ class DatabaseSettings(_Section):
 
 class SecretSettings(_Section):
     secret_key: str | None = Field(None, min_length=32)
-    encryption_keys: list[str] = Field(default_factory=list)
+    encryption_keys: EnvList = Field(default_factory=list)
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        return _list_from_env(value)
 
     @field_validator("encryption_keys")
     @classmethod
@@ -139,7 +171,9 @@ class _YamlSource(PydanticBaseSettingsSource):
         try:
             data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{self.path}: not valid YAML ({exc.__class__.__name__})") from None
+            raise ConfigError(f"{self.path}: not valid YAML{_yaml_problem(exc)}") from None
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot be read ({exc.strerror})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{self.path}: the top level must be a mapping of sections")
         return data
@@ -149,7 +183,7 @@ class Settings(BaseSettings):
     """Every DataPilot setting; ``config/datapilot.yaml`` documents each one."""
 
     model_config = SettingsConfigDict(
-        env_prefix="DATAPILOT_", env_nested_delimiter="__", extra="forbid"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -191,55 +225,152 @@ class Settings(BaseSettings):
 
 
 def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Settings:
-    """Read settings, raising ``ConfigError`` with one line naming the first bad key."""
-    path = Path(config_path or os.environ.get("DATAPILOT_CONFIG") or DEFAULT_CONFIG)
-    if config_path is not None and not path.exists():
+    """Read settings, raising ``ConfigError`` with one line naming the first bad key.
+
+    Precedence: ``overrides`` (command-line options), then ``DATAPILOT_*`` environment
+    variables, then the YAML file, then the defaults in this module.
+    """
+    named = config_path or os.environ.get("DATAPILOT_CONFIG")
+    path = Path(named or DEFAULT_CONFIG)
+    if named and not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
+    _check_environment_names()
     Settings._config_path = path
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc)) from None
+    except SettingsError:
+        raise ConfigError(_env_decoding_problem()) from None
+
+
+def _check_environment_names() -> None:
+    """Catch ``DATAPILOT_SERVER_PORT`` (one underscore), which would otherwise be ignored."""
+    for name in os.environ:
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        for section in Settings.model_fields:
+            if rest.startswith(f"{section}_") and not rest.startswith(f"{section}__"):
+                raise ConfigError(
+                    f"invalid setting {name}: unknown setting "
+                    f"(nested keys use two underscores, e.g. {ENV_PREFIX}SERVER__PORT)"
+                )
+
+
+def _env_decoding_problem() -> str:
+    """Name the environment variable whose list or mapping value is not valid JSON."""
+    for name, value in sorted(os.environ.items()):
+        if not name.upper().startswith(ENV_PREFIX) or not _needs_json(name):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            return f"invalid setting {name}: a list or mapping must be written as JSON"
+    return "invalid setting in the environment: a list or mapping must be written as JSON"
+
+
+def _needs_json(env_name: str) -> bool:
+    model: Any = Settings
+    field = None
+    for part in env_name[len(ENV_PREFIX) :].lower().split("__"):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return False
+        field = fields[part]
+        model = field.annotation
+    if field is None or NoDecode in field.metadata:
+        return False
+    return (isinstance(model, type) and issubclass(model, BaseModel)) or get_origin(model) in (
+        list,
+        dict,
+    )
+
+
+_SECRET_WORDS = ("secret", "key", "password", "token")
+_URL_CREDENTIALS = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def mask_url(value: str) -> str:
+    """``postgresql://user:pw@host/db`` -> ``postgresql://user:***@host/db``."""
+    return _URL_CREDENTIALS.sub(r"\1***@", value)
 
 
 def _one_line(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"]) or "settings"
-    message = error["msg"]
+    parts = [str(part) for part in error["loc"]]
+    key = ".".join(parts) or "settings"
+    message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
     value = error.get("input")
-    shown = (
-        "" if error["type"] == "extra_forbidden" or isinstance(value, dict) else f" (got {value!r})"
-    )
-    if "secret" in key or "key" in key.rsplit(".", 1)[-1]:
+    shown = ""
+    if error["type"] != "extra_forbidden" and not isinstance(value, dict | list):
+        shown = (
+            f" (got {mask_url(str(value))!r})" if isinstance(value, str) else f" (got {value!r})"
+        )
+    if any(word in part.lower() for part in parts for word in _SECRET_WORDS):
         shown = ""  # never echo a secret back
     return f"invalid setting {key}: {message}{shown}"
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"{where}: {problem}" if problem else where
 
 
 def ensure_secrets(settings: Settings) -> Settings:
     """Fill missing secrets from ``{data_dir}/secrets.yaml``, generating it once (mode 600).
 
-    The generated values are never printed.
+    The generated values are never printed. Secrets set in the file or the environment win.
     """
     if settings.secrets.secret_key and settings.secrets.encryption_keys:
         return settings
     data_dir = settings.storage.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / SECRETS_FILE
-    if path.exists():
-        stored = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    else:
-        stored = {
-            "secret_key": _secrets.token_urlsafe(48),
-            "encryption_keys": [Fernet.generate_key().decode()],
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("# Generated by DataPilot. Keep private; back it up with the data.\n")
-            yaml.safe_dump(stored, handle)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        stored = _read_secrets(path) if path.exists() else _write_new_secrets(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"invalid setting storage.data_dir: cannot write {path} ({exc.strerror})"
+        ) from None
     if not settings.secrets.secret_key:
         settings.secrets.secret_key = stored["secret_key"]
     if not settings.secrets.encryption_keys:
         settings.secrets.encryption_keys = list(stored["encryption_keys"])
     return settings
+
+
+def _write_new_secrets(path: Path) -> dict[str, Any]:
+    stored = {
+        "secret_key": _secrets.token_urlsafe(48),
+        "encryption_keys": [Fernet.generate_key().decode()],
+    }
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process generated them first: use theirs
+        return _read_secrets(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Generated by DataPilot. Keep private; back it up with the data.\n")
+        yaml.safe_dump(stored, handle)
+    return stored
+
+
+def _read_secrets(path: Path) -> dict[str, Any]:
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # only the server's user may read it
+    try:
+        stored = yaml.safe_load(path.read_text(encoding="utf-8"))
+        SecretSettings.model_validate(stored)
+        if not stored.get("secret_key") or not stored.get("encryption_keys"):
+            raise ValueError
+    except (yaml.YAMLError, ValidationError, ValueError, AttributeError):
+        raise ConfigError(
+            f"{path} is damaged: it needs secret_key and encryption_keys "
+            "(restore it from a backup; deleting it signs everyone out and makes stored "
+            "API keys unreadable)"
+        ) from None
+    return stored

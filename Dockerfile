@@ -1,0 +1,50 @@
+# DataPilot container image.
+#   docker build -t datapilot .
+#   docker run -p 5006:5006 -v datapilot-data:/data datapilot
+# The embedded SQLite store, uploaded files and generated secrets live in the /data volume.
+# For PostgreSQL: -e DATAPILOT_DATABASE__URL=postgresql+psycopg://user:pw@db:5432/datapilot and run
+# `docker run ... datapilot db upgrade` once per release before `serve`.
+
+# -- build: a wheel of the project (non-editable, with its package data) ------------------------
+FROM python:3.12-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY components ./components
+COPY pipelines ./pipelines
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
+# -- runtime -------------------------------------------------------------------------------------
+FROM python:3.12-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Installs the wheel and every runtime dependency declared in pyproject.toml.
+COPY --from=build /wheels /tmp/wheels
+RUN pip install /tmp/wheels/datapilot-*.whl && rm -rf /tmp/wheels
+
+RUN groupadd --system --gid 10001 datapilot \
+    && useradd --system --uid 10001 --gid datapilot --home-dir /home/datapilot --create-home \
+       --shell /usr/sbin/nologin datapilot \
+    && mkdir -p /data \
+    && chown datapilot:datapilot /data
+
+# The documented defaults; mount your own file over /app/config/datapilot.yaml or use
+# DATAPILOT_* environment variables.
+WORKDIR /app
+COPY config/datapilot.yaml config/tenants.yaml ./config/
+
+ENV DATAPILOT_STORAGE__DATA_DIR=/data \
+    DATAPILOT_SERVER__HOST=0.0.0.0 \
+    DATAPILOT_SERVER__PORT=5006
+VOLUME ["/data"]
+USER datapilot
+EXPOSE 5006
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:5006/health', timeout=4); sys.exit(0 if r.status == 200 else 1)"]
+
+CMD ["datapilot", "serve"]
