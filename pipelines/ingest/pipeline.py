@@ -1,0 +1,195 @@
+"""``ingest_file``: any accepted file -> one Parquet file, its profile and what was detected.
+
+Work happens in a temporary folder next to the destination; the Parquet file is renamed
+into place only when everything succeeded, and the folder is always removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from .delimited import RetryAsWindows1252, ingest_text
+from .errors import IngestError
+from .excel import sheet_to_csv
+from .models import IngestOptions, IngestResult, ProgressCallback
+from .parquet_input import ingest_parquet
+from .profile import build_profile
+from .runtime import Reporter, Written, readable
+from .textfile import HEAD_BYTES, TextInput, prepare_text
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+ACCEPTED = (".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ".xlsx")
+
+
+def file_kind(path: Path) -> str:
+    """Return ``text``, ``gzip``, ``parquet`` or ``xlsx``; refuse anything else."""
+    name = path.name.lower()
+    if any(name.endswith(s + ".gz") for s in TEXT_SUFFIXES):
+        return "gzip"
+    if name.endswith(TEXT_SUFFIXES):
+        return "text"
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    suffix = "".join(path.suffixes[-2:]) if name.endswith(".gz") else path.suffix
+    suffix = suffix or "(none)"
+    raise IngestError(
+        f"Unsupported file type {suffix!r}. Accepted: {', '.join(ACCEPTED)}.", "unsupported_type"
+    )
+
+
+def _connect(work: Path, progress: bool) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"temp_directory": str(work / "spill")})
+    con.execute("SET TimeZone = 'UTC'")
+    # Progress tracking costs a little, so it is only on when someone listens.
+    con.execute(f"SET enable_progress_bar = {str(progress).lower()}")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+def _ingest_delimited(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    work: Path,
+    out: Path,
+    options: IngestOptions,
+    report: Reporter,
+    *,
+    gzipped: bool,
+) -> Written:
+    encoding = options.encoding
+    for _ in range(2):
+        text = prepare_text(
+            source,
+            work,
+            gzipped=gzipped,
+            max_bytes=options.max_bytes,
+            max_line_bytes=options.max_line_bytes,
+            forced_encoding=encoding,
+            progress=lambda f: report("reading", f),
+        )
+        try:
+            return ingest_text(
+                con,
+                text,
+                out,
+                options,
+                report,
+                file_format="csv",
+                prefer_tab=source.name.lower().split(".gz")[0].endswith(".tsv"),
+            )
+        except RetryAsWindows1252:
+            encoding = "cp1252"
+    raise IngestError("The file is not valid UTF-8.", "invalid_encoding")  # pragma: no cover
+
+
+def _ingest_workbook(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    work: Path,
+    out: Path,
+    options: IngestOptions,
+    report: Reporter,
+) -> Written:
+    csv_path = work / "sheet.csv"
+    report("reading", 0.0)
+    sheet, sheets, rows = sheet_to_csv(
+        source,
+        options.sheet,
+        csv_path,
+        max_bytes=options.max_bytes,
+        progress=lambda f: report("reading", f),
+    )
+    if rows == 0:
+        raise IngestError(f"The sheet {sheet!r} is empty.", "empty_file")
+    with csv_path.open("rb") as handle:
+        head_bytes = handle.read(HEAD_BYTES)
+    complete = len(head_bytes) < HEAD_BYTES
+    head = head_bytes.decode("utf-8", "ignore")
+    text = TextInput(csv_path, "utf-8", False, None, head, complete, False)
+    written = ingest_text(con, text, out, options, report, file_format="xlsx", forced_delimiter=",")
+    detected = replace(
+        written.detected,
+        sheet=sheet,
+        sheets=tuple(sheets),
+        encoding=None,
+        delimiter=None,
+        quote=None,
+        escape=None,
+    )
+    return replace(written, detected=detected)
+
+
+def ingest_file(
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    options: IngestOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestResult:
+    """Ingest ``source`` (.csv .tsv .txt .csv.gz .parquet .xlsx) into one Parquet file.
+
+    The Parquet file is written under a temporary name in the destination folder and renamed
+    into place; on failure nothing is left behind (an existing destination is untouched).
+
+    Parameters
+    ----------
+    source, destination
+        Input file and Parquet file to create (or replace).
+    options
+        Detection overrides and limits, see :class:`IngestOptions`.
+    progress
+        ``progress(stage, fraction)``; may be called from a helper thread.
+
+    Raises
+    ------
+    IngestError
+        With a readable reason when the file cannot be ingested.
+    """
+    options = options or IngestOptions()
+    src = Path(source)
+    dest = Path(destination)
+    kind = file_kind(src)
+    if not src.is_file():
+        raise IngestError(f"The file {src.name!r} does not exist.", "not_found")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    report = Reporter(progress)
+    out = work / "output.parquet"
+    con = _connect(work, progress is not None)
+    try:
+        if kind == "parquet":
+            written = ingest_parquet(con, src, out, options, report)
+        elif kind == "xlsx":
+            written = _ingest_workbook(con, src, work, out, options, report)
+        else:
+            written = _ingest_delimited(
+                con, src, work, out, options, report, gzipped=kind == "gzip"
+            )
+        report("profiling", 0.0)
+        profile = build_profile(
+            con,
+            str(out),
+            written.stats,
+            written.columns,
+            row_count=written.row_count,
+            preview_rows=options.preview_rows,
+            exact_distinct_rows=options.exact_distinct_rows,
+        )
+        report("profiling", 1.0)
+        con.close()
+        os.replace(out, dest)
+        return IngestResult(dest, profile, written.bad_rows, written.detected)
+    except duckdb.Error as exc:
+        raise IngestError(f"Could not read the file: {readable(exc)}", "unreadable") from exc
+    except MemoryError as exc:
+        raise IngestError("Not enough memory to ingest this file.", "out_of_memory") from exc
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)

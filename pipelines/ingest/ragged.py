@@ -1,0 +1,72 @@
+"""Padding of short (ragged) rows, done in Python because DuckDB's ``null_padding`` is unsafe.
+
+With ``null_padding`` DuckDB cannot read quoted newlines in parallel, and its single-threaded
+reader silently drops a row with an unterminated quote instead of reporting it. So when the
+first rows show that trailing empty fields are left out, the file is copied once with the
+missing delimiters appended to short records. Every other byte is copied unchanged, so line
+numbers stay the same and DuckDB still reports any row it cannot read.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from .dialect import Dialect
+
+
+class _Lines:
+    """Iterates over lines while remembering those of the current record."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self.handle = handle
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        self.current.append(line)
+        return line
+
+
+def _balanced(raw: str, dialect: Dialect) -> bool:
+    quotes = raw.count(dialect.quote)
+    if dialect.escape and dialect.escape != dialect.quote:
+        quotes -= raw.count(dialect.escape + dialect.quote)
+    return quotes % 2 == 0
+
+
+def pad_short_rows(source: Path, target: Path, dialect: Dialect) -> int:
+    """Copy ``source`` to ``target`` padding short records; return how many were padded."""
+    padded = 0
+    with (
+        source.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle,
+        target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as out,
+    ):
+        for _ in range(dialect.skip_lines):
+            line = handle.readline()
+            if not line:
+                return 0
+            out.write(line)
+        lines = _Lines(iter(handle))
+        reader = csv.reader(
+            lines,
+            delimiter=dialect.delimiter,
+            quotechar=dialect.quote or None,
+            doublequote=dialect.escape in ("", dialect.quote),
+            escapechar=None if dialect.escape in ("", dialect.quote) else dialect.escape,
+            strict=False,
+        )
+        for fields in reader:
+            raw = "".join(lines.current)
+            lines.current = []
+            missing = dialect.columns - len(fields)
+            if fields and missing > 0 and _balanced(raw, dialect):
+                body = raw.rstrip("\r\n")
+                raw = body + dialect.delimiter * missing + raw[len(body) :]
+                padded += 1
+            out.write(raw)
+    return padded

@@ -1,0 +1,135 @@
+"""Rows DuckDB could not read (its ``store_rejects`` table), counted and explained.
+
+DuckDB's own line numbers count records rather than physical lines, so the line of each
+example is recomputed from its byte position in the file that was read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import duckdb
+
+from .models import BadRow, BadRows
+
+_REASONS = {
+    "MISSING COLUMNS": "has {fields} fields, the header has {columns}",
+    "TOO MANY COLUMNS": "has {fields} fields, the header has {columns}",
+    "UNQUOTED VALUE": "a quoted value is not closed, or a quote appears inside an unquoted value",
+    "INVALID ENCODING": "contains bytes that are not valid UTF-8",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than the maximum line size",
+    "INVALID STATE": "the line could not be parsed",
+}
+
+
+def rejects_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the rejects table of the last read exists."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dp_rejects'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def reject_types(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The distinct DuckDB error types among rejected rows."""
+    if not rejects_exist(con):
+        return set()
+    rows = con.execute("SELECT DISTINCT CAST(error_type AS VARCHAR) FROM dp_rejects").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _fields(raw: str, delimiter: str, quote: str) -> int:
+    try:
+        record = next(csv.reader(io.StringIO(raw), delimiter=delimiter, quotechar=quote or None))
+    except (StopIteration, csv.Error):
+        return 0
+    return len(record)
+
+
+def _physical_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """Map byte offsets to 1-based physical line numbers (one sequential pass)."""
+    result: dict[int, int] = {}
+    wanted = sorted(set(positions))
+    line = 1
+    offset = 0
+    with path.open("rb") as handle:
+        for target in wanted:
+            while offset < target:
+                chunk = handle.read(min(8 * 1024 * 1024, target - offset))
+                if not chunk:
+                    break
+                line += chunk.count(b"\n")
+                offset += len(chunk)
+            result[target] = line
+    return result
+
+
+def cast_reject(con: duckdb.DuckDBPyConnection) -> tuple[str, int, str] | None:
+    """A value the reader could not parse as its column's type: (mark, column index, value).
+
+    Rows rejected this way are left out of the output, so the caller must re-plan the column
+    and write again; they are never reported as unreadable rows.
+    """
+    if not rejects_exist(con):
+        return None
+    row = con.execute(
+        "SELECT column_name, csv_line FROM dp_rejects "
+        "WHERE CAST(error_type AS VARCHAR) = 'CAST' ORDER BY line_byte_position LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    name = str(row[0])
+    return ("DPX", int(name[1:]), str(row[1])[:200]) if name[1:].isdigit() else None
+
+
+def collect_bad_rows(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    delimiter: str,
+    quote: str,
+    columns: int,
+    examples: int,
+) -> BadRows:
+    """Count the rejected rows of the last read and describe the first ``examples``."""
+    if not rejects_exist(con):
+        return BadRows()
+    row = con.execute("SELECT count(DISTINCT line_byte_position) FROM dp_rejects").fetchone()
+    count = int(row[0]) if row else 0
+    if count == 0:
+        return BadRows()
+    records = con.execute(
+        """
+        SELECT line_byte_position, arg_min(CAST(error_type AS VARCHAR), column_idx),
+               left(arg_min(csv_line, column_idx), 2000)
+        FROM dp_rejects GROUP BY line_byte_position ORDER BY line_byte_position LIMIT ?
+        """,
+        [examples],
+    ).fetchall()
+    lines = _physical_lines(path, [int(r[0]) for r in records])
+    found = []
+    for position, kind, raw in records:
+        text = str(raw or "")
+        stripped = text.lstrip("\r\n")
+        skipped = text[: len(text) - len(stripped)].count("\n")
+        fields = _fields(stripped, delimiter, quote)
+        reason = _REASONS.get(str(kind), str(kind).lower()).format(fields=fields, columns=columns)
+        if kind == "UNQUOTED VALUE" and stripped.count("\n") > 1:
+            reason += f"; the next {stripped.count(chr(10))} lines were read as part of it"
+        found.append(BadRow(lines[int(position)] + skipped, stripped.rstrip("\r\n")[:500], reason))
+    return BadRows(count, tuple(found))
+
+
+def first_invalid_encoding_line(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """Physical line of the first row rejected for invalid UTF-8, if any."""
+    if not rejects_exist(con):
+        return None
+    row = con.execute(
+        "SELECT min(line_byte_position) FROM dp_rejects "
+        "WHERE CAST(error_type AS VARCHAR) = 'INVALID ENCODING'"
+    ).fetchone()
+    if not row or row[0] is None:
+        return None
+    return _physical_lines(path, [int(row[0])])[int(row[0])]
