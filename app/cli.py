@@ -111,6 +111,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     ctx = _ready_context(settings)
+    from app.services.sources import recover_interrupted
+
+    recovered = recover_interrupted(ctx.db, ctx.files)
+    if recovered:
+        logging.getLogger("datapilot").warning(
+            "%d source(s) were interrupted by a stop and are marked failed", recovered
+        )
     if settings.demo.enabled and not args.no_demo:
         password = ctx.admin.ensure_demo(settings.demo.tenant, settings.demo.email)
         if password:
@@ -123,6 +130,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 f"  Demo account: {settings.demo.email} (forgot the password? "
                 f"`datapilot{config} admin reset-password {settings.demo.email}`)"
             )
+        from app.demo.loader import load_demo_data
+
+        queued = (
+            load_demo_data(ctx, settings.demo.tenant, settings.demo.email)
+            if settings.demo.sample_data
+            else []
+        )
+        if queued:
+            names = ", ".join(source.name for source in queued)
+            print(f"  Sample data: ingesting {names} into the demo workspaces")
     from app.server import build_server
 
     try:

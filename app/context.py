@@ -8,6 +8,7 @@ from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
 from app.services.principal import Principal
+from app.services.sources import IngestJobs, SourceFiles, SourceService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets
 from app.store.db import Database
@@ -21,15 +22,22 @@ class AppContext:
     db: Database = field(init=False)
     accounts: AccountService = field(init=False)
     admin: AdminService = field(init=False)
+    files: SourceFiles = field(init=False)
+    jobs: IngestJobs = field(init=False)
 
     def __post_init__(self) -> None:
         ensure_secrets(self.settings)
         self.db = Database(self.settings.database_url, echo=self.settings.database.echo)
         self.accounts = AccountService(self.db, self.settings)
         self.admin = AdminService(self.db)
+        self.files = SourceFiles(self.settings.storage.data_dir)
+        self.jobs = IngestJobs(workers=self.settings.uploads.ingest_workers)
 
     def workspaces(self, principal: Principal) -> WorkspaceService:
-        return WorkspaceService(self.db, principal)
+        return WorkspaceService(self.db, principal, self.files)
 
     def members(self, principal: Principal) -> MemberService:
         return MemberService(self.accounts, principal)
+
+    def sources(self, principal: Principal) -> SourceService:
+        return SourceService(self.db, self.settings, self.files, self.jobs, principal)

@@ -139,6 +139,7 @@ class AuthSettings(_Section):
 class UploadSettings(_Section):
     max_file_mb: int = Field(1024, ge=1)
     tenant_quota_mb: int = Field(10240, ge=1)
+    ingest_workers: int = Field(2, ge=1, le=16)
 
 
 class ProvisioningRule(_Section):
@@ -155,6 +156,7 @@ class DemoSettings(_Section):
     enabled: bool = True
     tenant: str = "demo"
     email: str = "demo@datapilot.local"
+    sample_data: bool = True
 
 
 class _YamlSource(PydanticBaseSettingsSource):

@@ -115,7 +115,12 @@ def start_server(
     """Start ``datapilot serve`` with a config file built from ``settings``; wait for /health."""
     port = free_port()
     data_dir = workdir / "data"
-    config = {"server": {"port": port, "host": "127.0.0.1"}, "storage": {"data_dir": str(data_dir)}}
+    config: dict[str, dict[str, object]] = {
+        "server": {"port": port, "host": "127.0.0.1"},
+        "storage": {"data_dir": str(data_dir)},
+        # Sample data costs seconds of CPU per server; tests that need it ask for it.
+        "demo": {"sample_data": False},
+    }
     for section, values in (settings or {}).items():
         config.setdefault(section, {}).update(values)  # type: ignore[union-attr]
     config_path = workdir / "datapilot.yaml"

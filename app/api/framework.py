@@ -1,30 +1,59 @@
 """A small REST layer on Tornado: declared operations, problem-details errors, OpenAPI.
 
-Every operation is declared once with :meth:`Api.operation`; the same declaration builds the
-Tornado routes and the OpenAPI document, so a route cannot exist without its documentation.
+Every operation is declared once with :meth:`Api.operation` (JSON in, JSON out) or
+:meth:`Api.upload` (a multipart file streamed to disk); the same declaration builds the Tornado
+routes and the OpenAPI document, so a route cannot exist without its documentation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, cast
 
 import tornado.web
 from pydantic import BaseModel, ValidationError
+from tornado.http1connection import HTTP1Connection
 
+from app.api.uploads import (
+    FILE_FIELD,
+    FRAMING_SLACK,
+    Destination,
+    MultipartFileReader,
+    UploadRefused,
+    UploadTarget,
+)
+from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
-from app.services.errors import AuthenticationFailed, DomainError, Throttled
+from app.services.errors import AuthenticationFailed, DomainError, Forbidden, Throttled
 from app.services.principal import Principal
 
 log = logging.getLogger("datapilot.api")
 PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1 << 20
+# A refused upload is answered at once, then the rest of its body (up to this much) is read and
+# dropped before the connection closes: closing while a client still sends makes the kernel
+# reset the connection, and most HTTP clients then lose the answer.
+DRAIN_BYTES = 64 << 20
+CSRF_HEADER = "X-CSRF-Token"
+_CLEANUPS: set[asyncio.Future[None]] = set()
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+}
 
 
 @dataclass
@@ -37,6 +66,7 @@ class ApiRequest:
     body: Any
     query: dict[str, str]
     client_address: str
+    content_length: int | None = None
 
     @property
     def caller(self) -> Principal:
@@ -64,6 +94,9 @@ class Operation:
     status: int
     public: bool
     tag: str
+    query: dict[str, str] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    upload: bool = False  # a multipart file streamed to disk; func returns an UploadTarget
 
 
 class Api:
@@ -81,10 +114,70 @@ class Api:
         status: int = 200,
         public: bool = False,
         tag: str = "default",
+        query: dict[str, str] | None = None,
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Callable[[ApiRequest], Any]], Callable[[ApiRequest], Any]]:
+        """Declare a JSON operation; ``query`` documents its optional query parameters."""
+
         def register(func: Callable[[ApiRequest], Any]) -> Callable[[ApiRequest], Any]:
             self.operations.append(
-                Operation(method.upper(), path, summary, func, body, response, status, public, tag)
+                Operation(
+                    method.upper(),
+                    path,
+                    summary,
+                    func,
+                    body,
+                    response,
+                    status,
+                    public,
+                    tag,
+                    dict(query or {}),
+                    errors,
+                )
+            )
+            return func
+
+        return register
+
+    def upload(
+        self,
+        method: str,
+        path: str,
+        summary: str,
+        *,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        tag: str = "default",
+        query: dict[str, str] | None = None,
+        errors: tuple[int, ...] = (403, 409, 413, 415),
+    ) -> Callable[[Callable[[ApiRequest], UploadTarget]], Callable[[ApiRequest], UploadTarget]]:
+        """Declare a streaming upload: a multipart/form-data body with a ``file`` field.
+
+        The decorated function runs (in a thread) once the headers are in, before any byte of
+        the body is read: it authorises and checks the request (``req.content_length`` is the
+        announced body size) and returns the :class:`~app.api.uploads.UploadTarget` that
+        receives the file. Callers authenticate with a bearer token, or with the browser
+        session cookie plus the session's CSRF token in the ``X-CSRF-Token`` header.
+        """
+
+        def register(
+            func: Callable[[ApiRequest], UploadTarget],
+        ) -> Callable[[ApiRequest], UploadTarget]:
+            self.operations.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    summary,
+                    func,
+                    None,
+                    response,
+                    status,
+                    False,
+                    tag,
+                    dict(query or {}),
+                    errors,
+                    upload=True,
+                )
             )
             return func
 
@@ -95,10 +188,12 @@ class Api:
         by_path: dict[str, dict[str, Operation]] = {}
         for op in self.operations:
             by_path.setdefault(op.path, {})[op.method] = op
-        routes = []
+        routes: list[tuple[str, type, dict[str, Any]]] = []
         for path, ops in by_path.items():
             pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + r"/?"
-            routes.append((pattern, ApiHandler, {"ctx": ctx, "operations": ops}))
+            streams = any(op.upload for op in ops.values())
+            handler = StreamingApiHandler if streams else ApiHandler
+            routes.append((pattern, handler, {"ctx": ctx, "operations": ops}))
         routes.append((PREFIX + r"/.*", NotFoundHandler, {"ctx": ctx}))
         return routes
 
@@ -119,6 +214,16 @@ class Api:
                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                 for name in re.findall(r"\{(\w+)\}", op.path)
             ]
+            params += [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "description": text,
+                    "schema": {"type": "string"},
+                }
+                for name, text in op.query.items()
+            ]
             responses: dict[str, Any] = {
                 str(op.status): {"description": "Success"}
                 if op.response is None
@@ -127,14 +232,9 @@ class Api:
                     "content": {"application/json": {"schema": ref(op.response)}},
                 }
             }
-            for code, text in (
-                (400, "Bad request"),
-                (401, "Not signed in"),
-                (404, "Not found"),
-                (422, "Invalid input"),
-            ):
+            for code in sorted({400, 401, 404, 422, *op.errors}):
                 responses[str(code)] = {
-                    "description": text,
+                    "description": ERROR_TITLES.get(code, "Error"),
                     "content": {
                         "application/problem+json": {
                             "schema": {"$ref": "#/components/schemas/Problem"}
@@ -153,7 +253,14 @@ class Api:
                     "required": True,
                     "content": {"application/json": {"schema": ref(op.body)}},
                 }
-            entry["security"] = [] if op.public else [{"bearer": []}]
+            if op.upload:
+                entry["requestBody"] = {"required": True, "content": MULTIPART_FILE}
+            if op.public:
+                entry["security"] = []
+            elif op.upload:
+                entry["security"] = [{"bearer": []}, {"session": [], "csrf": []}]
+            else:
+                entry["security"] = [{"bearer": []}]
             paths.setdefault(op.path, {})[op.method.lower()] = entry
         return {
             "openapi": "3.1.0",
@@ -162,11 +269,35 @@ class Api:
             "components": {
                 "schemas": schemas,
                 "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                    "session": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": SESSION_COOKIE,
+                        "description": "The browser session (file uploads only), together "
+                        f"with the session's CSRF token in the {CSRF_HEADER} header.",
+                    },
+                    "csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER},
                 },
             },
         }
 
+
+MULTIPART_FILE = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                FILE_FIELD: {
+                    "type": "string",
+                    "contentMediaType": "application/octet-stream",
+                    "description": "The file; streamed to disk as it arrives.",
+                }
+            },
+            "required": [FILE_FIELD],
+        }
+    }
+}
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -249,25 +380,12 @@ class ApiHandler(ProblemMixin):
                 client_address=self.request.remote_ip or "unknown",
             )
             result = await asyncio.to_thread(op.func, request)
-        except _BodyError as exc:
-            self.problem(422, "Invalid input", exc.detail, errors=exc.errors)
+        except (_BodyError, DomainError) as exc:
+            self._fail(exc)
             return
-        except Throttled as exc:
-            self.set_header("Retry-After", str(exc.retry_after))
-            self.problem(exc.status, exc.title, str(exc))
-            return
-        except AuthenticationFailed as exc:
-            self.set_header("WWW-Authenticate", 'Bearer realm="datapilot"')
-            self.problem(exc.status, exc.title, str(exc))
-            return
-        except DomainError as exc:
-            extra = (
-                {"errors": [{"field": exc.field, "message": str(exc)}]}
-                if getattr(exc, "field", None)
-                else {}
-            )
-            self.problem(exc.status, exc.title, str(exc), **extra)
-            return
+        self._reply(result, op)
+
+    def _reply(self, result: Any, op: Operation) -> None:
         reply = result if isinstance(result, Reply) else Reply(result, op.status)
         for name, value in reply.headers.items():
             self.set_header(name, value)
@@ -277,6 +395,24 @@ class ApiHandler(ProblemMixin):
             return
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(_jsonable(reply.body)))
+
+    def _fail(self, exc: Exception) -> None:
+        """Answer with the problem document of a domain (or request) error."""
+        if isinstance(exc, _BodyError):
+            self.problem(422, "Invalid input", exc.detail, errors=exc.errors)
+            return
+        if isinstance(exc, UploadRefused):
+            self.problem(exc.status, ERROR_TITLES.get(exc.status, "Bad request"), str(exc))
+            return
+        assert isinstance(exc, DomainError)
+        if isinstance(exc, Throttled):
+            self.set_header("Retry-After", str(exc.retry_after))
+        if isinstance(exc, AuthenticationFailed):
+            self.set_header("WWW-Authenticate", 'Bearer realm="datapilot"')
+        extra: dict[str, Any] = dict(getattr(exc, "problem_fields", None) or {})
+        if getattr(exc, "field", None):
+            extra["errors"] = [{"field": exc.field, "message": str(exc)}]  # type: ignore[attr-defined]
+        self.problem(exc.status, exc.title, str(exc), **extra)
 
     get = post = put = patch = delete = _dispatch  # type: ignore[assignment]
 
@@ -309,6 +445,249 @@ class ApiHandler(ProblemMixin):
             ]
             first = errors[0]
             raise _BodyError(f"{first['field']}: {first['message']}", errors) from None
+
+
+@tornado.web.stream_request_body
+class StreamingApiHandler(ApiHandler):
+    """A route with a streaming upload operation (and possibly small JSON ones).
+
+    The upload's body is never held in memory: python-multipart parses each network chunk as
+    it arrives and the file part's bytes go straight to the target's file. Checks run before
+    the body is read (``prepare``); the byte limit is enforced again while streaming, since a
+    chunked body announces no length. A client that disconnects mid-upload leaves nothing.
+    """
+
+    _target: UploadTarget | None
+    _reader: MultipartFileReader | None
+    _dest: Destination | None
+    _file: IO[bytes] | None
+
+    def initialize(self, ctx: AppContext, operations: dict[str, Operation]) -> None:
+        super().initialize(ctx, operations)
+        self._chunks: list[bytes] = []
+        self._buffered = 0
+        self._op: Operation | None = None
+        self._state = "idle"  # idle → streaming → finishing → done (or cancelled)
+        self._lock = asyncio.Lock()
+        self._target = self._reader = self._dest = self._file = None
+        self._received = 0
+        self._reported_at = 0.0
+        self._body_complete = False
+        self._accepted = False
+        self._draining = False
+        self._seen = 0
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Any:
+        if not self._body_complete and not self._headers_written:
+            # Answered before the whole body arrived (a refusal): Tornado closes the connection
+            # rather than read the rest, so tell the client not to reuse it.
+            self.set_header("Connection", "close")
+        return super().finish(chunk)
+
+    def problem(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        if self._body_complete or self._op is None or not self._drain():
+            super().problem(status, title, detail, **extra)
+            return
+        # Send the whole answer now (a client reading while it sends sees it at once), then
+        # drop the rest of the body as it comes; finish (and close) once it is in.
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "instance": self.request.path,
+                **extra,
+            }
+        ).encode()
+        self.set_status(status)
+        self.set_header("Content-Type", "application/problem+json")
+        self.set_header("Content-Length", str(len(body)))
+        self.set_header("Connection", "close")
+        self.write(body)
+        self.flush()
+
+    def _drain(self) -> bool:
+        """Whether to read the rest of a refused upload's body before closing, within bounds."""
+        connection = self._connection()
+        if not self._accepted:
+            if self.request.headers.get("Expect", "").lower() == "100-continue":
+                return False  # the client waits for our answer before it sends the body
+            length = self._content_length()
+            if length is not None and length > DRAIN_BYTES:
+                return False  # too much to read for nothing: close at once
+            connection.set_max_body_size(length if length is not None else DRAIN_BYTES)
+        elif self._content_length() is None:
+            connection.set_max_body_size(self._seen + DRAIN_BYTES)
+        self._draining = True
+        return True
+
+    async def prepare(self) -> None:
+        op = self.operations.get(self.request.method or "")
+        if op is None or not op.upload:  # a JSON operation: its small body is buffered
+            self._connection().set_max_body_size(MAX_BODY_BYTES + FRAMING_SLACK)
+            return
+        # Until the upload is accepted no limit applies: a refusal decides how much to drain.
+        self._connection().set_max_body_size(1 << 62)
+        self._op = op
+        try:
+            principal = await asyncio.to_thread(self._authenticate_upload)
+            reader = MultipartFileReader(self.request.headers.get("Content-Type", ""))
+            request = ApiRequest(
+                ctx=self.ctx,
+                principal=principal,
+                path=dict(self.path_kwargs),
+                body=None,
+                query={k: self.get_query_argument(k) for k in self.request.query_arguments},
+                client_address=self.request.remote_ip or "unknown",
+                content_length=self._content_length(),
+            )
+            target = await asyncio.to_thread(op.func, request)
+        except (UploadRefused, DomainError) as exc:
+            self._fail(exc)
+            return
+        # The file's own limit is enforced exactly while streaming; Tornado's cap on the body
+        # is only the outer bound (with room to drain the rest of a body cut off there).
+        limit = self.ctx.settings.uploads.max_file_mb * 1024 * 1024
+        self._connection().set_max_body_size(limit + FRAMING_SLACK + DRAIN_BYTES)
+        self._target, self._reader, self._state = target, reader, "streaming"
+        self._accepted = True
+
+    async def data_received(self, chunk: bytes) -> None:
+        self._seen += len(chunk)
+        if self._finished or self._draining:
+            return
+        if self._op is None:
+            if self._buffered <= MAX_BODY_BYTES:
+                self._chunks.append(chunk)
+                self._buffered += len(chunk)
+            return
+        async with self._lock:
+            if self._state != "streaming":
+                return
+            try:
+                await self._write(chunk)
+            except (UploadRefused, DomainError) as exc:
+                await self._discard()
+                self._fail(exc)
+            except Exception:
+                log.exception("upload to %s failed", self.request.path)
+                await self._discard()
+                self.problem(500, "Server error", "The upload failed on the server; retry.")
+
+    async def _write(self, chunk: bytes) -> None:
+        assert self._reader is not None and self._target is not None
+        self._reader.feed(chunk)
+        if self._reader.file_started and self._dest is None:
+            assert self._reader.filename is not None
+            self._dest = await asyncio.to_thread(
+                self._target.begin, self._reader.filename, dict(self._reader.fields)
+            )
+            self._file = await asyncio.to_thread(self._dest.path.open, "wb")
+        data = self._reader.take_file_bytes()
+        if not data or self._file is None or self._dest is None:
+            return
+        self._received += len(data)
+        if self._received > self._dest.limit_bytes:
+            raise UploadRefused(self._dest.too_large, 413)
+        await asyncio.to_thread(self._file.write, data)
+        now = time.monotonic()
+        if now - self._reported_at > 0.25:
+            self._reported_at = now
+            self._target.received(self._received)
+
+    async def _dispatch(self, **path: str) -> None:
+        self._body_complete = True
+        if self._draining:  # the answer is sent; the body is now read to its end
+            self.finish()
+            return
+        if self._finished:
+            return
+        if self._op is None:
+            self.request.body = b"".join(self._chunks)
+            await super()._dispatch(**path)
+            return
+        async with self._lock:
+            if self._state != "streaming":
+                return
+            self._state = "finishing"
+            assert self._reader is not None and self._target is not None
+            try:
+                if not self._reader.complete:
+                    raise UploadRefused("The upload ended before its last byte; nothing was kept.")
+                if self._file is None:
+                    raise UploadRefused(
+                        f"Send the file in a multipart form field named '{FILE_FIELD}'.", 422
+                    )
+                await asyncio.to_thread(self._file.close)
+                self._target.received(self._received)
+                result = await asyncio.to_thread(self._target.finish)
+            except (UploadRefused, DomainError) as exc:
+                await self._discard()
+                self._fail(exc)
+                return
+            except Exception:
+                log.exception("upload to %s failed", self.request.path)
+                await self._discard()
+                self.problem(500, "Server error", "The upload failed on the server; retry.")
+                return
+            self._state = "done"
+        self._reply(result, self._op)
+
+    get = post = put = patch = delete = _dispatch  # type: ignore[assignment]
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()
+        if self._state == "streaming":  # the client went away mid-upload: keep nothing
+            self._state = "cancelled"
+            task = asyncio.ensure_future(self._cancel())
+            _CLEANUPS.add(task)  # keep a reference until it is done
+            task.add_done_callback(_CLEANUPS.discard)
+
+    async def _cancel(self) -> None:
+        async with self._lock:
+            await self._discard()
+
+    async def _discard(self) -> None:
+        """Close and remove what the upload stored; idempotent."""
+        self._state = "done"
+        file, self._file = self._file, None
+        target, self._target = self._target, None
+        if file is not None:
+            await asyncio.to_thread(file.close)
+        if target is not None:
+            try:
+                await asyncio.to_thread(target.abort)
+            except Exception:
+                log.exception("could not clean up an abandoned upload to %s", self.request.path)
+
+    def _connection(self) -> HTTP1Connection:
+        return cast(HTTP1Connection, self.request.connection)
+
+    def _content_length(self) -> int | None:
+        raw = self.request.headers.get("Content-Length")
+        try:
+            return int(raw) if raw is not None else None
+        except ValueError:
+            return None
+
+    def _authenticate_upload(self) -> Principal:
+        """A bearer token, or the browser session cookie with the session's CSRF token."""
+        if self.request.headers.get("Authorization"):
+            return self._authenticate()
+        resolved = self.ctx.accounts.resolve_browser_session(self.get_cookie(SESSION_COOKIE))
+        if resolved is None:
+            raise AuthenticationFailed(
+                "Sign in, or send an access token: 'Authorization: Bearer <token>'."
+            )
+        principal, csrf = resolved
+        sent = self.request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
+            raise Forbidden(
+                f"An upload from the browser needs the page's {CSRF_HEADER} header; "
+                "reload the page and retry."
+            )
+        return principal
 
 
 class _BodyError(Exception):

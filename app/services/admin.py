@@ -25,6 +25,7 @@ from pydantic import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.demo import DEMO_WORKSPACES
 from app.services.accounts import clean_name, normalise_email
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.members import check_role, revoke_access
@@ -236,7 +237,11 @@ class AdminService:
 
     # -- demo ----------------------------------------------------------------------------------
     def ensure_demo(self, slug: str, email: str) -> str | None:
-        """Create the demo tenant, user and workspace once; returns the password the first time."""
+        """Create the demo tenant, user and sample workspaces once; returns the password then.
+
+        The workspaces (Sales, HR) are those of :data:`app.demo.DEMO_WORKSPACES`; the sample
+        files are loaded into them by :func:`app.demo.loader.load_demo_data`.
+        """
         with self.db.transaction() as session:
             if session.scalar(select(User.id).where(User.email == email)) is not None:
                 return None
@@ -251,15 +256,23 @@ class AdminService:
             )
             session.add(user)
             session.flush()
-            workspace = Workspace(tenant_id=tenant.id, name="Demo", created_by=user.id)
-            session.add(workspace)
+            workspaces = [
+                Workspace(
+                    tenant_id=tenant.id,
+                    name=demo.name,
+                    description=demo.description,
+                    created_by=user.id,
+                )
+                for demo in DEMO_WORKSPACES
+            ]
+            session.add_all(workspaces)
             session.flush()
             session.add(
                 Membership(
                     tenant_id=tenant.id,
                     user_id=user.id,
                     role="admin",
-                    current_workspace_id=workspace.id,
+                    current_workspace_id=workspaces[0].id,
                 )
             )
             return password

@@ -10,6 +10,7 @@ from datetime import datetime
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, NotFound
 from app.services.principal import Principal
+from app.services.sources import SourceFiles
 from app.store.db import Database
 from app.store.models import Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository
@@ -40,9 +41,12 @@ def _info(row: Workspace) -> WorkspaceInfo:
 class WorkspaceService:
     """Workspace use cases for one Principal; editors and admins write, viewers read."""
 
-    def __init__(self, db: Database, principal: Principal) -> None:
+    def __init__(
+        self, db: Database, principal: Principal, files: SourceFiles | None = None
+    ) -> None:
         self.db = db
         self.principal = principal
+        self.files = files
 
     def list(self) -> Sequence[WorkspaceInfo]:
         with self.db.transaction() as session:
@@ -87,7 +91,10 @@ class WorkspaceService:
         self.principal.require("editor", "delete workspaces")
         with self.db.transaction() as session:
             repo = WorkspaceRepository(session, self.principal)
-            repo.delete(self._get(repo, workspace_id))
+            row = self._get(repo, workspace_id)
+            repo.delete(row)
+        if self.files is not None:  # its sources' rows went with it (cascade); now their files
+            self.files.remove(self.files.workspace_folder(self.principal.tenant_id, row.id))
 
     # -- the workspace each user last worked in ----------------------------------------------
     def current(self) -> WorkspaceInfo | None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -178,3 +181,32 @@ class LoginAttempt(Base):
     client_address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Source(Base):
+    """An uploaded file of a workspace, stored as Parquet with its profile."""
+
+    __tablename__ = "sources"
+    __table_args__ = (Index("ix_sources_tenant_workspace", "tenant_id", "workspace_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="uploading")
+    error: Mapped[str | None] = mapped_column(String(2000))
+    sheet: Mapped[str | None] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    row_count: Mapped[int | None] = mapped_column(BigInteger)
+    column_count: Mapped[int | None]
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detected: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    bad_rows: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

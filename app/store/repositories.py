@@ -15,9 +15,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.services.principal import Principal
-from app.store.models import Membership, User, Workspace
+from app.store.models import Membership, Source, User, Workspace
 
-T = TypeVar("T", Workspace, Membership)
+T = TypeVar("T", Workspace, Membership, Source)
 
 
 class TenantScopedRepository(Generic[T]):
@@ -92,6 +92,28 @@ class MembershipRepository(TenantScopedRepository[Membership]):
                     Membership.role == "admin",
                     Membership.is_active.is_(True),
                     User.is_active.is_(True),
+                )
+            )
+            or 0
+        )
+
+
+class SourceRepository(TenantScopedRepository[Source]):
+    model = Source
+
+    def list(self, workspace_id: uuid.UUID) -> Sequence[Source]:
+        return self.session.scalars(
+            self._select()
+            .where(Source.workspace_id == workspace_id)
+            .order_by(func.lower(Source.name), Source.created_at)
+        ).all()
+
+    def used_bytes(self) -> int:
+        """Bytes stored (or reserved by uploads in progress) by the principal's tenant."""
+        return int(
+            self.session.scalar(
+                select(func.coalesce(func.sum(Source.size_bytes), 0)).where(
+                    Source.tenant_id == self.principal.tenant_id
                 )
             )
             or 0

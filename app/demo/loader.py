@@ -1,0 +1,73 @@
+"""Load the sample datasets into the demo tenant's workspaces, through the real upload pipeline.
+
+Called by ``datapilot serve`` after the demo account exists. Each file is uploaded like a user's
+(``start_upload`` → copy → ``finish_upload``), so its ingest runs in the server's ingest threads
+and start-up does not wait for it. A workspace that already has sources is left alone: a restart
+never duplicates them, and a user's changes are kept. A demo workspace emptied by its users gets
+the sample data again on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from app.demo import DEMO_WORKSPACES, DemoSource
+from app.services.errors import DomainError
+from app.services.sources import SourceInfo, SourceService
+from app.store.models import Tenant, User
+
+if TYPE_CHECKING:
+    import uuid
+
+    from app.context import AppContext
+
+log = logging.getLogger("datapilot.demo")
+
+
+def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[SourceInfo]:
+    """Queue the ingest of every sample file missing from the demo workspaces.
+
+    Returns the sources created (still ``ingesting``); empty when there was nothing to do.
+    """
+    with ctx.db.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email))
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+    if user_id is None or tenant_id is None:
+        return []
+    principal = ctx.accounts.principal_for(user_id, tenant_id)
+    if principal is None or not principal.can_edit:
+        log.info("sample data not loaded: %s cannot add sources to %s", email, tenant_slug)
+        return []
+    workspaces = {w.name: w.id for w in ctx.workspaces(principal).list()}
+    sources = ctx.sources(principal)
+    created: list[SourceInfo] = []
+    for demo in DEMO_WORKSPACES:
+        workspace_id = workspaces.get(demo.name)
+        if workspace_id is None or sources.list(workspace_id):
+            continue
+        for item in demo.sources:
+            info = _upload(sources, workspace_id, item)
+            if info is not None:
+                created.append(info)
+    return created
+
+
+def _upload(sources: SourceService, workspace_id: uuid.UUID, item: DemoSource) -> SourceInfo | None:
+    try:
+        upload = sources.start_upload(
+            workspace_id, item.filename, item.path.stat().st_size, name=item.name
+        )
+    except (DomainError, OSError) as exc:
+        log.warning("sample source %s not loaded: %s", item.name, exc)
+        return None
+    try:
+        shutil.copyfile(item.path, upload.path)
+    except OSError as exc:
+        sources.abort_upload(upload.source_id, f"The sample file could not be copied: {exc}")
+        log.warning("sample source %s not loaded: %s", item.name, exc)
+        return None
+    return sources.finish_upload(upload.source_id)
