@@ -1,17 +1,405 @@
-"""Sources page."""
+"""Sources page: upload files, see every source of the workspace as a card, open one.
+
+``/sources`` lists the current workspace's sources; ``/sources?source=<id>`` opens one (see
+:mod:`app.pages.source_detail`). The bytes of an upload go from the browser straight to the REST
+endpoint (never through the websocket); this page follows the ingest that comes after by polling
+the service while anything is in progress.
+"""
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
 import panel as pn
 
-from app.pages.shell import ShellState, coming_soon
+from app.pages.shell import (
+    STYLES,
+    ShellState,
+    guarded,
+    notify_error,
+    notify_success,
+    workspace_page,
+)
+from app.services.errors import NotFound
+from app.services.sources import SourceInfo, SourceService
+from app.services.workspaces import WorkspaceInfo
+from components.feedback import EmptyState
+from components.source_cards import SourceCard, human_bytes, stage_label
+from components.upload import DEFAULT_ACCEPT, FileDropZone
+
+PAGE_STYLES = [*STYLES, "/dp-static/sources.css"]
+POLL_MS = 800
+ICON = "▤"
+SORTS = {
+    "Newest first": (lambda s: s["created_at"], True),
+    "Oldest first": (lambda s: s["created_at"], False),
+    "Name A\u2013Z": (lambda s: s["name"].casefold(), False),
+    "Name Z\u2013A": (lambda s: s["name"].casefold(), True),
+    "Most rows": (lambda s: s["row_count"] or 0, True),
+    "Fewest rows": (lambda s: s["row_count"] or 0, False),
+    "Largest": (lambda s: s["size_bytes"] or 0, True),
+    "Smallest": (lambda s: s["size_bytes"] or 0, False),
+}
+BUSY = ("uploading", "ingesting")
+
+
+def upload_url(workspace_id: uuid.UUID | str) -> str:
+    return f"/api/v1/workspaces/{workspace_id}/sources"
+
+
+def detail_url(source_id: uuid.UUID | str) -> str:
+    return f"/sources?source={source_id}"
+
+
+def session_query(name: str) -> str:
+    """A query-string argument of the page request (``/sources?source=...``)."""
+    args = pn.state.session_args or {}
+    values = args.get(name) or [b""]
+    raw = values[0]
+    return (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)).strip()
+
+
+class SourcesView(pn.viewable.Viewer):
+    """The list of one workspace's sources, with the drop zone for editors."""
+
+    def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        self.workspace = workspace
+        self.service: SourceService = state.ctx.sources(state.principal)
+        self.can_edit = state.principal.can_edit
+        self._lock = threading.RLock()
+        self._sources: dict[str, dict[str, Any]] = {}
+        self._cards: dict[str, SourceCard] = {}
+        self._sheets: dict[str, tuple[str, list[str]]] = {}
+        self._tracked: set[str] = set()
+        self._loaded = False
+        self._order: list[str] = []
+        self._showing = "loading"
+        self._poller: Any = None
+        max_bytes = state.ctx.settings.uploads.max_file_mb * 1024 * 1024
+        self._max_bytes = max_bytes
+
+        self._zone = FileDropZone(
+            upload_url=upload_url(workspace.id),
+            csrf=state.csrf,
+            accept=list(DEFAULT_ACCEPT),
+            max_bytes=max_bytes,
+            title="Drop CSV, TSV, Parquet or Excel files here",
+            hint="Several at once is fine · .csv .tsv .txt .csv.gz .parquet .xlsx",
+            sizing_mode="stretch_width",
+            css_classes=["dp-drop-zone"],
+            margin=(4, 5, 12, 5),
+        )
+        self._zone.param.watch(self._uploaded, "uploaded")
+        self._zone.param.watch(self._upload_started, "active")
+
+        self._search = pn.widgets.TextInput(
+            placeholder="Search by name or file",
+            width=300,
+            css_classes=["dp-source-search"],
+            stylesheets=PAGE_STYLES,
+        )
+        self._search.param.watch(lambda _: self._arrange(), "value_input")
+        self._sort = pn.widgets.Select(
+            options=list(SORTS),
+            value="Newest first",
+            width=170,
+            css_classes=["dp-source-sort"],
+            stylesheets=PAGE_STYLES,
+        )
+        self._sort.param.watch(lambda _: self._arrange(), "value")
+        self._count = pn.pane.HTML(
+            "", stylesheets=PAGE_STYLES, css_classes=["dp-source-count"], margin=(12, 10)
+        )
+        self._toolbar = pn.Row(
+            self._search,
+            self._sort,
+            pn.layout.HSpacer(),
+            self._count,
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["dp-source-toolbar"],
+        )
+        self._grid = pn.FlexBox(
+            gap="14px",
+            sizing_mode="stretch_width",
+            css_classes=["dp-source-grid"],
+            margin=(6, 5),
+        )
+        self._empty = EmptyState(
+            title="Upload CSV, Parquet and Excel files here"
+            if self.can_edit
+            else "No sources in this workspace yet",
+            message=(
+                "Drop files on the zone above, or click it to browse. DataPilot detects each "
+                "file's encoding, separators and column types, stores it as Parquet and shows "
+                "its schema and a preview."
+                if self.can_edit
+                else "An editor of your team can upload CSV, Parquet and Excel files here; "
+                "each one then appears as a card you can open to see its schema and data."
+            ),
+            icon=ICON,
+        )
+        self._no_match = pn.pane.HTML(
+            "", stylesheets=PAGE_STYLES, visible=False, css_classes=["dp-no-match"]
+        )
+        self._body = pn.Column(
+            pn.pane.HTML(
+                "<p class='dp-loading-text'>Loading sources…</p>", stylesheets=PAGE_STYLES
+            ),
+            sizing_mode="stretch_width",
+        )
+        self._layout = pn.Column(
+            *([self._zone] if self.can_edit else []),  # viewers get no upload control at all
+            self._toolbar,
+            self._no_match,
+            self._body,
+            sizing_mode="stretch_width",
+            css_classes=["dp-sources"],
+        )
+        pn.state.onload(self.load, threaded=True)
+
+    # -- loading and polling -------------------------------------------------------------------
+    def load(self) -> None:
+        """Read the workspace's sources (off the event loop) and show them."""
+        try:
+            infos = self.service.list(self.workspace.id)
+        except Exception as exc:
+            notify_error(exc)
+            return
+        self._apply(infos)
+
+    def _current(self) -> bool:
+        current = self.state.workspace
+        return current is not None and current.id == self.workspace.id
+
+    def _apply(self, infos: Any) -> None:
+        with self._lock:
+            fresh = {str(i.id): self._as_dict(i) for i in infos}
+            for sid in list(self._cards):
+                if sid not in fresh:
+                    self._cards.pop(sid)
+            for sid, data in fresh.items():
+                card = self._cards.get(sid)
+                if card is None:
+                    self._cards[sid] = self._card(data)
+                elif card.source != data:
+                    card.source = data
+            self._sources = fresh
+            self._loaded = True
+            self._push_stages()
+            self._arrange()
+            self._poll_if_needed()
+
+    def _as_dict(self, info: SourceInfo) -> dict[str, Any]:
+        data = info.as_json()
+        sid = data["id"]
+        if info.file_format == "xlsx" and info.status == "ready":
+            data["sheets"] = self._workbook_sheets(info)
+        elif sid in self._sources and "sheets" in self._sources[sid]:
+            data["sheets"] = self._sources[sid]["sheets"]
+        return data
+
+    def _workbook_sheets(self, info: SourceInfo) -> list[str]:
+        """The sheets of a workbook, read once per ingest from the stored detection."""
+        sid, stamp = str(info.id), info.updated_at.isoformat()
+        cached = self._sheets.get(sid)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        try:
+            detected = self.service.get(info.id).detected or {}
+        except NotFound:
+            return []
+        sheets = [str(s) for s in detected.get("sheets") or []]
+        self._sheets[sid] = (stamp, sheets)
+        return sheets
+
+    def _poll_if_needed(self) -> None:
+        busy = any(s["status"] in BUSY for s in self._sources.values()) or self._zone.active > 0
+        if busy and self._poller is None and pn.state.curdoc is not None:
+            self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+        elif not busy and self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+
+    def _poll(self) -> None:
+        if not self._current():
+            if self._poller is not None:
+                self._poller.stop()
+                self._poller = None
+            return
+        try:
+            infos = self.service.list(self.workspace.id)
+        except Exception:  # a transient store error: try again on the next tick
+            return
+        self._apply(infos)
+
+    def _push_stages(self) -> None:
+        stages: dict[str, dict[str, Any]] = {}
+        for sid in self._tracked:
+            source = self._sources.get(sid)
+            if source is None:
+                continue
+            status = source["status"]
+            if status == "ready":
+                rows = source.get("row_count") or 0
+                stages[sid] = {"state": "ready", "label": f"Ready · {rows:,} rows", "fraction": 1}
+            elif status == "failed":
+                stages[sid] = {
+                    "state": "failed",
+                    "label": f"Failed: {source.get('error') or 'the file could not be read'}",
+                    "fraction": None,
+                }
+            else:
+                label, fraction = stage_label(source.get("progress"), status)
+                stages[sid] = {"state": "working", "label": label, "fraction": fraction}
+        if stages != self._zone.stages:
+            self._zone.stages = stages
+
+    # -- upload events ----------------------------------------------------------------------------
+    def _uploaded(self, event: Any) -> None:
+        body = (event.new or {}).get("body") or {}
+        if body.get("id"):
+            with self._lock:
+                self._tracked.add(str(body["id"]))
+        self.load()
+
+    def _upload_started(self, event: Any) -> None:
+        if event.new and event.new > (event.old or 0):
+            with self._lock:
+                self._poll_if_needed()
+
+    # -- cards --------------------------------------------------------------------------------------
+    def _card(self, data: dict[str, Any]) -> SourceCard:
+        sid = data["id"]
+        return SourceCard(
+            source=data,
+            can_edit=self.can_edit,
+            detail_url=detail_url(sid),
+            replace_url=f"{upload_url(self.workspace.id)}/{sid}/replace",
+            csrf=self.state.csrf,
+            max_bytes=self._max_bytes,
+            act=self._actions_for(sid),
+        )
+
+    def _actions_for(self, sid: str) -> Callable[[str, Any], bool]:
+        def act(action: str, value: Any = None) -> bool:
+            try:
+                return self._act(sid, action, value)
+            except Exception as exc:
+                notify_error(exc)
+                return False
+
+        return act
+
+    def _act(self, sid: str, action: str, value: Any) -> bool:
+        name = self._sources.get(sid, {}).get("name", "")
+        if action == "rename":
+            info = self.service.rename(sid, str(value or ""))
+            notify_success(f"Renamed to “{info.name}”.")
+        elif action == "delete":
+            self.service.delete(sid)
+            notify_success(f"“{name}” deleted; its files were removed.")
+        elif action == "sheet":
+            self.service.retry(sid, sheet=str(value))
+            self._tracked.add(sid)
+            notify_success(f"Reading sheet “{value}” of “{name}”.")
+        elif action == "replaced":
+            rows = (value or {}).get("row_count")
+            counted = f": {rows:,} rows" if isinstance(rows, int) else ""
+            notify_success(f"“{name}” replaced{counted}; its id and columns are unchanged.")
+        else:
+            return False
+        self.load()
+        return True
+
+    def _arrange(self) -> None:
+        with self._lock:
+            if not self._loaded:
+                return
+            query = (self._search.value_input or "").strip().casefold()
+            key, reverse = SORTS.get(self._sort.value, SORTS["Newest first"])
+            shown = [
+                s
+                for s in self._sources.values()
+                if not query or query in s["name"].casefold() or query in s["filename"].casefold()
+            ]
+            shown.sort(key=key, reverse=reverse)
+            total = len(self._sources)
+            self._toolbar.visible = total > 0
+            used = sum(s["size_bytes"] or 0 for s in self._sources.values())
+            self._count.object = (
+                f"<span class='dp-source-count-text'>{total} source{'s' if total != 1 else ''}"
+                f" · {human_bytes(used)}</span>"
+            )
+            if total and not shown:
+                self._no_match.object = (
+                    "<p class='dp-no-match-text'>No source matches your search.</p>"
+                )
+            self._no_match.visible = bool(total and not shown)
+            # Layouts hold the cards' rendered panes, so compare by id and only re-place the
+            # cards when the order or the set changes (an open rename form stays as it is).
+            order = [s["id"] for s in shown]
+            if order != self._order:
+                self._order = order
+                self._grid.objects = [self._cards[sid] for sid in order]
+            body = "empty" if total == 0 else "grid"
+            if body != self._showing:
+                self._showing = body
+                self._body.objects = [self._empty if total == 0 else self._grid]
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
 
 
 def page(state: ShellState) -> pn.viewable.Viewable:
-    """The Sources page's content for this session."""
-    return coming_soon(
-        state,
-        "▤",
-        "Upload CSV, Parquet and Excel files here",
-        "This page will list the workspace's data sources: drop CSV, TSV, Parquet or Excel files, and DataPilot will detect their format and types, store them as Parquet and show each one's schema and a preview. File upload is not available yet in this version.",
+    """The Sources page's content for this session: the list, or one source's detail."""
+    from app.pages.source_detail import SourceDetail
+
+    # Tables appear only once their data has arrived: load Tabulator's assets with the page.
+    pn.extension("tabulator")
+    first: dict[str, Any] = {}
+    wanted = session_query("source")
+    if wanted:
+        found = _source_workspace(state, wanted)
+        if found is None:
+            first["missing"] = True
+        else:
+            first["source"] = wanted
+            current = state.workspace
+            if current is None or current.id != found:  # open it in its own workspace
+                guarded(state.reload)(found)
+
+    def render(workspace: WorkspaceInfo) -> Any:
+        source_id = first.pop("source", None)  # only the first render opens the detail
+        if source_id:
+            return SourceDetail(state, workspace, source_id)
+        view = SourcesView(state, workspace)
+        if first.pop("missing", False):
+            return pn.Column(_missing_notice(), view, sizing_mode="stretch_width")
+        return view
+
+    return workspace_page(state, ICON, render)
+
+
+def _source_workspace(state: ShellState, source_id: str) -> uuid.UUID | None:
+    try:
+        return state.ctx.sources(state.principal).get(source_id, detail=False).workspace_id
+    except (NotFound, ValueError):
+        return None
+    except Exception as exc:
+        notify_error(exc)
+        return None
+
+
+def _missing_notice() -> pn.viewable.Viewable:
+    return pn.pane.Alert(
+        "That source does not exist (any more). Here are the sources of this workspace.",
+        alert_type="warning",
+        css_classes=["dp-source-missing"],
+        sizing_mode="stretch_width",
     )

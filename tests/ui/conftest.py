@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ if expect is not None:
     expect.set_options(timeout=TIMEOUT_MS)
 
 _GUARDS = pytest.StashKey[list["PageGuard"]]()
+_PAGE_GUARDS: weakref.WeakValueDictionary[int, PageGuard] = weakref.WeakValueDictionary()
 _SHOTS_DIR = pytest.StashKey[Path]()
 
 
@@ -91,6 +93,11 @@ class PageGuard:
             if not self._is_deliberate_status(text, url)
         ]
 
+    def allow_client_error(self, url: str) -> None:
+        """Accept Chromium's console error for a deliberate 4xx answer from ``url`` (an API
+        call the test provokes on purpose, e.g. a refused upload)."""
+        self._client_error_documents.add(url)
+
     def _is_deliberate_status(self, text: str, url: str) -> bool:
         # Chromium logs a console error for any 4xx answer, including a page the server
         # deliberately renders with 401/422 (a form with an error message). Only those document
@@ -120,6 +127,7 @@ class PageGuard:
         if page in self.pages:
             return
         self.pages.append(page)
+        _PAGE_GUARDS[id(page)] = self
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.recorded.append(f"page error: {exc}"))
         page.on("websocket", self._websocket)
@@ -140,6 +148,11 @@ class PageGuard:
 
     def report(self) -> str:
         return "the browser guard recorded:\n  " + "\n  ".join(self.problems)
+
+
+def guard_of(page: Any) -> PageGuard:
+    """The guard watching ``page``."""
+    return _PAGE_GUARDS[id(page)]
 
 
 def open_guarded_page(
