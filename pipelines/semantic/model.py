@@ -1,0 +1,224 @@
+"""The semantic model as typed data: tables, joins, column roles, measures and time grains.
+
+A model is plain data with a JSON round-trip (:meth:`SemanticModel.to_json` /
+:meth:`SemanticModel.from_json`); it knows nothing of tenants or of the web app. Names:
+
+- a table's ``name`` is its identifier in queries (unique in the model, SQL-safe);
+- a column's ``name`` is the source column's identifier (from the ingest profile);
+- a calculated measure's ``name`` is unique across the model's calculated measures.
+
+Query fields are written ``table.column`` (a dimension or a measure column with its default
+aggregation), ``table.column.grain`` (a time dimension truncated to a grain) or the bare name of
+a calculated measure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+ColumnType = Literal["text", "integer", "decimal", "date", "timestamp", "boolean"]
+"""Logical column types, the same as the ingest profile's."""
+
+NUMERIC_TYPES: frozenset[str] = frozenset({"integer", "decimal"})
+TIME_TYPES: frozenset[str] = frozenset({"date", "timestamp"})
+
+Role = Literal["dimension", "measure", "ignored"]
+Aggregation = Literal["sum", "avg", "min", "max", "count", "count_distinct"]
+JoinType = Literal["left", "inner"]
+Cardinality = Literal["many_to_one", "one_to_one", "one_to_many"]
+"""Seen from the join's left table: ``many_to_one`` means many left rows per right row."""
+Grain = Literal["day", "week", "month", "quarter", "year"]
+
+AGGREGATIONS: tuple[Aggregation, ...] = ("sum", "avg", "min", "max", "count", "count_distinct")
+GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
+FANOUT_SAFE: frozenset[str] = frozenset({"min", "max", "count_distinct"})
+"""Aggregations whose result does not change when rows are repeated by a join."""
+
+NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_name(value: str, what: str) -> str:
+    if not NAME.match(value):
+        raise ValueError(
+            f"{what} {value!r} must start with a lowercase letter or _ and contain only "
+            "lowercase letters, digits and _ (at most 63 characters)"
+        )
+    return value
+
+
+class NumberFormat(_Base):
+    """How a measure's numbers are shown: ``1,234.50``, ``€1,234.50`` or ``12.5%``."""
+
+    kind: Literal["number", "currency", "percent"] = "number"
+    decimals: int = Field(default=2, ge=0, le=10)
+    currency: str | None = Field(default=None, max_length=8)
+
+
+class Position(_Base):
+    """Where a table's node sits on the ERD canvas."""
+
+    x: float = 0.0
+    y: float = 0.0
+
+
+class Column(_Base):
+    """One column of a table with its role in the model."""
+
+    name: str
+    type: ColumnType
+    label: str = ""
+    description: str = ""
+    role: Role = "dimension"
+    aggregation: Aggregation | None = None
+    """Default aggregation of a measure; ``None`` for dimensions and ignored columns."""
+    format: NumberFormat | None = None
+    grains: list[Grain] = Field(default_factory=list)
+    """Grains offered for a time dimension (date or timestamp); empty means all of them."""
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+class Table(_Base):
+    """One table of the model: one source of the workspace."""
+
+    name: str
+    source_id: str
+    """The source whose Parquet file holds the data (a UUID in the app; any key in a notebook)."""
+    label: str = ""
+    description: str = ""
+    primary_key: str | None = None
+    columns: list[Column] = Field(default_factory=list)
+    position: Position | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_name(value, "Table name")
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+class ColumnPair(_Base):
+    left: str
+    right: str
+
+
+class Join(_Base):
+    """``left_table`` joined to ``right_table`` on one or more column pairs."""
+
+    id: str
+    left_table: str
+    right_table: str
+    on: list[ColumnPair] = Field(min_length=1)
+    type: JoinType = "left"
+    cardinality: Cardinality = "many_to_one"
+
+
+class CalculatedMeasure(_Base):
+    """A measure computed from an expression over one table's columns.
+
+    ``expression`` is SQL-like, such as ``sum(quantity * unit_price)`` or
+    ``count_distinct(customer_id)``; it is parsed (never evaluated) and may use only the
+    aggregations, arithmetic and the few scalar functions the compiler allows.
+    """
+
+    name: str
+    table: str
+    expression: str
+    label: str = ""
+    description: str = ""
+    format: NumberFormat | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_name(value, "Measure name")
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+class SemanticModel(_Base):
+    """A workspace's semantic model. ``version`` is the store's version number (0 = unsaved)."""
+
+    version: int = 0
+    tables: list[Table] = Field(default_factory=list)
+    joins: list[Join] = Field(default_factory=list)
+    measures: list[CalculatedMeasure] = Field(default_factory=list)
+
+    _data: dict[str, Path] = PrivateAttr(default_factory=dict)
+
+    # -- lookups -----------------------------------------------------------------------------
+    def table(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def measure(self, name: str) -> CalculatedMeasure | None:
+        return next((m for m in self.measures if m.name == name), None)
+
+    def join(self, join_id: str) -> Join | None:
+        return next((j for j in self.joins if j.id == join_id), None)
+
+    # -- JSON --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=False)
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
+        text = self.model_dump_json(indent=indent)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SemanticModel:
+        return cls.model_validate(data)
+
+    @classmethod
+    def from_json(
+        cls,
+        source: str | os.PathLike[str],
+        data: str | os.PathLike[str] | dict[str, str | os.PathLike[str]] | None = None,
+    ) -> SemanticModel:
+        """Load a model from a JSON file (or a JSON string) and bind its data.
+
+        ``data`` is a folder holding ``{table name}.parquet`` for every table, or a mapping of
+        table name to Parquet path. Without it the model can be edited and validated but not
+        queried.
+        """
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            text = Path(source).read_text(encoding="utf-8")
+        model = cls.model_validate(json.loads(text))
+        if data is not None:
+            model.bind(data)
+        return model
+
+    # -- data binding ------------------------------------------------------------------------
+    def bind(self, data: str | os.PathLike[str] | dict[str, str | os.PathLike[str]]) -> None:
+        """Tell the model where each table's Parquet file is (see :meth:`from_json`)."""
+        if isinstance(data, dict):
+            self._data = {name: Path(path) for name, path in data.items()}
+        else:
+            folder = Path(data)
+            self._data = {t.name: folder / f"{t.name}.parquet" for t in self.tables}
+
+    @property
+    def data(self) -> dict[str, Path]:
+        return dict(self._data)

@@ -1,0 +1,89 @@
+"""A semantic query (what to compute) and its result (what came back)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FilterOp = Literal[
+    "eq", "ne", "in", "not_in", "between", "gt", "gte", "lt", "lte", "contains", "is_null",
+    "not_null",
+]  # fmt: skip
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Filter(_Base):
+    """``field`` is a dimension (``table.column`` or ``table.column.grain``).
+
+    ``value`` is a scalar for eq/ne/gt/gte/lt/lte/contains, a list for in/not_in, a two-item
+    list ``[low, high]`` (inclusive) for between, and ignored for is_null/not_null. Dates and
+    timestamps are given as ISO text.
+    """
+
+    field: str
+    op: FilterOp = "eq"
+    value: Any = None
+
+
+class Sort(_Base):
+    """``field`` is one of the query's measures or dimensions."""
+
+    field: str
+    descending: bool = False
+
+
+class SemanticQuery(_Base):
+    """Measures broken down by dimensions, filtered, sorted and limited."""
+
+    measures: list[str] = Field(default_factory=list)
+    dimensions: list[str] = Field(default_factory=list)
+    filters: list[Filter] = Field(default_factory=list)
+    sort: list[Sort] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=1)
+
+
+class SemanticError(ValueError):
+    """A query or model problem a user can act on; ``field`` names the part at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class QueryResult:
+    """Rows of a semantic query. Column names are the query's field strings, in order:
+    dimensions first, then measures."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    sql: str
+    labels: dict[str, str] = field(default_factory=dict)
+    """Display label of each column."""
+    kinds: dict[str, Literal["dimension", "measure"]] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    """Logical type of each column (integer, decimal, text, date, timestamp, boolean)."""
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-safe form: dates and timestamps as ISO text."""
+        from pipelines.ingest.profile import json_safe
+
+        return {
+            "columns": self.columns,
+            "rows": [[json_safe(v) for v in row] for row in self.rows],
+            "sql": self.sql,
+            "labels": self.labels,
+            "kinds": self.kinds,
+            "types": self.types,
+        }
