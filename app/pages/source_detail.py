@@ -328,12 +328,18 @@ class SourceDetail(pn.viewable.Viewer):
             )
         self._progress.visible = busy
         failed = info.status == "failed"
+        kept = info.status == "ready" and bool(info.error)
         if failed:
             self._failure.object = (
                 "<div class='dp-failure-box' role='alert'><b>This source could not be read.</b>"
                 f"<p>{html.escape(info.error or 'No reason was recorded.')}</p></div>"
             )
-        self._failure.visible = failed
+        elif kept:
+            self._failure.object = (
+                "<div class='dp-failure-box dp-kept' role='alert'><b>The file was not read "
+                f"again.</b><p>{html.escape(info.error or '')}</p></div>"
+            )
+        self._failure.visible = failed or kept
         self._retry.visible = failed and self.can_edit
         self._retry_detected.visible = failed and self.can_edit and bool(info.overrides)
         if busy:

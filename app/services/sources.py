@@ -247,6 +247,14 @@ class IngestJobs:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """What a ready source goes back to when a re-ingest with new settings fails."""
+
+    overrides: dict[str, Any]
+    sheet: str | None
+
+
 def parse_overrides(raw: dict[str, Any] | None) -> dict[str, ColumnOverride]:
     """Validate user overrides ``{identifier: {type, format?, decimal_separator?, ...}}``."""
     result: dict[str, ColumnOverride] = {}
@@ -489,27 +497,35 @@ class SourceService:
         changes["overrides"] = {k: asdict(v) for k, v in parsed.items()}
         if sheet is not None:
             changes["sheet"] = sheet
+        # A ready source keeps its data when the new settings do not fit the file.
+        fallback = (
+            Fallback(overrides=info.overrides or {}, sheet=info.sheet)
+            if info.status == "ready"
+            else None
+        )
         self._set(info.id, **changes)
-        self._queue_ingest(info.id)
+        self._queue_ingest(info.id, fallback)
         return self.get(info.id, detail=False)
 
-    def _queue_ingest(self, source_id: uuid.UUID) -> None:
+    def _queue_ingest(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
         principal = self.principal
-        self.jobs.submit(source_id, lambda: self._run_ingest(source_id, principal))
+        self.jobs.submit(source_id, lambda: self._run_ingest(source_id, principal, fallback))
 
-    def _run_ingest(self, source_id: uuid.UUID, principal: Principal) -> None:
+    def _run_ingest(
+        self, source_id: uuid.UUID, principal: Principal, fallback: Fallback | None = None
+    ) -> None:
         folder: Path | None = None
         try:
             info = self.get(source_id, detail=True)
             folder = self._folder(info)
-            self._ingest(info, folder)
+            self._ingest(info, folder, fallback)
         except NotFound:  # deleted meanwhile (with its workspace): leave no files behind
             if folder is not None:
                 self.files.remove(folder)
         finally:
             self.jobs.report(source_id, None)
 
-    def _ingest(self, info: SourceInfo, folder: Path) -> None:
+    def _ingest(self, info: SourceInfo, folder: Path, fallback: Fallback | None = None) -> None:
         source_id = info.id
         original = self.files.original(folder, "." + info.file_format)
 
@@ -522,6 +538,16 @@ class SourceService:
                 original, self.files.parquet(folder), self._options(info), progress=progress
             )
         except IngestError as exc:
+            if fallback is not None and self.files.parquet(folder).exists():
+                # ingest_file leaves an existing Parquet untouched on failure: keep serving it.
+                self._set(
+                    source_id,
+                    status="ready",
+                    overrides=fallback.overrides,
+                    sheet=fallback.sheet,
+                    error=f"Your changes were not applied: {exc} The data from before is kept.",
+                )
+                return
             self.files.parquet(folder).unlink(missing_ok=True)
             self._set(source_id, error=str(exc), size_bytes=self.files.size(folder), **failed)
         except Exception:

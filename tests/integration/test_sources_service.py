@@ -342,11 +342,32 @@ def test_retry_with_a_date_override_reads_a_text_column_as_dates(sources: Source
     assert first[3] == "2024-01-02"
 
 
-def test_retry_of_a_failed_source_with_a_wrong_override_fails_with_the_reason(
+def test_a_wrong_override_on_a_ready_source_keeps_its_data_and_says_why(
     sources: Sources,
 ) -> None:
     info = ready(sources)
     service = sources.service()
+    before = service.preview(info.id, size=3, sort=[("order_id", "asc")])["rows"]
+    service.retry(info.id, {"customer": {"type": "integer"}})
+    kept = wait_until_settled(service, info.id)
+    assert kept.status == "ready"
+    assert kept.error and "customer" in kept.error.lower() and "kept" in kept.error
+    assert kept.overrides == {}
+    assert kept.profile == info.profile
+    assert service.preview(info.id, size=3, sort=[("order_id", "asc")])["rows"] == before
+    service.retry(info.id, {})
+    again = wait_until_settled(service, info.id)
+    assert (again.status, again.error) == ("ready", None)
+
+
+def test_a_wrong_override_on_a_failed_source_fails_with_the_reason(sources: Sources) -> None:
+    info = ready(sources)
+    service = sources.service()
+    (sources.folder(info) / "data.parquet").unlink()
+    with sources.store.db.transaction() as session:  # a source whose last ingest failed
+        row = session.get(Source, info.id)
+        assert row is not None
+        row.status, row.error = "failed", "earlier failure"
     service.retry(info.id, {"customer": {"type": "integer"}})
     failed = wait_until_settled(service, info.id)
     assert failed.status == "failed"
