@@ -9,6 +9,8 @@ Plain Python, no web code::
 
 from __future__ import annotations
 
+from .engine import SemanticEngine, run_query
+from .expressions import MeasureExpression, parse_measure
 from .model import (
     AGGREGATIONS,
     GRAINS,
@@ -28,6 +30,9 @@ from .model import (
     Table,
 )
 from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
+from .sources import SourceColumn, SourceSchema
+from .suggest import Suggestion, apply_suggestion, suggest, table_from_source
+from .validate import Issue, validate
 
 __all__ = [
     "AGGREGATIONS",
@@ -42,13 +47,27 @@ __all__ = [
     "Grain",
     "Join",
     "JoinType",
+    "MeasureExpression",
     "NumberFormat",
     "Position",
     "QueryResult",
     "Role",
+    "SemanticEngine",
     "SemanticError",
     "SemanticModel",
     "SemanticQuery",
     "Sort",
     "Table",
+    "parse_measure",
+    "run_query",
+]
+__all__ += [
+    "Issue",
+    "SourceColumn",
+    "SourceSchema",
+    "Suggestion",
+    "apply_suggestion",
+    "suggest",
+    "table_from_source",
+    "validate",
 ]

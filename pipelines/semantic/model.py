@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -39,6 +40,9 @@ AGGREGATIONS: tuple[Aggregation, ...] = ("sum", "avg", "min", "max", "count", "c
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
 FANOUT_SAFE: frozenset[str] = frozenset({"min", "max", "count_distinct"})
 """Aggregations whose result does not change when rows are repeated by a join."""
+
+if TYPE_CHECKING:
+    from .query import Filter, QueryResult, Sort
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -222,3 +226,59 @@ class SemanticModel(_Base):
     @property
     def data(self) -> dict[str, Path]:
         return dict(self._data)
+
+    # -- querying ----------------------------------------------------------------------------
+    def query(
+        self,
+        measures: Iterable[str] = (),
+        dimensions: Iterable[str] = (),
+        filters: Iterable[Filter | Mapping[str, Any] | tuple[Any, ...]] = (),
+        sort: Iterable[Sort | Mapping[str, Any] | str] = (),
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a semantic query against the bound data (see :meth:`bind`).
+
+        Parameters
+        ----------
+        measures, dimensions
+            Field strings: ``table.column``, ``table.column.grain`` or a calculated measure.
+        filters
+            :class:`Filter` objects, dicts, or ``(field, op, value)`` tuples.
+        sort
+            :class:`Sort` objects, dicts, or field strings (``"-field"`` sorts descending).
+        limit
+            At most this many rows.
+
+        Raises
+        ------
+        SemanticError
+            When no data is bound, or naming the measure, dimension or filter at fault.
+        """
+        from .engine import SemanticEngine
+        from .query import Filter, SemanticError, SemanticQuery, Sort
+
+        if not self._data:
+            raise SemanticError(
+                "This model has no data bound; call bind() with a folder of Parquet files or "
+                "a mapping of table name to file first"
+            )
+        filter_items = [
+            f if isinstance(f, Filter)
+            else Filter(**f) if isinstance(f, Mapping)
+            else Filter(**dict(zip(("field", "op", "value"), f, strict=False)))
+            for f in filters
+        ]  # fmt: skip
+        sort_items = [
+            s if isinstance(s, Sort)
+            else Sort(**s) if isinstance(s, Mapping)
+            else Sort(field=s.removeprefix("-"), descending=s.startswith("-"))
+            for s in sort
+        ]  # fmt: skip
+        query = SemanticQuery(
+            measures=list(measures),
+            dimensions=list(dimensions),
+            filters=filter_items,
+            sort=sort_items,
+            limit=limit,
+        )
+        return SemanticEngine(self, self._data).execute(query)

@@ -1,0 +1,346 @@
+"""Compile semantic queries to Ibis over the workspace's Parquet tables, fan-out safe.
+
+Each measure is aggregated at its own table's grain before anything is combined: for every
+table holding requested measures, only the tables the query's dimensions and filters need are
+joined to it (along the model's unique join paths), its measures are aggregated by the
+dimensions, and the per-table aggregates are then combined by a null-safe outer join on the
+dimension values. When a dimension sits across a one-to-many join (the measure table's rows
+would repeat), ``min``/``max``/``count_distinct`` are computed as they are; ``sum``/``avg``/
+``count`` first reduce the rows to distinct primary keys (Looker's symmetric-aggregate idea),
+and without a primary key the query is refused with a message saying what to set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from .expressions import logical_type
+from .fields import DimensionField, FieldResolver, MeasureField
+from .filters import predicate
+from .graph import JoinGraph, JoinTree, Step
+from .model import SemanticModel
+from .query import Filter, QueryResult, SemanticError, SemanticQuery
+
+__all__ = ["SemanticEngine", "run_query"]
+
+FilterItem = tuple[DimensionField, Filter]
+
+
+@dataclass
+class _Plan:
+    dimensions: list[DimensionField]
+    measures: list[MeasureField]
+    filters: list[FilterItem]
+    query: SemanticQuery
+    by_table: dict[str, list[MeasureField]] = field(default_factory=dict)
+
+
+class SemanticEngine:
+    """Compile and run semantic queries of one model over its tables' Parquet files.
+
+    Parameters
+    ----------
+    model
+        The semantic model.
+    paths
+        Parquet file of each table, keyed by table name. Tables are registered (as views named
+        like the table) on first use, so generated SQL names tables, not files.
+    con
+        An Ibis DuckDB connection to use; a new in-memory one by default.
+    """
+
+    def __init__(
+        self,
+        model: SemanticModel,
+        paths: Mapping[str, Path | str],
+        con: ibis.BaseBackend | None = None,
+    ) -> None:
+        self.model = model
+        self.paths = {name: Path(path) for name, path in paths.items()}
+        self._con = con if con is not None else ibis.duckdb.connect()
+        self._tables: dict[str, ir.Table] = {}
+        self._graph = JoinGraph(model)
+        self._fields = FieldResolver(model)
+        self._lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------------
+    def compile(self, query: SemanticQuery) -> ir.Table:
+        """The Ibis expression of ``query``: dimensions then measures, named by their fields.
+
+        Raises
+        ------
+        SemanticError
+            With ``field`` set to the measure, dimension or filter at fault.
+        """
+        return self._build(self._plan(query))
+
+    def sql(self, query: SemanticQuery) -> str:
+        """The DuckDB SQL of :meth:`compile` (pretty-printed)."""
+        return str(ibis.to_sql(self.compile(query), dialect="duckdb"))
+
+    def execute(self, query: SemanticQuery) -> QueryResult:
+        """Run ``query``; the result carries the rows, the SQL, labels, kinds and types."""
+        plan = self._plan(query)
+        expr = self._build(plan)
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        with self._lock:
+            if self._con.name == "duckdb":
+                rows = [list(row) for row in self._con.raw_sql(sql).fetchall()]
+            else:
+                arrow = self._con.to_pyarrow(expr)
+                rows = [list(row.values()) for row in arrow.to_pylist()]
+        schema = expr.schema()
+        columns = list(schema.names)
+        labels = {d.field: d.label for d in plan.dimensions}
+        labels.update({m.field: m.label for m in plan.measures})
+        kinds: dict[str, Literal["dimension", "measure"]] = {}
+        kinds.update({d.field: "dimension" for d in plan.dimensions})
+        kinds.update({m.field: "measure" for m in plan.measures})
+        types = {name: logical_type(schema[name]) for name in columns}
+        return QueryResult(columns, rows, sql, labels, kinds, types)
+
+    # -- building ----------------------------------------------------------------------------
+    def _build(self, plan: _Plan) -> ir.Table:
+        query = plan.query
+        if plan.measures:
+            parts = [self._measure_part(plan, t, ms) for t, ms in plan.by_table.items()]
+            result = _combine(parts, [d.field for d in plan.dimensions])
+        else:
+            result = self._dimensions_only(plan)
+        names = [d.field for d in plan.dimensions] + [m.field for m in plan.measures]
+        if tuple(result.columns) != tuple(names):
+            result = result.select(*names)
+        # The requested sort, then the dimensions not in it: the row order is always defined.
+        order = [ibis.desc(s.field) if s.descending else ibis.asc(s.field) for s in query.sort]
+        sorted_fields = {s.field for s in query.sort}
+        order += [ibis.asc(d.field) for d in plan.dimensions if d.field not in sorted_fields]
+        if order:
+            result = result.order_by(order)
+        if query.limit is not None:
+            result = result.limit(query.limit)
+        return result
+
+    # -- planning ----------------------------------------------------------------------------
+    def _plan(self, query: SemanticQuery) -> _Plan:
+        if not query.measures and not query.dimensions:
+            raise SemanticError("Choose at least one measure or dimension")
+        seen: set[str] = set()
+        for name in [*query.dimensions, *query.measures]:
+            if name in seen:
+                raise SemanticError(f"{name!r} is listed twice in the query", field=name)
+            seen.add(name)
+        dimensions = [self._fields.dimension(name) for name in query.dimensions]
+        measures = [self._fields.measure(name) for name in query.measures]
+        filters = [(self._fields.dimension(f.field, "Filter"), f) for f in query.filters]
+        for item in query.sort:
+            if item.field not in seen:
+                raise SemanticError(
+                    f"Sort field {item.field!r} is not in the query; sort by one of its "
+                    "measures or dimensions",
+                    field=item.field,
+                )
+        plan = _Plan(dimensions, measures, filters, query)
+        for measure in measures:
+            plan.by_table.setdefault(measure.table, []).append(measure)
+        return plan
+
+    def _split_filters(
+        self, root: str, filters: list[FilterItem], what: str
+    ) -> tuple[list[FilterItem], list[tuple[FilterItem, list[Step]]]]:
+        """Filters applied on the join tree of ``root``, and those needing a semi-join."""
+        direct: list[FilterItem] = []
+        semi: list[tuple[FilterItem, list[Step]]] = []
+        for dimension, item in filters:
+            path = self._graph.path(root, dimension.table)
+            if path is None:
+                raise SemanticError(
+                    f"Filter on {item.field!r} cannot apply to {what}: no join connects "
+                    f"table {root!r} to table {dimension.table!r}",
+                    field=item.field,
+                )
+            if any(step.fans_out for step in path):
+                semi.append(((dimension, item), path))
+            else:
+                direct.append((dimension, item))
+        return direct, semi
+
+    # -- building ----------------------------------------------------------------------------
+    def _measure_part(self, plan: _Plan, table: str, measures: list[MeasureField]) -> ir.Table:
+        """Aggregate of ``table``'s measures by the query's dimensions."""
+        first = measures[0]
+        what = f"measure {first.field!r}"
+        for dimension in plan.dimensions:
+            if self._graph.path(table, dimension.table) is None:
+                raise SemanticError(
+                    f"Measure {first.field!r} (table {table!r}) cannot be broken down by "
+                    f"{dimension.field!r}: no join connects table {table!r} to table "
+                    f"{dimension.table!r}",
+                    field=dimension.field,
+                )
+        direct, semi = self._split_filters(table, plan.filters, what)
+        needed = [d.table for d in plan.dimensions] + [d.table for d, _ in direct]
+        tree = self._graph.tree(table, needed)
+        assert tree is not None  # every needed table was checked above
+        fanned = [d for d in plan.dimensions if tree.fans_out_to(d.table)]
+        unsafe = [m for m in measures if not m.expression.fanout_safe]
+        key = None
+        if fanned and unsafe:
+            model_table = self.model.table(table)
+            key = model_table.primary_key if model_table is not None else None
+            if not key:
+                dimension = fanned[0]
+                raise SemanticError(
+                    f"Measure {unsafe[0].field!r} cannot be broken down by {dimension.field!r}: "
+                    f"each row of table {table!r} matches many rows of table "
+                    f"{dimension.table!r}, so it would be counted more than once; set a "
+                    f"primary key on table {table!r} (or use min, max or count_distinct)",
+                    field=unsafe[0].field,
+                )
+        inputs = sorted(set().union(*(m.expression.columns for m in measures)))
+        if key is not None and key not in inputs:
+            inputs.append(key)
+        rel = self._joined(tree, self._semi_joined(table, semi), plan.dimensions, direct, inputs)
+        dims = [d.field for d in plan.dimensions]
+        if key is not None:
+            rel = rel.select(*dims, *inputs).distinct()
+        metrics = {m.field: m.value(rel.__getitem__, rel.count) for m in measures}
+        if dims:
+            return rel.group_by(dims).aggregate(**metrics)
+        return rel.aggregate(**metrics)
+
+    def _dimensions_only(self, plan: _Plan) -> ir.Table:
+        """Distinct combinations of the dimensions, from a table reaching them all one-to-one."""
+        needed = list(dict.fromkeys(d.table for d in plan.dimensions))
+        candidates = needed + [t.name for t in self.model.tables if t.name not in needed]
+        best: JoinTree | None = None
+        for root in candidates:
+            tree = self._graph.tree(root, needed)
+            if tree is None or any(tree.fans_out_to(t) for t in needed):
+                continue
+            if best is None or len(tree.steps) < len(best.steps):
+                best = tree
+        if best is None:
+            names = ", ".join(repr(d.field) for d in plan.dimensions)
+            raise SemanticError(
+                f"Dimensions {names} cannot be listed together: no table reaches them all "
+                "through many-to-one joins; add a measure to relate them",
+                field=plan.dimensions[-1].field,
+            )
+        direct, semi = self._split_filters(best.root, plan.filters, "the dimensions")
+        tree = self._graph.tree(best.root, needed + [d.table for d, _ in direct])
+        assert tree is not None
+        rel = self._joined(tree, self._semi_joined(best.root, semi), plan.dimensions, direct, [])
+        return rel.select(*(d.field for d in plan.dimensions)).distinct()
+
+    def _joined(
+        self,
+        tree: JoinTree,
+        base: ir.Table,
+        dimensions: list[DimensionField],
+        filters: list[FilterItem],
+        inputs: list[str],
+    ) -> ir.Table:
+        """``base`` joined along ``tree``, projected to dimensions and inputs, then filtered."""
+        refs = {tree.root: self._table(tree.root)}
+        chain = base
+        for step in tree.steps:
+            right = self._table(step.target)
+            refs[step.target] = right
+            chain = chain.join(
+                right, self._on(step, refs[step.source], right), how=step.how,
+                rname=step.target + "__{name}",
+            )  # fmt: skip
+        values: dict[str, ir.Value] = {}
+        for dimension in dimensions:
+            column = self._column(refs, dimension.table, dimension.column.name, dimension.field)
+            values[dimension.field] = dimension.value(column)
+        for name in inputs:
+            values[name] = self._column(refs, tree.root, name, tree.root)
+        for i, (dimension, item) in enumerate(filters):
+            column = self._column(refs, dimension.table, dimension.column.name, item.field)
+            values[f"#filter{i}"] = dimension.value(column)
+        rel = chain.select(**values) if values else chain
+        if filters:
+            rel = rel.filter(
+                *(predicate(d, item, rel[f"#filter{i}"]) for i, (d, item) in enumerate(filters))
+            )
+        return rel
+
+    def _semi_joined(self, root: str, semi: list[tuple[FilterItem, list[Step]]]) -> ir.Table:
+        """``root``'s table keeping only rows with a match for each fanned-out filter."""
+        base = self._table(root)
+        for (dimension, item), path in semi:
+            first = path[0]
+            tree = JoinTree(first.target, tuple(path[1:]))
+            keys = [b for _, b in first.pairs]
+            sub = self._joined(tree, self._table(first.target), [], [(dimension, item)], keys)
+            on = [base[a] == sub[b] for a, b in first.pairs]
+            base = base.semi_join(sub, on)
+        return base
+
+    def _on(self, step: Step, left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
+        on = []
+        for a, b in step.pairs:
+            for table, column in ((step.source, a), (step.target, b)):
+                if column not in (left if table == step.source else right).columns:
+                    raise SemanticError(
+                        f"Join {step.join.id!r}: column {column!r} is not in the data of "
+                        f"table {table!r}",
+                        field=table,
+                    )
+            on.append(left[a] == right[b])
+        return on
+
+    def _column(self, refs: dict[str, ir.Table], table: str, name: str, field: str) -> ir.Value:
+        if name not in refs[table].columns:
+            raise SemanticError(
+                f"{field!r}: column {name!r} is in the model but not in the data of table "
+                f"{table!r}",
+                field=field,
+            )
+        return refs[table][name]
+
+    def _table(self, name: str) -> ir.Table:
+        """The view of table ``name``, registered on first use."""
+        table = self._tables.get(name)
+        if table is None:
+            path = self.paths.get(name)
+            if path is None:
+                raise SemanticError(f"Table {name!r} has no data bound to it", field=name)
+            if not path.is_file():
+                raise SemanticError(
+                    f"The data file of table {name!r} is missing ({path.name})", field=name
+                )
+            table = self._con.read_parquet(path, table_name=name)
+            self._tables[name] = table
+        return table
+
+
+def _combine(parts: list[ir.Table], dims: list[str]) -> ir.Table:
+    """Per-table aggregates side by side: a null-safe full outer join on the dimensions."""
+    result = parts[0]
+    for part in parts[1:]:
+        if not dims:
+            result = result.cross_join(part)
+            continue
+        on = [result[d].identical_to(part[d]) for d in dims]
+        joined = result.join(part, on, how="outer", rname="{name}#right")
+        keys = {d: ibis.coalesce(result[d], part[d]) for d in dims}
+        measures = {c: result[c] for c in result.columns if c not in keys}
+        measures.update({c: part[c] for c in part.columns if c not in keys})
+        result = joined.select(**keys, **measures)
+    return result
+
+
+def run_query(
+    model: SemanticModel, query: SemanticQuery, paths: Mapping[str, Path | str]
+) -> QueryResult:
+    """Run one query of ``model`` over the Parquet files ``paths`` (table name -> file)."""
+    return SemanticEngine(model, paths).execute(query)

@@ -1,0 +1,202 @@
+"""Resolve the field strings of a semantic query against a model.
+
+``table.column`` is a dimension or a measure column (with its default aggregation),
+``table.column.grain`` a time dimension truncated to a grain, and a bare name (or
+``table.name``) a calculated measure. Every error names the field at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
+
+from .expressions import MeasureExpression, parse_measure
+from .model import GRAINS, NUMERIC_TYPES, TIME_TYPES, Column, SemanticModel, Table
+from .query import SemanticError
+
+_TRUNCATE_UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+LIST_UP_TO = 15
+
+
+@dataclass(frozen=True)
+class DimensionField:
+    """A dimension of a query: a column, possibly truncated to a time grain."""
+
+    field: str
+    table: str
+    column: Column
+    grain: str | None
+    label: str
+
+    @property
+    def type(self) -> str:
+        """Logical type of the values (a grain keeps the column's date/timestamp type)."""
+        return self.column.type
+
+    def value(self, column: ir.Value) -> ir.Value:
+        """The dimension's value given the Ibis column it is computed from."""
+        if self.grain is None:
+            return column
+        truncated = column.truncate(_TRUNCATE_UNITS[self.grain])
+        if self.column.type == "date":
+            # DuckDB's date_trunc returns a TIMESTAMP even for a DATE; Ibis believes it stays a
+            # date and would drop a plain .cast("date"), so the cast is built explicitly.
+            return ops.Cast(truncated, to=dt.date).to_expr()
+        return truncated
+
+
+@dataclass(frozen=True)
+class MeasureField:
+    """A measure of a query: a measure column's default aggregation or a calculated measure."""
+
+    field: str
+    table: str
+    expression: MeasureExpression
+    label: str
+
+    def value(
+        self, lookup: Callable[[str], ir.Value], count_rows: Callable[[], ir.Value]
+    ) -> ir.Value:
+        return self.expression.build(lookup, count_rows)
+
+
+def _listing(names: list[str]) -> str:
+    if not names:
+        return "none"
+    if len(names) <= LIST_UP_TO:
+        return ", ".join(names)
+    return ", ".join(names[:LIST_UP_TO]) + f", ... ({len(names)} in all)"
+
+
+class FieldResolver:
+    """Turns field strings into :class:`DimensionField` / :class:`MeasureField`."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+
+    def _table(self, name: str, field: str, what: str) -> Table:
+        table = self.model.table(name)
+        if table is None:
+            known = _listing([t.name for t in self.model.tables])
+            raise SemanticError(
+                f"{what} {field!r}: unknown table {name!r} (tables: {known})", field=field
+            )
+        return table
+
+    def _unknown(self, table: Table, name: str, field: str, what: str) -> SemanticError:
+        names = [c.name for c in table.columns if c.role != "ignored"]
+        names += [m.name for m in self.model.measures if m.table == table.name]
+        return SemanticError(
+            f"{what} {field!r}: table {table.name!r} has no column {name!r} "
+            f"(columns: {_listing(names)})",
+            field=field,
+        )
+
+    def dimension(self, field: str, what: str = "Dimension") -> DimensionField:
+        """Resolve a dimension (``what`` names the query part in messages, e.g. ``Filter``)."""
+        parts = field.split(".")
+        if len(parts) == 1:
+            if self.model.measure(field) is not None:
+                raise SemanticError(
+                    f"{what} {field!r} is a measure, not a dimension; add it to the measures",
+                    field=field,
+                )
+            raise SemanticError(
+                f"{what} {field!r}: write a dimension as table.column or table.column.grain",
+                field=field,
+            )
+        if len(parts) > 3:
+            raise SemanticError(
+                f"{what} {field!r}: write a dimension as table.column or table.column.grain",
+                field=field,
+            )
+        table = self._table(parts[0], field, what)
+        column = table.column(parts[1])
+        if column is None:
+            if any(m.table == table.name and m.name == parts[1] for m in self.model.measures):
+                raise SemanticError(
+                    f"{what} {field!r} is a measure, not a dimension; add it to the measures",
+                    field=field,
+                )
+            raise self._unknown(table, parts[1], field, what)
+        if column.role == "ignored":
+            raise SemanticError(
+                f"{what} {field!r}: column {column.name!r} is ignored in the model", field=field
+            )
+        if column.role == "measure":
+            raise SemanticError(
+                f"{what} {field!r} is a measure, not a dimension; make the column a dimension "
+                "in the model or add it to the measures",
+                field=field,
+            )
+        grain = parts[2] if len(parts) == 3 else None
+        label = f"{table.display} · {column.display}"
+        if grain is not None:
+            if column.type not in TIME_TYPES:
+                raise SemanticError(
+                    f"{what} {field!r}: {column.name!r} is {column.type}, and only date or "
+                    "timestamp columns have time grains",
+                    field=field,
+                )
+            offered = column.grains or list(GRAINS)
+            if grain not in offered:
+                raise SemanticError(
+                    f"{what} {field!r}: grain {grain!r} is not offered for {column.name!r} "
+                    f"(grains: {', '.join(offered)})",
+                    field=field,
+                )
+            label += f" ({grain})"
+        return DimensionField(field, table.name, column, grain, label)
+
+    def measure(self, field: str) -> MeasureField:
+        parts = field.split(".")
+        if len(parts) == 1:
+            calc = self.model.measure(field)
+            if calc is None:
+                known = _listing([m.name for m in self.model.measures])
+                raise SemanticError(
+                    f"Measure {field!r} is unknown: write a measure column as table.column or "
+                    f"the name of a calculated measure (calculated measures: {known})",
+                    field=field,
+                )
+            return self._calculated(field, calc.table, calc.name)
+        if len(parts) == 3:
+            raise SemanticError(
+                f"Measure {field!r}: a time grain makes a dimension, not a measure", field=field
+            )
+        if len(parts) != 2:
+            raise SemanticError(
+                f"Measure {field!r}: write a measure as table.column or a measure name",
+                field=field,
+            )
+        table = self._table(parts[0], field, "Measure")
+        column = table.column(parts[1])
+        if column is None:
+            if any(m.table == table.name and m.name == parts[1] for m in self.model.measures):
+                return self._calculated(field, table.name, parts[1])
+            raise self._unknown(table, parts[1], field, "Measure")
+        if column.role != "measure":
+            raise SemanticError(
+                f"Measure {field!r}: column {column.name!r} is a {column.role}, not a measure; "
+                "give it the measure role in the model",
+                field=field,
+            )
+        agg = column.aggregation or ("sum" if column.type in NUMERIC_TYPES else "count")
+        quoted = '"' + column.name + '"'
+        text = f"count(DISTINCT {quoted})" if agg == "count_distinct" else f"{agg}({quoted})"
+        expression = parse_measure(text, {column.name: column.type}, name=field, table=table.name)
+        return MeasureField(field, table.name, expression, f"{table.display} · {column.display}")
+
+    def _calculated(self, field: str, table_name: str, name: str) -> MeasureField:
+        calc = next(m for m in self.model.measures if m.table == table_name and m.name == name)
+        table = self._table(calc.table, field, "Measure")
+        columns = {c.name: c.type for c in table.columns}
+        try:
+            expression = parse_measure(calc.expression, columns, name=calc.name, table=table.name)
+        except SemanticError as exc:
+            raise SemanticError(exc.message, field=field) from exc
+        return MeasureField(field, table.name, expression, calc.display)

@@ -1,0 +1,274 @@
+"""Good defaults read from a column's name, type and profile: role, aggregation, number format,
+which column is the table's primary key, and a whole new table for a source.
+
+Names are ingest identifiers (lowercase snake_case, see :mod:`pipelines.ingest.identifiers`),
+so they are matched word by word: ``unit_price`` has the word ``price``, ``separate`` has no
+``rate``. French exports are common: ``N° commande`` becomes ``n_commande``, ``Prix unitaire``
+``prix_unitaire``, ``Remise (%)`` ``remise_pct``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pipelines.ingest.identifiers import MAX_IDENTIFIER, make_identifier
+
+from .model import (
+    GRAINS,
+    NUMERIC_TYPES,
+    TIME_TYPES,
+    Aggregation,
+    Column,
+    Grain,
+    NumberFormat,
+    Role,
+    Table,
+)
+from .probes import DataProbe
+from .sources import SourceColumn, SourceSchema
+
+KEY_NAMES = frozenset({"id", "key", "code", "uuid", "sku", "ref", "reference", "numero", "ean"})
+KEY_SUFFIXES = ("_id", "_key", "_code", "_no", "_number", "_num", "_nr", "_ref", "_uuid", "_sku")
+KEY_PREFIXES = ("id_", "n_", "no_", "num_", "numero_", "ref_", "code_", "key_")
+
+CATEGORY_WORDS = frozenset(
+    {
+        "year", "years", "annee", "yr", "month", "mois", "week", "semaine", "quarter",
+        "trimestre", "day", "weekday", "jour", "hour", "heure", "zip", "zipcode", "postal",
+        "postcode", "cp", "phone", "tel", "telephone", "mobile", "fax", "siret", "siren",
+        "iban", "isbn",
+    }
+)  # fmt: skip
+"""Numbers that name categories (a year, a postcode), not quantities to add up."""
+
+AVERAGE_WORDS = frozenset(
+    {
+        "price", "prices", "prix", "rate", "rates", "taux", "pct", "percent", "percentage",
+        "pourcentage", "ratio", "score", "age", "avg", "average", "mean", "moyenne", "unit",
+        "unitaire",
+    }
+)  # fmt: skip
+"""Numbers that are averaged, not summed: a sum of prices or rates means nothing."""
+
+CURRENCY_WORDS = frozenset(
+    {
+        "amount", "amt", "price", "prix", "total", "revenue", "revenues", "cost", "costs",
+        "cout", "salary", "salaire", "montant", "income", "spend", "fee", "fees", "sales",
+        "turnover", "ca", "budget", "payment", "paid", "tax", "vat", "tva", "profit",
+    }
+)  # fmt: skip
+PERCENT_WORDS = frozenset(
+    {"pct", "percent", "percentage", "pourcentage", "rate", "taux", "discount", "remise"}
+)
+COUNT_WORDS = frozenset(
+    {"qty", "quantity", "quantite", "count", "nb", "nombre", "units", "items", "pieces"}
+)
+
+
+def words(name: str) -> list[str]:
+    """The words of an identifier: ``"unit_price"`` -> ``["unit", "price"]``."""
+    return [w for w in name.lower().split("_") if w]
+
+
+def singular(word: str) -> str:
+    """A rough English singular: ``customers`` -> ``customer``, ``categories`` -> ``category``."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 2:
+        return word[:-1]
+    return word
+
+
+def own_key_names(table: str) -> set[str]:
+    """Names a table's own key is likely to have: ``orders`` -> ``order_id``, ``orders_id``..."""
+    names = {f"{table}_id", f"{singular(table)}_id"}
+    last = table.rsplit("_", 1)[-1]
+    names |= {f"{last}_id", f"{singular(last)}_id"}
+    return names
+
+
+def is_key_like(name: str) -> bool:
+    """True for names of identifiers and codes: ``id``, ``customer_id``, ``n_commande``..."""
+    lower = name.lower()
+    return lower in KEY_NAMES or lower.endswith(KEY_SUFFIXES) or lower.startswith(KEY_PREFIXES)
+
+
+def is_category_number(name: str) -> bool:
+    """True for numbers that name categories: years, postcodes, phone numbers."""
+    return any(w in CATEGORY_WORDS for w in words(name))
+
+
+@dataclass(frozen=True)
+class ColumnDefaults:
+    """The suggested role of one column with its aggregation, format and grains."""
+
+    role: Role
+    aggregation: Aggregation | None = None
+    format: NumberFormat | None = None
+    grains: tuple[Grain, ...] = ()
+    reason: str = ""
+
+
+def number_format(name: str, type_: str, high: object = None) -> NumberFormat:
+    """Currency for amounts and prices, percent for shares and rates, else a plain number.
+
+    A percent-like column shows as percent only when its values are fractions (at most 1);
+    ``Remise (%)`` holding 0 to 40 stays a number.
+    """
+    names = set(words(name))
+    counted = bool(names & COUNT_WORDS)
+    if names & CURRENCY_WORDS and not counted:
+        return NumberFormat(kind="currency", decimals=2)
+    if names & PERCENT_WORDS and not counted:
+        fraction = isinstance(high, int | float) and not isinstance(high, bool) and high <= 1
+        if fraction or high is None:
+            return NumberFormat(kind="percent", decimals=1)
+        return NumberFormat(kind="number", decimals=1)
+    return NumberFormat(kind="number", decimals=0 if type_ == "integer" else 2)
+
+
+def column_defaults(
+    name: str, type_: str, *, is_primary_key: bool = False, high: object = None
+) -> ColumnDefaults:
+    """The role a column should have from its name and type.
+
+    Numbers that are not keys or categories are measures (sum, or avg for prices, rates,
+    ratios, scores, ages); keys, codes, years, text, dates, timestamps and booleans are
+    dimensions, dates and timestamps with every grain.
+    """
+    if type_ in TIME_TYPES:
+        return ColumnDefaults("dimension", grains=GRAINS, reason="a date")
+    if type_ not in NUMERIC_TYPES:
+        return ColumnDefaults("dimension", reason=f"{type_}")
+    if is_primary_key:
+        return ColumnDefaults("dimension", reason="the primary key")
+    if is_key_like(name):
+        return ColumnDefaults("dimension", reason="a key")
+    if is_category_number(name):
+        return ColumnDefaults("dimension", reason="a category number")
+    averaged = any(w in AVERAGE_WORDS for w in words(name))
+    return ColumnDefaults(
+        "measure",
+        aggregation="avg" if averaged else "sum",
+        format=number_format(name, type_, high),
+        reason="a number",
+    )
+
+
+# -- primary keys -----------------------------------------------------------------------------
+KEY_TYPES = frozenset({"integer", "text"})
+DISTINCT_TOLERANCE = 0.95
+"""The profile's distinct count is a HyperLogLog estimate (a few percent off either way)."""
+
+
+def looks_unique(column: SourceColumn, row_count: int) -> bool:
+    """True when the profile says ``column`` may be unique: no nulls and ~one value per row."""
+    return (
+        row_count > 0
+        and column.null_count == 0
+        and column.type in KEY_TYPES
+        and column.distinct_approx >= row_count * DISTINCT_TOLERANCE
+    )
+
+
+def key_candidates(source: SourceSchema, table: str) -> list[SourceColumn]:
+    """Columns that may be ``source``'s primary key, best first.
+
+    Preference: ``id``, the table's own ``<table>_id``, other key-like names, then column order.
+    """
+    own = own_key_names(table) | own_key_names(source.name.lower().replace(" ", "_"))
+
+    def rank(item: tuple[int, SourceColumn]) -> tuple[int, int]:
+        position, column = item
+        if column.name == "id":
+            return (0, position)
+        if column.name in own:
+            return (1, position)
+        if is_key_like(column.name):
+            return (2, position)
+        return (3, position)
+
+    candidates = [(i, c) for i, c in enumerate(source.columns) if looks_unique(c, source.row_count)]
+    return [c for _, c in sorted(candidates, key=rank)]
+
+
+def first_unique(
+    candidates: Iterable[SourceColumn], verify: Callable[[SourceColumn], bool | None]
+) -> SourceColumn | None:
+    """The first candidate ``verify(column)`` does not reject (None = cannot tell, accepted)."""
+    for column in candidates:
+        verdict = verify(column)
+        if verdict is None or verdict:
+            return column
+    return None
+
+
+# -- a table from a source -------------------------------------------------------------------
+def unique_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... whichever is not in ``taken`` (at most 63 chars)."""
+    name, counter = base, 2
+    while name in taken:
+        suffix = f"_{counter}"
+        name = base[: MAX_IDENTIFIER - len(suffix)] + suffix
+        counter += 1
+    return name
+
+
+def guess_key(source: SourceSchema, table: str, probe: DataProbe) -> tuple[str | None, bool]:
+    """The likely primary key of ``source`` and whether it was verified on the data."""
+    column = first_unique(
+        key_candidates(source, table), lambda c: probe.is_unique(source.path, c.name)
+    )
+    if column is None:
+        return None, False
+    return column.name, probe.is_unique(source.path, column.name) is True
+
+
+def _column(found: SourceColumn, defaults: ColumnDefaults) -> Column:
+    return Column(
+        name=found.name,
+        type=found.type,  # type: ignore[arg-type]
+        label=found.label,
+        role=defaults.role,
+        aggregation=defaults.aggregation,
+        format=defaults.format,
+        grains=list(defaults.grains),
+    )
+
+
+def table_from_source(source: SourceSchema, taken: set[str]) -> Table:
+    """A new table for ``source`` with suggested roles, formats and primary key.
+
+    Parameters
+    ----------
+    source
+        The source to add.
+    taken
+        Table names already in use; the new name (a lowercase identifier made from the
+        source's name, such as ``order_items``) avoids them with a ``_2``, ``_3``... suffix.
+        ``taken`` is not changed.
+    """
+    base = make_identifier(source.name, 1)
+    if base == "column_1" and not re.search(r"[A-Za-z0-9]", source.name):
+        base = "table"  # nothing in the name survives as an identifier
+    name = unique_name(base, taken)
+    with DataProbe() as probe:
+        primary_key, _ = guess_key(source, name, probe)
+    columns = [
+        _column(
+            c,
+            column_defaults(c.name, c.type, is_primary_key=c.name == primary_key, high=c.max),
+        )
+        for c in source.columns
+    ]
+    return Table(
+        name=name,
+        source_id=source.source_id,
+        label=source.name,
+        primary_key=primary_key,
+        columns=columns,
+    )

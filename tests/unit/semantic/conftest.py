@@ -1,0 +1,48 @@
+"""Fixtures for the semantic engine tests: Parquet files of the shop and of the Sales sample."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.semantic import SemanticEngine
+
+from .data import ingest_sales, sales_model, shop_model, write_shop
+from .helpers import connect
+
+
+@pytest.fixture(scope="session")
+def shop_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_shop(tmp_path_factory.mktemp("shop"))
+
+
+@pytest.fixture(scope="session")
+def sales_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return ingest_sales(tmp_path_factory.mktemp("sales"))
+
+
+@pytest.fixture
+def shop(shop_paths: dict[str, Path]) -> SemanticEngine:
+    return SemanticEngine(shop_model(), shop_paths)
+
+
+@pytest.fixture
+def sales(sales_paths: dict[str, Path]) -> SemanticEngine:
+    return SemanticEngine(sales_model(), sales_paths)
+
+
+@pytest.fixture
+def shop_sql(shop_paths: dict[str, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(shop_paths)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def sales_sql(sales_paths: dict[str, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(sales_paths)
+    yield con
+    con.close()
