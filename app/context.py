@@ -8,6 +8,7 @@ from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
 from app.services.principal import Principal
+from app.services.semantic import ModelService
 from app.services.sources import IngestJobs, SourceFiles, SourceService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets
@@ -41,3 +42,8 @@ class AppContext:
 
     def sources(self, principal: Principal) -> SourceService:
         return SourceService(self.db, self.settings, self.files, self.jobs, principal)
+
+    def models(self, principal: Principal) -> ModelService:
+        return ModelService(
+            self.db, self.files, principal, keep_versions=self.settings.model.keep_versions
+        )

@@ -10,6 +10,7 @@ from urllib.parse import ParseResult, urlparse
 import panel as pn
 import tornado.web
 
+from app.api import models as _model_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
 from app.api.v1 import api
 from app.auth import oidc, web

@@ -142,6 +142,10 @@ class UploadSettings(_Section):
     ingest_workers: int = Field(2, ge=1, le=16)
 
 
+class ModelSettings(_Section):
+    keep_versions: int = Field(20, ge=1, le=1000)
+
+
 class ProvisioningRule(_Section):
     email_domain: str
     tenant: str
@@ -194,6 +198,7 @@ class Settings(BaseSettings):
     secrets: SecretSettings = Field(default_factory=SecretSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.services.principal import Principal
-from app.store.models import Membership, Source, User, Workspace
+from app.store.models import (
+    Membership,
+    SemanticModelRecord,
+    SemanticModelVersion,
+    Source,
+    User,
+    Workspace,
+    utcnow,
+)
 
-T = TypeVar("T", Workspace, Membership, Source)
+T = TypeVar("T", Workspace, Membership, Source, SemanticModelRecord, SemanticModelVersion)
 
 
 class TenantScopedRepository(Generic[T]):
@@ -117,4 +125,78 @@ class SourceRepository(TenantScopedRepository[Source]):
                 )
             )
             or 0
+        )
+
+
+class SemanticModelRepository(TenantScopedRepository[SemanticModelRecord]):
+    model = SemanticModelRecord
+
+    def for_workspace(self, workspace_id: uuid.UUID) -> SemanticModelRecord | None:
+        return self.session.scalars(
+            self._select().where(SemanticModelRecord.workspace_id == workspace_id)
+        ).first()
+
+    def bump(
+        self,
+        workspace_id: uuid.UUID,
+        expected: int,
+        document: dict[str, Any],
+        user_id: uuid.UUID | None,
+    ) -> bool:
+        """Store ``document`` as version ``expected + 1`` if the model is still at ``expected``.
+
+        One conditional UPDATE, so of two concurrent saves from the same version exactly one
+        matches a row (the database serialises them); False means someone saved first.
+        """
+        result = self.session.execute(
+            update(SemanticModelRecord)
+            .where(
+                SemanticModelRecord.tenant_id == self.principal.tenant_id,
+                SemanticModelRecord.workspace_id == workspace_id,
+                SemanticModelRecord.version == expected,
+            )
+            .values(
+                version=expected + 1, document=document, updated_by=user_id, updated_at=utcnow()
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+class SemanticModelVersionRepository(TenantScopedRepository[SemanticModelVersion]):
+    model = SemanticModelVersion
+
+    def list_with_authors(
+        self, workspace_id: uuid.UUID
+    ) -> Sequence[tuple[SemanticModelVersion, User | None]]:
+        """The workspace's kept versions, newest first, with who saved each (if still known)."""
+        rows = self.session.execute(
+            select(SemanticModelVersion, User)
+            .outerjoin(User, User.id == SemanticModelVersion.created_by)
+            .where(
+                SemanticModelVersion.tenant_id == self.principal.tenant_id,
+                SemanticModelVersion.workspace_id == workspace_id,
+            )
+            .order_by(SemanticModelVersion.version.desc())
+        ).all()
+        return [(v, u) for v, u in rows]
+
+    def by_number(self, workspace_id: uuid.UUID, version: int) -> SemanticModelVersion | None:
+        return self.session.scalars(
+            self._select().where(
+                SemanticModelVersion.workspace_id == workspace_id,
+                SemanticModelVersion.version == version,
+            )
+        ).first()
+
+    def trim(self, workspace_id: uuid.UUID, keep_from: int) -> None:
+        """Delete the workspace's versions older than ``keep_from``."""
+        self.session.execute(
+            delete(SemanticModelVersion)
+            .where(
+                SemanticModelVersion.tenant_id == self.principal.tenant_id,
+                SemanticModelVersion.workspace_id == workspace_id,
+                SemanticModelVersion.version < keep_from,
+            )
+            .execution_options(synchronize_session=False)
         )
