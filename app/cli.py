@@ -140,6 +140,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if queued:
             names = ", ".join(source.name for source in queued)
             print(f"  Sample data: ingesting {names} into the demo workspaces")
+        if settings.demo.sample_data:
+            from app.demo.loader import demo_principal
+            from app.demo.model import build_when_ingested
+
+            principal = demo_principal(ctx, settings.demo.tenant, settings.demo.email)
+            if principal is not None and principal.can_edit:
+                build_when_ingested(ctx, principal, [source.id for source in queued])
     from app.server import build_server
 
     try:

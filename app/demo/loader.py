@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import uuid
 
     from app.context import AppContext
+    from app.services.principal import Principal
 
 log = logging.getLogger("datapilot.demo")
 
@@ -33,12 +34,7 @@ def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[Source
 
     Returns the sources created (still ``ingesting``); empty when there was nothing to do.
     """
-    with ctx.db.transaction() as session:
-        user_id = session.scalar(select(User.id).where(User.email == email))
-        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
-    if user_id is None or tenant_id is None:
-        return []
-    principal = ctx.accounts.principal_for(user_id, tenant_id)
+    principal = demo_principal(ctx, tenant_slug, email)
     if principal is None or not principal.can_edit:
         log.info("sample data not loaded: %s cannot add sources to %s", email, tenant_slug)
         return []
@@ -54,6 +50,16 @@ def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[Source
             if info is not None:
                 created.append(info)
     return created
+
+
+def demo_principal(ctx: AppContext, tenant_slug: str, email: str) -> Principal | None:
+    """The demo user acting in the demo tenant, if both exist and the user may sign in."""
+    with ctx.db.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email))
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+    if user_id is None or tenant_id is None:
+        return None
+    return ctx.accounts.principal_for(user_id, tenant_id)
 
 
 def _upload(sources: SourceService, workspace_id: uuid.UUID, item: DemoSource) -> SourceInfo | None:

@@ -48,9 +48,14 @@ def file_kind(path: Path) -> str:
 def _connect(work: Path, progress: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={"temp_directory": str(work / "spill")})
     con.execute("SET TimeZone = 'UTC'")
-    # Progress tracking costs a little, so it is only on when someone listens.
-    con.execute(f"SET enable_progress_bar = {str(progress).lower()}")
-    con.execute("SET enable_progress_bar_print = false")
+    # Progress tracking costs a little, so it is only on when someone listens. Inside Jupyter
+    # DuckDB refuses to change the setting unless ipywidgets is installed; an ingest there then
+    # simply reports no converting progress.
+    try:
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute(f"SET enable_progress_bar = {str(progress).lower()}")
+    except duckdb.InvalidInputException:
+        pass
     return con
 
 

@@ -288,6 +288,86 @@ def test_hr_movements_match_employees_hire_and_exit_dates(
 
 
 # -- start-ups after the first ----------------------------------------------------------------------------
+def demo_model(server: RunningServer, workspace: str, timeout: float = 60) -> dict[str, Any]:
+    """The demo workspace's saved model, polled until serve's background build saved it."""
+    assert server.demo_password
+    deadline = time.monotonic() + timeout
+    with server.client() as client:
+        user = login_api_user(client, DEMO_EMAIL, server.demo_password)
+        spaces = client.get(f"{API}/workspaces", headers=user.headers).json()["items"]
+        workspace_id = next(w["id"] for w in spaces if w["name"] == workspace)
+        while True:
+            body = client.get(f"{API}/workspaces/{workspace_id}/model", headers=user.headers)
+            assert body.status_code == 200, body.text
+            if body.json()["version"] > 0 or time.monotonic() > deadline:
+                return {"workspace_id": workspace_id, "headers": user.headers, **body.json()}
+            time.sleep(0.3)
+
+
+def test_the_demo_sales_model_joins_the_four_tables_with_no_errors(
+    demo_server: RunningServer, ready: dict[str, DemoSourceRow]
+) -> None:
+    found = demo_model(demo_server, "Sales")
+    assert found["version"] == 1, demo_server.log()
+    model = found["model"]
+    assert {t["name"] for t in model["tables"]} == {
+        "customers",
+        "orders",
+        "order_items",
+        "products",
+    }
+    pairs = {(j["left_table"], j["right_table"], j["cardinality"]) for j in model["joins"]}
+    assert pairs == {
+        ("orders", "customers", "many_to_one"),
+        ("order_items", "orders", "many_to_one"),
+        ("order_items", "products", "many_to_one"),
+    }
+    assert not [i for i in found["issues"] if i["level"] == "error"]
+
+
+def test_the_demo_sales_model_answers_without_double_counting(
+    demo_server: RunningServer, ready: dict[str, DemoSourceRow]
+) -> None:
+    found = demo_model(demo_server, "Sales")
+    items = identifiers(ready["order_items"])
+    quantity = items["Quantité"]
+    query = {
+        "measures": ["orders.total_amount", f"order_items.{quantity}"],
+        "dimensions": ["customers.segment"],
+    }
+    with demo_server.client() as client:
+        response = client.post(
+            f"{API}/workspaces/{found['workspace_id']}/query", json=query, headers=found["headers"]
+        )
+    assert response.status_code == 200, response.text
+    got = {row[0]: (round(row[1], 2), row[2]) for row in response.json()["rows"]}
+    with duckdb.connect() as con:
+        expected = con.execute(
+            f"""
+            WITH o AS (SELECT c.segment, sum(o.total_amount) AS total
+                       FROM read_parquet($orders) o JOIN read_parquet($customers) c
+                       USING (customer_id) GROUP BY 1),
+                 q AS (SELECT c.segment, sum(i."{quantity}") AS quantity
+                       FROM read_parquet($items) i
+                       JOIN read_parquet($orders) o ON i."{items["N° commande"]}" = o.order_id
+                       JOIN read_parquet($customers) c USING (customer_id) GROUP BY 1)
+            SELECT segment, round(total, 2), quantity FROM o JOIN q USING (segment)
+            """,
+            {
+                "orders": parquet(ready["orders"]),
+                "customers": parquet(ready["customers"]),
+                "items": parquet(ready["order_items"]),
+            },
+        ).fetchall()
+    assert got == {segment: (total, quantity) for segment, total, quantity in expected}
+
+
+def test_the_demo_hr_model_joins_employees_to_departments(demo_server: RunningServer) -> None:
+    found = demo_model(demo_server, "HR")
+    pairs = {(j["left_table"], j["right_table"]) for j in found["model"]["joins"]}
+    assert ("employees", "departments") in pairs
+
+
 def test_a_restart_does_not_duplicate_the_sample_sources(tmp_path: Path) -> None:
     first = start_server(tmp_path, settings=SAMPLES)
     try:
