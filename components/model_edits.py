@@ -1,0 +1,317 @@
+"""Edits a user makes on the ERD, as pure functions: each returns a new model.
+
+The editor keeps the previous model for undo, so nothing here mutates its argument. Refused
+edits raise :class:`EditError` with a message that names the table, column or join at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from components import erd_graph
+from pipelines.semantic import (
+    CalculatedMeasure,
+    Column,
+    ColumnPair,
+    Join,
+    Position,
+    SemanticModel,
+    Table,
+)
+from pipelines.semantic.model import NUMERIC_TYPES
+
+COLUMN_FIELDS = frozenset({"role", "aggregation", "label", "description", "grains", "format"})
+TABLE_FIELDS = frozenset({"label", "description", "primary_key"})
+JOIN_FIELDS = frozenset({"type", "cardinality"})
+
+
+class EditError(ValueError):
+    """An edit that cannot be made; the message says why and names the part at fault."""
+
+
+def copy(model: SemanticModel) -> SemanticModel:
+    """A deep copy (keeps the model's data binding, for notebooks)."""
+    return model.model_copy(deep=True)
+
+
+def _table(model: SemanticModel, name: str) -> Table:
+    table = model.table(name)
+    if table is None:
+        raise EditError(f"Table '{name}' is not in the model.")
+    return table
+
+
+def _column(table: Table, name: str) -> Column:
+    column = table.column(name)
+    if column is None:
+        raise EditError(f"Table '{table.name}' has no column '{name}'.")
+    return column
+
+
+# -- tables --------------------------------------------------------------------------------------
+def add_table(model: SemanticModel, table: Table) -> SemanticModel:
+    """Add ``table`` (placed on a free spot of the grid when it has no position)."""
+    if model.table(table.name) is not None:
+        raise EditError(f"The model already has a table named '{table.name}'.")
+    new = copy(model)
+    new.tables = [*new.tables, table.model_copy(deep=True)]
+    added = new.tables[-1]
+    if added.position is None:
+        spot = erd_graph.positions(new)[added.name]
+        added.position = Position(x=spot["x"], y=spot["y"])
+    return new
+
+
+def remove_table(model: SemanticModel, name: str) -> SemanticModel:
+    """Remove a table with its joins and the calculated measures defined on it."""
+    _table(model, name)
+    new = copy(model)
+    new.tables = [t for t in new.tables if t.name != name]
+    new.joins = [j for j in new.joins if name not in (j.left_table, j.right_table)]
+    new.measures = [m for m in new.measures if m.table != name]
+    return new
+
+
+def move_tables(model: SemanticModel, moves: Mapping[str, Mapping[str, Any]]) -> SemanticModel:
+    """Set the canvas position of tables (``{name: {"x": .., "y": ..}}``); unknown names are
+    ignored (a node may have been removed while it was dragged)."""
+    new = copy(model)
+    for table in new.tables:
+        spot = moves.get(table.name)
+        if spot is not None:
+            table.position = Position(x=round(float(spot["x"]), 1), y=round(float(spot["y"]), 1))
+    return new
+
+
+def place_all(model: SemanticModel) -> SemanticModel:
+    """Give every table without a position its grid place, so positions are saved."""
+    where = erd_graph.positions(model)
+    if all(t.position is not None for t in model.tables):
+        return model
+    return move_tables(model, {t.name: where[t.name] for t in model.tables if t.position is None})
+
+
+def update_table(model: SemanticModel, name: str, **changes: Any) -> SemanticModel:
+    """Change a table's label, description or primary key."""
+    unknown = set(changes) - TABLE_FIELDS
+    if unknown:
+        raise EditError(f"Cannot change {', '.join(sorted(unknown))} of table '{name}'.")
+    _table(model, name)
+    new = copy(model)
+    table = _table(new, name)
+    key = changes.get("primary_key", table.primary_key)
+    if key is not None and table.column(key) is None:
+        raise EditError(f"Table '{name}' has no column '{key}' to use as its primary key.")
+    for field, value in changes.items():
+        setattr(table, field, value)
+    return new
+
+
+# -- columns -------------------------------------------------------------------------------------
+def default_aggregation(column: Column) -> str:
+    """``sum`` for numbers, ``count_distinct`` for anything else."""
+    return "sum" if column.type in NUMERIC_TYPES else "count_distinct"
+
+
+def update_column(model: SemanticModel, table: str, column: str, **changes: Any) -> SemanticModel:
+    """Change a column's role, aggregation, label, description, grains or format.
+
+    A column becoming a measure gets its default aggregation; a dimension or an ignored column
+    has none.
+    """
+    unknown = set(changes) - COLUMN_FIELDS
+    if unknown:
+        raise EditError(f"Cannot change {', '.join(sorted(unknown))} of column '{table}.{column}'.")
+    _column(_table(model, table), column)
+    new = copy(model)
+    target = _column(_table(new, table), column)
+    role = changes.get("role", target.role)
+    aggregation = changes.get("aggregation", target.aggregation)
+    aggregation = (aggregation or default_aggregation(target)) if role == "measure" else None
+    for field, value in changes.items():
+        if field not in ("role", "aggregation"):
+            setattr(target, field, value)
+    target.role = role
+    target.aggregation = aggregation
+    return new
+
+
+# -- joins ---------------------------------------------------------------------------------------
+def new_join_id(model: SemanticModel, left: str, right: str) -> str:
+    base = f"{left}__{right}"
+    taken = {j.id for j in model.joins}
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
+
+
+def join_between(model: SemanticModel, a: str, b: str) -> Join | None:
+    """The join between two tables, in either direction."""
+    return next(
+        (j for j in model.joins if {j.left_table, j.right_table} == {a, b} and a != b), None
+    )
+
+
+def guess_cardinality(left: Table, left_column: str, right: Table, right_column: str) -> str:
+    """From primary keys: key on the right only -> N:1, on the left only -> 1:N, both -> 1:1."""
+    left_key = left.primary_key == left_column
+    right_key = right.primary_key == right_column
+    if left_key and right_key:
+        return "one_to_one"
+    if left_key and not right_key:
+        return "one_to_many"
+    return "many_to_one"
+
+
+def connect(
+    model: SemanticModel, source_handle: str | None, target_handle: str | None
+) -> tuple[SemanticModel, str]:
+    """Join the column of ``source_handle`` to the column of ``target_handle``.
+
+    A second pair between two tables already joined extends that join (a composite key).
+    Returns the new model and the join's id.
+    """
+    source, target = erd_graph.parse_handle(source_handle), erd_graph.parse_handle(target_handle)
+    if source is None or target is None:
+        raise EditError("Drag from a column to a column of another table to join them.")
+    (left_name, left_col), (right_name, right_col) = source, target
+    left, right = _table(model, left_name), _table(model, right_name)
+    _column(left, left_col)
+    _column(right, right_col)
+    if left_name == right_name:
+        raise EditError(
+            f"'{left_name}.{left_col}' and '{right_name}.{right_col}' are in the same table; "
+            "a join links two different tables."
+        )
+    new = copy(model)
+    existing = join_between(new, left_name, right_name)
+    if existing is not None:
+        pair = (
+            ColumnPair(left=left_col, right=right_col)
+            if existing.left_table == left_name
+            else ColumnPair(left=right_col, right=left_col)
+        )
+        if pair in existing.on:
+            raise EditError(
+                f"'{left_name}.{left_col}' is already joined to '{right_name}.{right_col}'."
+            )
+        existing.on = [*existing.on, pair]
+        return new, existing.id
+    join = Join(
+        id=new_join_id(new, left_name, right_name),
+        left_table=left_name,
+        right_table=right_name,
+        on=[ColumnPair(left=left_col, right=right_col)],
+        cardinality=guess_cardinality(left, left_col, right, right_col),  # type: ignore[arg-type]
+    )
+    new.joins = [*new.joins, join]
+    return new, join.id
+
+
+def disconnect(model: SemanticModel, edge: str) -> SemanticModel:
+    """Remove the column pair an edge shows; a join left without pairs is removed."""
+    join_id = erd_graph.join_of_edge(edge)
+    join = model.join(join_id)
+    if join is None:
+        return model
+    index = _pair_index(edge)
+    if len(join.on) <= 1 or index >= len(join.on):
+        return delete_join(model, join_id)
+    new = copy(model)
+    target = new.join(join_id)
+    assert target is not None
+    target.on = [p for i, p in enumerate(target.on) if i != index]
+    return new
+
+
+def disconnect_many(model: SemanticModel, edges: list[str]) -> SemanticModel:
+    """Remove the column pairs of several edges (pairs of one join: highest index first, so
+    the indexes of the remaining pairs stay valid)."""
+    for edge in sorted(edges, key=_pair_index, reverse=True):
+        model = disconnect(model, edge)
+    return model
+
+
+def _pair_index(edge: str) -> int:
+    return int(edge.split(erd_graph.PAIR_SEP, 1)[1]) if erd_graph.PAIR_SEP in edge else 0
+
+
+def delete_join(model: SemanticModel, join_id: str) -> SemanticModel:
+    if model.join(join_id) is None:
+        raise EditError(f"Join '{join_id}' is not in the model.")
+    new = copy(model)
+    new.joins = [j for j in new.joins if j.id != join_id]
+    return new
+
+
+def update_join(model: SemanticModel, join_id: str, **changes: Any) -> SemanticModel:
+    """Change a join's type (left, inner) or cardinality."""
+    unknown = set(changes) - JOIN_FIELDS
+    if unknown:
+        raise EditError(f"Cannot change {', '.join(sorted(unknown))} of join '{join_id}'.")
+    if model.join(join_id) is None:
+        raise EditError(f"Join '{join_id}' is not in the model.")
+    new = copy(model)
+    join = new.join(join_id)
+    assert join is not None
+    for field, value in changes.items():
+        setattr(join, field, value)
+    return new
+
+
+# -- calculated measures --------------------------------------------------------------------------
+def safe_name(text: str) -> str:
+    """A measure name from free text: lowercase letters, digits and ``_``."""
+    name = re.sub(r"[^a-z0-9_]+", "_", text.strip().lower()).strip("_")
+    if name and name[0].isdigit():
+        name = f"m_{name}"
+    return name[:63]
+
+
+def upsert_measure(
+    model: SemanticModel, measure: CalculatedMeasure, replacing: str | None = None
+) -> SemanticModel:
+    """Add a calculated measure, or replace the one named ``replacing``."""
+    _table(model, measure.table)
+    clash = model.measure(measure.name)
+    if clash is not None and measure.name != replacing:
+        raise EditError(f"A calculated measure named '{measure.name}' already exists.")
+    if not measure.expression.strip():
+        raise EditError(f"Measure '{measure.name}' needs an expression, such as sum(amount).")
+    new = copy(model)
+    if replacing is not None and new.measure(replacing) is not None:
+        new.measures = [measure if m.name == replacing else m for m in new.measures]
+    else:
+        new.measures = [*new.measures, measure]
+    return new
+
+
+def delete_measure(model: SemanticModel, name: str) -> SemanticModel:
+    if model.measure(name) is None:
+        raise EditError(f"Calculated measure '{name}' is not in the model.")
+    new = copy(model)
+    new.measures = [m for m in new.measures if m.name != name]
+    return new
+
+
+def content(model: SemanticModel) -> dict[str, Any]:
+    """The model without its version: what 'unsaved changes' compares."""
+    data = model.to_dict()
+    data.pop("version", None)
+    return data
+
+
+def structure(model: SemanticModel) -> dict[str, Any]:
+    """The model without positions, labels and descriptions: what suggestions depend on."""
+    data = content(model)
+    for table in data["tables"]:
+        table.pop("position", None)
+        table.pop("label", None)
+        table.pop("description", None)
+        for column in table["columns"]:
+            column.pop("label", None)
+            column.pop("description", None)
+    return data

@@ -1,0 +1,449 @@
+"""The Model page in a real browser: the ERD, its panels, saving, and "Try it".
+
+Sources are uploaded over the real REST API and ingested by the server; everything else goes
+through the page: handles are dragged with the mouse, roles set in the inspector, queries run
+by the engine on the model as edited.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import RunningServer
+from tests.ui.conftest import (
+    Account,
+    add_member_in_settings,
+    api_account,
+    sign_in,
+    wait_for_shell,
+)
+
+CUSTOMERS = 10
+ORDERS = 40
+
+
+# -- data ----------------------------------------------------------------------------------------
+def segment(customer_id: int) -> str:
+    return "Retail" if customer_id % 2 else "Wholesale"
+
+
+def order_customer(order_id: int) -> int:
+    return order_id % CUSTOMERS + 1
+
+
+def order_amount(order_id: int) -> float:
+    return round(10 + order_id * 1.5, 2)
+
+
+def customers_csv() -> bytes:
+    rows = "".join(f"{i},Customer {i},{segment(i)}\n" for i in range(1, CUSTOMERS + 1))
+    return ("customer_id,name,segment\n" + rows).encode()
+
+
+def orders_csv() -> bytes:
+    rows = "".join(
+        f"{i},{order_customer(i)},{order_amount(i):.2f},2024-{i % 12 + 1:02d}-{i % 27 + 1:02d}\n"
+        for i in range(1, ORDERS + 1)
+    )
+    return ("order_id,customer_id,amount,order_date\n" + rows).encode()
+
+
+def wide_csv(columns: int = 50, rows: int = 20) -> bytes:
+    header = ",".join(f"c{i:02d}" for i in range(columns))
+    body = "".join(
+        ",".join(str(r * columns + i) if i % 2 else f"v{r}_{i}" for i in range(columns)) + "\n"
+        for r in range(rows)
+    )
+    return (header + "\n" + body).encode()
+
+
+class Api:
+    """The REST API as the test's user: upload sources, read and write the model."""
+
+    def __init__(self, server: RunningServer, account: Account) -> None:
+        self.server = server
+        with server.client() as client:
+            reply = client.post(
+                "/api/v1/auth/login", json={"email": account.email, "password": account.password}
+            )
+            assert reply.status_code == 200, reply.text
+            self.headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+            workspaces = client.get("/api/v1/workspaces", headers=self.headers).json()
+        self.workspace_id = workspaces["items"][0]["id"]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.server.base_url, headers=self.headers, timeout=60)
+
+    def upload(self, filename: str, data: bytes) -> str:
+        with self.client() as client:
+            reply = client.post(
+                f"/api/v1/workspaces/{self.workspace_id}/sources",
+                files={"file": (filename, data)},
+            )
+        assert reply.status_code == 202, reply.text
+        return str(reply.json()["id"])
+
+    def wait_ready(self, source_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 60
+        with self.client() as client:
+            while time.monotonic() < deadline:
+                reply = client.get(f"/api/v1/workspaces/{self.workspace_id}/sources/{source_id}")
+                body = reply.json()
+                if body.get("status") == "ready":
+                    return dict(body)
+                assert body.get("status") != "failed", body
+                time.sleep(0.2)
+        raise AssertionError(f"source {source_id} did not become ready")
+
+    def model(self) -> dict[str, Any]:
+        with self.client() as client:
+            reply = client.get(f"/api/v1/workspaces/{self.workspace_id}/model")
+        assert reply.status_code == 200, reply.text
+        return dict(reply.json())
+
+    def save_model(self, version: int, model: dict[str, Any]) -> dict[str, Any]:
+        with self.client() as client:
+            reply = client.put(
+                f"/api/v1/workspaces/{self.workspace_id}/model",
+                json={"version": version, "model": model},
+            )
+        assert reply.status_code == 200, reply.text
+        return dict(reply.json())
+
+
+@pytest.fixture
+def editor(page: Any, server: RunningServer) -> Account:
+    account = api_account(server, name="Mia Modeller", workspaces=["Sales"])
+    sign_in(page, account.email, account.password)
+    return account
+
+
+@pytest.fixture
+def api(server: RunningServer, editor: Account) -> Api:
+    return Api(server, editor)
+
+
+@pytest.fixture
+def sales(api: Api) -> dict[str, str]:
+    """Customers and orders, ready; source ids by name."""
+    ids = {
+        "customers": api.upload("customers.csv", customers_csv()),
+        "orders": api.upload("orders.csv", orders_csv()),
+    }
+    for source_id in ids.values():
+        api.wait_ready(source_id)
+    return ids
+
+
+# -- page helpers --------------------------------------------------------------------------------
+def open_model(page: Any) -> None:
+    page.goto("/model")
+    wait_for_shell(page)
+
+
+def node(page: Any, table: str) -> Any:
+    return page.locator(f".react-flow__node[data-id='{table}']")
+
+
+def column_row(page: Any, table: str, column: str) -> Any:
+    return node(page, table).locator(f".dp-col[data-column='{column}']")
+
+
+def handle(page: Any, table: str, column: str, side: str) -> Any:
+    return node(page, table).locator(
+        f".react-flow__handle-{side}[data-handleid='{table}.{column}']"
+    )
+
+
+def center(box: dict[str, float]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 15, steps=6)
+    page.mouse.move(*end, steps=6)
+    page.mouse.up()
+
+
+def choose(page: Any, css: str, label: str) -> None:
+    """Pick ``label`` in a MultiChoice."""
+    field = page.locator(f".{css} input.choices__input--cloned")
+    field.click()
+    field.fill(label)
+    page.locator(f".{css} .choices__list--dropdown .choices__item--choice").filter(
+        has_text=label
+    ).first.click()
+    page.keyboard.press("Escape")
+
+
+def run_query(page: Any, *picked: str) -> None:
+    """Run the try-it query once the server has every picked field (its plan names them)."""
+    plan = page.locator(".dp-try-plan")
+    for text in picked:
+        expect(plan).to_contain_text(text)
+    page.locator(".dp-try-run button").click()
+
+
+def result_cell(page: Any, row_text: str, column: int) -> Any:
+    row = page.locator(".dp-try-table .tabulator-row").filter(has_text=row_text)
+    return row.locator(f".tabulator-cell[tabulator-field='c{column}']")
+
+
+# -- tests ---------------------------------------------------------------------------------------
+def test_join_by_dragging_tag_a_measure_try_it_and_save(
+    page: Any, api: Api, sales: dict[str, str]
+) -> None:
+    open_model(page)
+    page.locator(".dp-erd-empty-add-all button").click()
+    expect(node(page, "orders")).to_be_visible()
+    expect(node(page, "customers")).to_be_visible()
+    expect(page.locator(".dp-model-state")).to_have_text("Unsaved changes")
+
+    # Drag from orders.customer_id to customers.customer_id: a many-to-one left join.
+    source = handle(page, "orders", "customer_id", "right")
+    target = handle(page, "customers", "customer_id", "left")
+    drag(page, center(source.bounding_box()), center(target.bounding_box()))
+    label = page.locator(".react-flow__edge-text")
+    expect(label).to_have_text("N:1 \u00b7 left")
+    expect(page.locator(".dp-insp-join-title")).to_contain_text("orders \u2192 customers")
+
+    # Tag orders.order_id as a measure counting distinct orders.
+    column_row(page, "orders", "order_id").click()
+    expect(page.locator(".dp-insp-column-title")).to_contain_text("orders.order_id")
+    page.locator(".dp-insp-role button", has_text="Measure").click()
+    badge = column_row(page, "orders", "order_id").locator(".dp-badge")
+    expect(badge).to_have_text("M")
+    page.locator(".dp-insp-aggregation select").select_option("Count distinct")
+    expect(column_row(page, "orders", "order_id").locator(".dp-col-meta")).to_have_text(
+        "count_distinct"
+    )
+
+    # Clicking the join's line edits it: an inner join.
+    column_row(page, "customers", "name").click()
+    expect(page.locator(".dp-insp-join-title")).to_be_hidden()
+    page.mouse.click(*center(label.bounding_box()))
+    expect(page.locator(".dp-insp-join-title")).to_contain_text("orders \u2192 customers")
+    page.locator(".dp-insp-join-type select").select_option(label="Inner: only matching rows")
+    expect(label).to_have_text("N:1 \u00b7 inner")
+
+    # Try it on the unsaved model: orders and amount by customer segment.
+    choose(page, "dp-try-measures", "order_id (count_distinct)")
+    choose(page, "dp-try-measures", "amount (sum)")
+    choose(page, "dp-try-dimensions", "segment")
+    run_query(page, "order_id (count_distinct)", "amount (sum)", "by customers \u00b7 segment")
+    retail = [i for i in range(1, ORDERS + 1) if segment(order_customer(i)) == "Retail"]
+    expect(result_cell(page, "Retail", 1)).to_have_text(str(len(retail)))
+    total = sum(order_amount(i) for i in retail)
+    amount = result_cell(page, "Retail", 2)
+    expect(amount).to_have_text(re.compile(r"^[\d.,]+$"))
+    assert float(amount.inner_text().replace(",", "")) == pytest.approx(total)
+    expect(page.locator(".dp-try-sql")).to_contain_text("JOIN")
+
+    # Save: the join and the measure are stored.
+    page.locator(".dp-model-save button").click()
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+    expect(page.locator(".dp-model-save button")).to_be_disabled()
+    stored = api.model()
+    assert stored["version"] == 1
+    (join,) = stored["model"]["joins"]
+    assert (join["left_table"], join["right_table"]) == ("orders", "customers")
+    assert join["on"] == [{"left": "customer_id", "right": "customer_id"}]
+    assert (join["cardinality"], join["type"]) == ("many_to_one", "inner")
+    orders_table = next(t for t in stored["model"]["tables"] if t["name"] == "orders")
+    order_id = next(c for c in orders_table["columns"] if c["name"] == "order_id")
+    assert (order_id["role"], order_id["aggregation"]) == ("measure", "count_distinct")
+
+
+def test_undo_and_a_stale_save_offers_to_reload(page: Any, api: Api, sales: dict[str, str]) -> None:
+    open_model(page)
+    page.locator(".dp-erd-empty-add-all button").click()
+    expect(node(page, "orders")).to_be_visible()
+    page.locator(".dp-model-save button").click()
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+
+    # An edit, undone with Ctrl+Z: the badge and the save state come back.
+    column_row(page, "customers", "segment").click()
+    page.locator(".dp-insp-role button", has_text="Ignored").click()
+    badge = column_row(page, "customers", "segment").locator(".dp-badge")
+    expect(badge).to_have_text("\u2013")
+    expect(page.locator(".dp-model-state")).to_have_text("Unsaved changes")
+    page.locator(".dp-model-status").click()  # focus outside any text field
+    page.keyboard.press("Control+z")
+    expect(badge).to_have_text("D")
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+
+    # A sum of a text column is reported beside the canvas, naming the column.
+    column_row(page, "customers", "name").click()
+    page.locator(".dp-insp-role button", has_text="Measure").click()
+    page.locator(".dp-insp-aggregation select").select_option("Sum")
+    problem = page.locator(".dp-issue[data-code='aggregation_needs_number']")
+    expect(problem).to_contain_text("customers.name")
+    page.locator(".dp-erd-undo button").click()
+    page.locator(".dp-erd-undo button").click()
+    expect(problem).to_have_count(0)
+    expect(page.locator(".dp-issues-list")).to_contain_text("No problems found")
+
+    # A table removed from its inspector comes back with Undo, joins and all.
+    header = node(page, "orders").locator(".rf-node-label")
+    header.click()
+    expect(page.locator(".dp-insp-table-title")).to_contain_text("orders")
+    column_row(page, "orders", "amount").click()
+    expect(page.locator(".dp-insp-column-title")).to_contain_text("orders.amount")
+    header.click()  # the node is still selected: the header click alone brings the table back
+    expect(page.locator(".dp-insp-table-title")).to_contain_text("orders")
+    page.locator(".dp-insp-remove-table button").click()
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+    page.locator(".dp-erd-undo button").click()
+    expect(page.locator(".react-flow__node")).to_have_count(2)
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+
+    # Someone else saves meanwhile; this page's save is refused with a way to reload.
+    stored = api.model()
+    document = stored["model"]
+    next(t for t in document["tables"] if t["name"] == "customers")["label"] = "Clients"
+    api.save_model(stored["version"], document)
+    column_row(page, "customers", "segment").click()
+    page.locator(".dp-insp-role button", has_text="Ignored").click()
+    page.locator(".dp-model-save button").click()
+    conflict = page.locator(".dp-model-conflict")
+    expect(conflict).to_contain_text("changed by someone else")
+    conflict.locator(".dp-model-reload button").click()
+    expect(node(page, "customers").locator(".rf-node-label")).to_have_text("Clients")
+    expect(badge).to_have_text("D")
+    expect(conflict).to_be_hidden()
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+    assert api.model()["version"] == 2
+
+
+def test_viewer_sees_a_read_only_canvas_and_can_try_it(
+    page: Any, api: Api, sales: dict[str, str], new_page: Any, base_url: str
+) -> None:
+    customers = _table_document(api, sales["customers"], "customers")
+    orders = _table_document(api, sales["orders"], "orders")
+    join = {
+        "id": "orders__customers",
+        "left_table": "orders",
+        "right_table": "customers",
+        "on": [{"left": "customer_id", "right": "customer_id"}],
+    }
+    api.save_model(0, {"tables": [customers, orders], "joins": [join], "measures": []})
+    page.goto("/settings")
+    wait_for_shell(page)
+    password = add_member_in_settings(page, "vera@example.com", "Vera Viewer", "viewer")
+
+    viewer = new_page(base_url=base_url)
+    sign_in(viewer, "vera@example.com", password)
+    open_model(viewer)
+    expect(node(viewer, "orders")).to_be_visible()
+    expect(viewer.locator(".react-flow__edge-text")).to_have_text("N:1 \u00b7 left")
+    expect(viewer.locator(".dp-erd-toolbar")).to_be_hidden()
+    expect(viewer.locator(".dp-model-save")).to_have_count(0)
+    expect(viewer.locator(".dp-card-suggestions")).to_have_count(0)
+    expect(handle(viewer, "orders", "customer_id", "right")).to_be_hidden()
+    column_row(viewer, "orders", "amount").click()
+    expect(viewer.locator(".dp-insp-role button").first).to_be_disabled()
+
+    choose(viewer, "dp-try-measures", "amount (sum)")
+    choose(viewer, "dp-try-dimensions", "segment")
+    run_query(viewer, "amount (sum)", "by customers \u00b7 segment")
+    wholesale = [i for i in range(1, ORDERS + 1) if segment(order_customer(i)) == "Wholesale"]
+    cell = result_cell(viewer, "Wholesale", 1)
+    expect(cell).to_have_text(re.compile(r"^[\d.,]+$"))
+    assert float(cell.inner_text().replace(",", "")) == pytest.approx(
+        sum(order_amount(i) for i in wholesale)
+    )
+
+
+def test_a_query_error_names_the_field(page: Any, api: Api, sales: dict[str, str]) -> None:
+    api.save_model(0, {"tables": [_table_document(api, sales["orders"], "orders")], "joins": []})
+    open_model(page)
+    expect(node(page, "orders")).to_be_visible()
+    choose(page, "dp-try-measures", "amount (sum)")
+    page.locator(".dp-try-filter-field select").select_option(label="orders \u00b7 order_date")
+    page.locator(".dp-try-filter-op select").select_option(label="between (low, high)")
+    page.locator(".dp-try-filter-value input").fill("not a date, 2024-12-31")
+    page.locator(".dp-try-filter-value input").press("Enter")
+    run_query(page, "amount (sum)", "where orders \u00b7 order_date between (low, high) not a date")
+    expect(page.locator(".dp-try-error")).to_contain_text("order_date")
+
+
+def test_without_sources_the_page_points_to_the_sources_page(page: Any, editor: Account) -> None:
+    open_model(page)
+    expect(
+        page.get_by_role("heading", name="Upload files on the Sources page first")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Go to Sources")).to_have_attribute("href", "/sources")
+
+
+def test_thirty_tables_of_fifty_columns_render_and_a_drag_is_saved(
+    page: Any, api: Api, tmp_path: Path, record_property: Any
+) -> None:
+    source_id = api.upload("wide.csv", wide_csv())
+    detail = api.wait_ready(source_id)
+    columns = [c["identifier"] for c in detail["profile"]["columns"]]
+    assert len(columns) == 50
+    types = {c["identifier"]: c["type"] for c in detail["profile"]["columns"]}
+    tables = [
+        {
+            "name": f"t{n:02d}",
+            "source_id": source_id,
+            "label": f"Table {n:02d}",
+            "columns": [{"name": c, "type": types[c]} for c in columns],
+            "position": {"x": (n % 6) * 320.0, "y": (n // 6) * 1400.0},
+        }
+        for n in range(30)
+    ]
+    joins = [
+        {
+            "id": f"j{n:02d}",
+            "left_table": f"t{n:02d}",
+            "right_table": f"t{n + 1:02d}",
+            "on": [{"left": "c01", "right": "c01"}],
+        }
+        for n in range(29)
+    ]
+    api.save_model(0, {"tables": tables, "joins": joins, "measures": []})
+
+    started = time.perf_counter()
+    open_model(page)
+    expect(page.locator(".react-flow__node")).to_have_count(30)
+    expect(page.locator(".dp-col")).to_have_count(30 * 50)
+    expect(page.locator(".react-flow__edge")).to_have_count(29)
+    elapsed = time.perf_counter() - started
+    record_property("erd_30x50_render_seconds", round(elapsed, 2))
+    print(f"\nERD with 30 tables x 50 columns rendered in {elapsed:.2f} s (page load included)")
+
+    header = node(page, "t05").locator(".rf-node-label")
+    x, y = center(header.bounding_box())
+    drag(page, (x, y), (x + 120, y + 60))
+    expect(page.locator(".dp-model-state")).to_have_text("Unsaved changes")
+    page.locator(".dp-model-save button").click()
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+    stored = api.model()["model"]
+    moved = next(t for t in stored["tables"] if t["name"] == "t05")
+    assert moved["position"]["x"] > 5 * 320.0 + 10
+    assert moved["position"]["y"] > 10
+    untouched = next(t for t in stored["tables"] if t["name"] == "t04")
+    assert untouched["position"] == {"x": 4 * 320.0, "y": 0.0}
+
+
+def _table_document(api: Api, source_id: str, name: str) -> dict[str, Any]:
+    """A table for a source with the roles a user would give it: numbers measures."""
+    detail = api.wait_ready(source_id)
+    columns = []
+    for column in detail["profile"]["columns"]:
+        ident, kind = column["identifier"], column["type"]
+        if ident == "amount":
+            columns.append({"name": ident, "type": kind, "role": "measure", "aggregation": "sum"})
+        else:
+            columns.append({"name": ident, "type": kind})
+    return {"name": name, "source_id": source_id, "label": name, "columns": columns}
