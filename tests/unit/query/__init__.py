@@ -1,0 +1,1 @@
+"""Tests of the SQL guard, the sandbox, the runner and results."""
