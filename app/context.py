@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from app.services.accounts import AccountService
@@ -10,9 +11,15 @@ from app.services.members import MemberService
 from app.services.principal import Principal
 from app.services.semantic import ModelService
 from app.services.sources import IngestJobs, SourceFiles, SourceService
+from app.services.sql import SqlService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets
 from app.store.db import Database
+from pipelines.query import QueryRunner, SandboxLimits
+
+SQL_REQUEST_THREADS = 32
+"""Threads for REST requests that run SQL. They wait for their tenant's turn and for DuckDB,
+so they get their own pool: a tenant's long queries never take the shared request threads."""
 
 
 @dataclass
@@ -25,6 +32,8 @@ class AppContext:
     admin: AdminService = field(init=False)
     files: SourceFiles = field(init=False)
     jobs: IngestJobs = field(init=False)
+    queries: QueryRunner = field(init=False)
+    sql_threads: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
         ensure_secrets(self.settings)
@@ -33,6 +42,17 @@ class AppContext:
         self.admin = AdminService(self.db)
         self.files = SourceFiles(self.settings.storage.data_dir)
         self.jobs = IngestJobs(workers=self.settings.uploads.ingest_workers)
+        sql = self.settings.sql
+        self.queries = QueryRunner(
+            SandboxLimits(
+                memory_limit_mb=sql.memory_limit_mb,
+                threads=sql.threads,
+                timeout_seconds=sql.timeout_seconds,
+            ),
+            per_tenant=sql.per_tenant_queries,
+            cache_mb=sql.cache_mb,
+        )
+        self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
 
     def workspaces(self, principal: Principal) -> WorkspaceService:
         return WorkspaceService(self.db, principal, self.files)
@@ -47,3 +67,6 @@ class AppContext:
         return ModelService(
             self.db, self.files, principal, keep_versions=self.settings.model.keep_versions
         )
+
+    def sql(self, principal: Principal) -> SqlService:
+        return SqlService(self.db, self.files, self.queries, self.settings.sql, principal)

@@ -12,6 +12,7 @@ import tornado.web
 
 from app.api import models as _model_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
+from app.api import sql as _sql_operations  # noqa: F401  (declared on the v1 api)
 from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext

@@ -146,6 +146,19 @@ class ModelSettings(_Section):
     keep_versions: int = Field(20, ge=1, le=1000)
 
 
+class SqlSettings(_Section):
+    """The SQL workbench: result limits, the per-workspace sandbox and query history."""
+
+    display_limit: int = Field(10_000, ge=1, le=1_000_000)
+    download_max_rows: int = Field(1_000_000, ge=1)
+    memory_limit_mb: int = Field(1024, ge=64)
+    threads: int = Field(2, ge=1, le=64)
+    timeout_seconds: float = Field(30.0, gt=0)
+    per_tenant_queries: int = Field(2, ge=1, le=64)
+    cache_mb: int = Field(256, ge=0)
+    history_size: int = Field(50, ge=1, le=10_000)
+
+
 class ProvisioningRule(_Section):
     email_domain: str
     tenant: str
@@ -199,6 +212,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    sql: SqlSettings = Field(default_factory=SqlSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 

@@ -1,8 +1,9 @@
 """A small REST layer on Tornado: declared operations, problem-details errors, OpenAPI.
 
-Every operation is declared once with :meth:`Api.operation` (JSON in, JSON out) or
-:meth:`Api.upload` (a multipart file streamed to disk); the same declaration builds the Tornado
-routes and the OpenAPI document, so a route cannot exist without its documentation.
+Every operation is declared once with :meth:`Api.operation` (JSON in; JSON, or a file streamed
+as a :class:`Stream`, out) or :meth:`Api.upload` (a multipart file streamed to disk); the same
+declaration builds the Tornado routes and the OpenAPI document, so a route cannot exist without
+its documentation.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
+from urllib.parse import quote
 
 import tornado.web
 from pydantic import BaseModel, ValidationError
 from tornado.http1connection import HTTP1Connection
+from tornado.iostream import StreamClosedError
 
 from app.api.uploads import (
     FILE_FIELD,
@@ -84,6 +88,21 @@ class Reply:
 
 
 @dataclass
+class Stream:
+    """An operation's answer sent chunk by chunk as ``chunks`` produces them (a download).
+
+    Each chunk is produced in a worker thread and written only once the previous one has
+    been sent, so the whole body is never in memory. Produce the first chunk before
+    returning a Stream when it can fail with a domain error: once the headers are out, a
+    failure can only cut the connection (the client sees an incomplete body).
+    """
+
+    chunks: Iterator[bytes]
+    media_type: str = "application/octet-stream"
+    filename: str | None = None  # sent as an attachment with this name
+
+
+@dataclass
 class Operation:
     method: str
     path: str
@@ -97,6 +116,9 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     upload: bool = False  # a multipart file streamed to disk; func returns an UploadTarget
+    produces: dict[str, str] = field(default_factory=dict)  # streamed media types -> description
+    executor: Callable[[AppContext], Executor | None] | None = None
+    browser: bool = False  # also the browser session with its CSRF header (uploads always)
 
 
 class Api:
@@ -116,8 +138,20 @@ class Api:
         tag: str = "default",
         query: dict[str, str] | None = None,
         errors: tuple[int, ...] = (),
+        produces: dict[str, str] | None = None,
+        executor: Callable[[AppContext], Executor | None] | None = None,
+        browser: bool = False,
     ) -> Callable[[Callable[[ApiRequest], Any]], Callable[[ApiRequest], Any]]:
-        """Declare a JSON operation; ``query`` documents its optional query parameters."""
+        """Declare a JSON operation; ``query`` documents its optional query parameters.
+
+        An operation that answers with a :class:`Stream` documents its media types in
+        ``produces`` (media type -> description). ``executor(ctx)`` names the thread pool the
+        operation (and its stream) runs in, for work that may block for long (SQL), so it
+        cannot take every thread of the shared pool; by default the shared pool is used.
+        ``browser=True`` also accepts the browser session cookie with the session's CSRF token
+        in the ``X-CSRF-Token`` header (as uploads do), for a download the page fetches itself;
+        every other operation takes bearer tokens only.
+        """
 
         def register(func: Callable[[ApiRequest], Any]) -> Callable[[ApiRequest], Any]:
             self.operations.append(
@@ -133,6 +167,9 @@ class Api:
                     tag,
                     dict(query or {}),
                     errors,
+                    produces=dict(produces or {}),
+                    executor=executor,
+                    browser=browser,
                 )
             )
             return func
@@ -177,6 +214,7 @@ class Api:
                     dict(query or {}),
                     errors,
                     upload=True,
+                    browser=True,
                 )
             )
             return func
@@ -232,6 +270,21 @@ class Api:
                     "content": {"application/json": {"schema": ref(op.response)}},
                 }
             }
+            if op.produces:
+                responses[str(op.status)] = {
+                    "description": "A file, streamed as it is produced",
+                    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                    "content": {
+                        media: {
+                            "schema": {
+                                "type": "string",
+                                "contentMediaType": media,
+                                "description": text,
+                            }
+                        }
+                        for media, text in op.produces.items()
+                    },
+                }
             for code in sorted({400, 401, 404, 422, *op.errors}):
                 responses[str(code)] = {
                     "description": ERROR_TITLES.get(code, "Error"),
@@ -257,7 +310,7 @@ class Api:
                 entry["requestBody"] = {"required": True, "content": MULTIPART_FILE}
             if op.public:
                 entry["security"] = []
-            elif op.upload:
+            elif op.browser:
                 entry["security"] = [{"bearer": []}, {"session": [], "csrf": []}]
             else:
                 entry["security"] = [{"bearer": []}]
@@ -274,8 +327,9 @@ class Api:
                         "type": "apiKey",
                         "in": "cookie",
                         "name": SESSION_COOKIE,
-                        "description": "The browser session (file uploads only), together "
-                        f"with the session's CSRF token in the {CSRF_HEADER} header.",
+                        "description": "The browser session (file uploads and query "
+                        "downloads only), together with the session's CSRF token in the "
+                        f"{CSRF_HEADER} header.",
                     },
                     "csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER},
                 },
@@ -353,7 +407,7 @@ class ApiHandler(ProblemMixin):
         self.ctx = ctx
         self.operations = operations
 
-    def check_xsrf_cookie(self) -> None:  # bearer tokens only: no ambient credentials
+    def check_xsrf_cookie(self) -> None:  # the session's CSRF header is checked per operation
         return
 
     async def _dispatch(self, **path: str) -> None:
@@ -369,7 +423,8 @@ class ApiHandler(ProblemMixin):
         try:
             principal = None
             if not op.public:
-                principal = await asyncio.to_thread(self._authenticate)
+                check = self._authenticate_browser if op.browser else self._authenticate
+                principal = await asyncio.to_thread(check)
             body = self._parse_body(op)
             request = ApiRequest(
                 ctx=self.ctx,
@@ -379,11 +434,53 @@ class ApiHandler(ProblemMixin):
                 query={k: self.get_query_argument(k) for k in self.request.query_arguments},
                 client_address=self.request.remote_ip or "unknown",
             )
-            result = await asyncio.to_thread(op.func, request)
+            result = await self._in_thread(op, op.func, request)
         except (_BodyError, DomainError) as exc:
             self._fail(exc)
             return
+        if isinstance(result, Stream):
+            await self._stream(result, op)
+            return
         self._reply(result, op)
+
+    async def _in_thread(self, op: Operation, func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` in the operation's thread pool (the shared one by default)."""
+        executor = None if op.executor is None else op.executor(self.ctx)
+        if executor is None:
+            return await asyncio.to_thread(func, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
+
+    async def _stream(self, stream: Stream, op: Operation) -> None:
+        """Send ``stream`` chunk by chunk; each next chunk is made once the last one is sent."""
+        self.set_status(op.status)
+        self.set_header("Content-Type", stream.media_type)
+        if stream.filename:
+            self.set_header("Content-Disposition", attachment(stream.filename))
+        chunks = iter(stream.chunks)
+        try:
+            while True:
+                chunk = await self._in_thread(op, next, chunks, None)
+                if chunk is None:
+                    break
+                if chunk:
+                    self.write(chunk)
+                    await self.flush()  # waits until the client took it: no build-up
+        except StreamClosedError:  # the client went away: stop producing
+            await self._in_thread(op, _close, chunks)
+            return
+        except Exception:
+            log.exception("streaming %s failed", self.request.path)
+            await self._in_thread(op, _close, chunks)
+            if not self._headers_written:
+                self.problem(500, "Server error", "The download failed on the server; retry.")
+                return
+            # Headers are out: cutting the connection is the only way left to say it failed.
+            self._connection().close()
+            return
+        self.finish()
+
+    def _connection(self) -> HTTP1Connection:
+        return cast(HTTP1Connection, self.request.connection)
 
     def _reply(self, result: Any, op: Operation) -> None:
         reply = result if isinstance(result, Reply) else Reply(result, op.status)
@@ -422,6 +519,27 @@ class ApiHandler(ProblemMixin):
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("Send an access token: 'Authorization: Bearer <token>'.")
         return self.ctx.accounts.principal_from_access_token(token.strip())
+
+    def _authenticate_browser(self) -> Principal:
+        """A bearer token, or the browser session cookie with the session's CSRF token.
+
+        The same check for uploads and for operations declared with ``browser=True``.
+        """
+        if self.request.headers.get("Authorization"):
+            return self._authenticate()
+        resolved = self.ctx.accounts.resolve_browser_session(self.get_cookie(SESSION_COOKIE))
+        if resolved is None:
+            raise AuthenticationFailed(
+                "Sign in, or send an access token: 'Authorization: Bearer <token>'."
+            )
+        principal, csrf = resolved
+        sent = self.request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
+            raise Forbidden(
+                f"A request from the browser needs the page's {CSRF_HEADER} header; "
+                "reload the page and retry."
+            )
+        return principal
 
     def _parse_body(self, op: Operation) -> Any:
         if op.body is None:
@@ -531,7 +649,7 @@ class StreamingApiHandler(ApiHandler):
         self._connection().set_max_body_size(1 << 62)
         self._op = op
         try:
-            principal = await asyncio.to_thread(self._authenticate_upload)
+            principal = await asyncio.to_thread(self._authenticate_browser)
             reader = MultipartFileReader(self.request.headers.get("Content-Type", ""))
             request = ApiRequest(
                 ctx=self.ctx,
@@ -661,9 +779,6 @@ class StreamingApiHandler(ApiHandler):
             except Exception:
                 log.exception("could not clean up an abandoned upload to %s", self.request.path)
 
-    def _connection(self) -> HTTP1Connection:
-        return cast(HTTP1Connection, self.request.connection)
-
     def _content_length(self) -> int | None:
         raw = self.request.headers.get("Content-Length")
         try:
@@ -671,23 +786,19 @@ class StreamingApiHandler(ApiHandler):
         except ValueError:
             return None
 
-    def _authenticate_upload(self) -> Principal:
-        """A bearer token, or the browser session cookie with the session's CSRF token."""
-        if self.request.headers.get("Authorization"):
-            return self._authenticate()
-        resolved = self.ctx.accounts.resolve_browser_session(self.get_cookie(SESSION_COOKIE))
-        if resolved is None:
-            raise AuthenticationFailed(
-                "Sign in, or send an access token: 'Authorization: Bearer <token>'."
-            )
-        principal, csrf = resolved
-        sent = self.request.headers.get(CSRF_HEADER, "")
-        if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
-            raise Forbidden(
-                f"An upload from the browser needs the page's {CSRF_HEADER} header; "
-                "reload the page and retry."
-            )
-        return principal
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header offering ``filename`` as a download (RFC 6266)."""
+    plain = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 class _BodyError(Exception):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
@@ -253,3 +254,48 @@ class SemanticModelVersion(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueryHistory(Base):
+    """One SQL a user ran in a workspace; only each user's last ``sql.history_size`` are kept."""
+
+    __tablename__ = "query_history"
+    __table_args__ = (
+        Index(
+            "ix_query_history_owner_created", "tenant_id", "workspace_id", "user_id", "created_at"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sql: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    elapsed_ms: Mapped[float | None]
+    row_count: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(2000))
+
+
+class SavedQuery(Base):
+    """A named SQL query of a workspace (for dashboards), with the chart chosen for it."""
+
+    __tablename__ = "saved_queries"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_saved_queries_workspace_name"),
+        Index("ix_saved_queries_tenant_workspace", "tenant_id", "workspace_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    sql: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    chart: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """``{"kind", "x", "y"}``: the chart the query is shown as, or null for the suggested one."""
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from app.services.principal import Principal
 from app.store.models import (
     Membership,
+    QueryHistory,
+    SavedQuery,
     SemanticModelRecord,
     SemanticModelVersion,
     Source,
@@ -25,7 +27,16 @@ from app.store.models import (
     utcnow,
 )
 
-T = TypeVar("T", Workspace, Membership, Source, SemanticModelRecord, SemanticModelVersion)
+T = TypeVar(
+    "T",
+    Workspace,
+    Membership,
+    Source,
+    SemanticModelRecord,
+    SemanticModelVersion,
+    QueryHistory,
+    SavedQuery,
+)
 
 
 class TenantScopedRepository(Generic[T]):
@@ -200,3 +211,69 @@ class SemanticModelVersionRepository(TenantScopedRepository[SemanticModelVersion
             )
             .execution_options(synchronize_session=False)
         )
+
+
+class QueryHistoryRepository(TenantScopedRepository[QueryHistory]):
+    model = QueryHistory
+
+    def _owned(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> Select[tuple[QueryHistory]]:
+        return self._select().where(
+            QueryHistory.workspace_id == workspace_id, QueryHistory.user_id == user_id
+        )
+
+    def recent(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, limit: int
+    ) -> Sequence[QueryHistory]:
+        """The user's last ``limit`` queries in the workspace, newest first."""
+        return self.session.scalars(
+            self._owned(workspace_id, user_id)
+            .order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc())
+            .limit(limit)
+        ).all()
+
+    def trim(self, workspace_id: uuid.UUID, user_id: uuid.UUID, keep: int) -> None:
+        """Delete all but the user's ``keep`` newest queries in the workspace."""
+        kept = (
+            select(QueryHistory.id)
+            .where(
+                QueryHistory.tenant_id == self.principal.tenant_id,
+                QueryHistory.workspace_id == workspace_id,
+                QueryHistory.user_id == user_id,
+            )
+            .order_by(QueryHistory.created_at.desc(), QueryHistory.id.desc())
+            .limit(keep)
+        )
+        self.session.execute(
+            delete(QueryHistory)
+            .where(
+                QueryHistory.tenant_id == self.principal.tenant_id,
+                QueryHistory.workspace_id == workspace_id,
+                QueryHistory.user_id == user_id,
+                QueryHistory.id.not_in(kept),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SavedQueryRepository(TenantScopedRepository[SavedQuery]):
+    model = SavedQuery
+
+    def list(self, workspace_id: uuid.UUID) -> Sequence[SavedQuery]:
+        return self.session.scalars(
+            self._select()
+            .where(SavedQuery.workspace_id == workspace_id)
+            .order_by(func.lower(SavedQuery.name), SavedQuery.created_at)
+        ).all()
+
+    def in_workspace(self, workspace_id: uuid.UUID, query_id: uuid.UUID | str) -> SavedQuery | None:
+        row = self.get(query_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
+
+    def by_name(self, workspace_id: uuid.UUID, name: str) -> SavedQuery | None:
+        """The workspace's saved query called ``name``, compared case-insensitively."""
+        return self.session.scalars(
+            self._select().where(
+                SavedQuery.workspace_id == workspace_id,
+                func.lower(SavedQuery.name) == name.lower(),
+            )
+        ).first()
