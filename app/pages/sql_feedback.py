@@ -1,0 +1,128 @@
+"""What the SQL page says of a run: why it gave no result (refused, failed, cancelled), and
+the one-line summary of each history entry.
+
+Kept apart from the page so the wording and the positions are plain functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from app.services.errors import DomainError
+from pipelines.query import GuardError, QueryCancelled, QueryFailed
+
+GENERIC = "Something went wrong on our side; it has been logged. Try again."
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A failed run as the page shows it.
+
+    ``kind`` is ``error`` (refused or failed), ``cancelled`` or ``unexpected`` (a bug: log it).
+    ``line``/``column`` (1-based) or ``start``/``end`` (0-based offsets) place the editor mark.
+    """
+
+    kind: str
+    text: str
+    html: str
+    line: int | None = None
+    column: int | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+def _where(line: int | None, column: int | None) -> str:
+    if line is None:
+        return ""
+    if column is None:
+        return f"Line {line}"
+    return f"Line {line}, column {column}"
+
+
+def _box(title: str, message: str, line: int | None = None, column: int | None = None) -> str:
+    where = _where(line, column)
+    place = f"<span class='dp-sql-where'>{html.escape(where)}</span>" if where else ""
+    # DuckDB adds an excerpt with a caret under the first line: keep it, monospaced.
+    head, _, rest = message.partition("\n")
+    detail = f"<pre class='dp-sql-detail'>{html.escape(rest.strip())}</pre>" if rest.strip() else ""
+    return (
+        f"<b>{html.escape(title)}</b>{place}"
+        f"<div class='dp-sql-text'>{html.escape(head)}</div>{detail}"
+    )
+
+
+def describe_failure(sql: str, exc: BaseException) -> RunOutcome:
+    """How the page reports ``exc`` raised while running (or saving) ``sql``."""
+    if isinstance(exc, GuardError):
+        message = exc.message
+        return RunOutcome(
+            "error",
+            message,
+            _box("This query was not run.", message, exc.line, exc.column),
+            exc.line,
+            exc.column,
+            exc.start,
+            exc.end,
+        )
+    if isinstance(exc, QueryCancelled):
+        message = exc.message
+        return RunOutcome("cancelled", message, _box("Cancelled.", message))
+    if isinstance(exc, QueryFailed):
+        message = exc.message
+        return RunOutcome(
+            "error",
+            message.partition("\n")[0],
+            _box("The query failed.", message, exc.line, exc.column),
+            exc.line,
+            exc.column,
+        )
+    if isinstance(exc, DomainError):
+        message = str(exc)
+        return RunOutcome("error", message, _box("Not done.", message))
+    return RunOutcome("unexpected", GENERIC, _box("Not done.", GENERIC))
+
+
+def _stopped(error: str) -> bool:
+    return error.startswith(("The query was cancelled", "The query was stopped"))
+
+
+def history_state(entry: dict[str, Any]) -> str:
+    """``ran``, ``stopped`` (cancelled or timed out) or ``failed``, for a history entry."""
+    error = entry.get("error") or ""
+    if not error:
+        return "ran"
+    return "stopped" if _stopped(error) else "failed"
+
+
+def history_detail(entry: dict[str, Any]) -> str:
+    """The line under a history entry: when, and rows and time or what went wrong."""
+    when = _ago(entry.get("created_at"))
+    error = entry.get("error") or ""
+    if error:
+        return f"{when} · {error}" if _stopped(error) else f"{when} · failed: {error}"
+    rows = entry.get("row_count")
+    elapsed = entry.get("elapsed_ms")
+    parts = [when]
+    if rows is not None:
+        parts.append(f"{rows:,} row{'s' if rows != 1 else ''}")
+    if elapsed is not None:
+        parts.append(f"{elapsed:,.0f} ms")
+    return " · ".join(parts)
+
+
+def _ago(when: Any) -> str:
+    if not isinstance(when, dt.datetime):
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    seconds = (dt.datetime.now(dt.UTC) - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return when.strftime("%Y-%m-%d")
