@@ -23,9 +23,9 @@ from tests.ui.conftest import (
 
 HONEST_EMPTY_STATES = {
     "sources": "Upload CSV, Parquet and Excel files here",
-    "model": "The semantic model will live here",
+    "model": "Upload files on the Sources page first",
     "explore": "Ask questions in plain language here",
-    "sql": "A SQL workbench will be here",
+    "sql": "No tables to query yet",
     "dashboards": "No dashboards yet",
 }
 
