@@ -10,6 +10,7 @@ from urllib.parse import ParseResult, urlparse
 import panel as pn
 import tornado.web
 
+from app import callbacks
 from app.api import models as _model_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sql as _sql_operations  # noqa: F401  (declared on the v1 api)
@@ -57,8 +58,9 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
     """A Bokeh server (not yet started unless ``start``) serving the whole app."""
     server_settings = ctx.settings.server
     pn.config.notifications = True
-    # pn.serve() ignores num_threads; Panel's callback thread pool comes from config.nthreads.
-    pn.config.nthreads = server_settings.num_threads
+    # pn.serve() ignores num_threads; Panel's callback thread pool comes from config.nthreads,
+    # replaced by one that keeps each session's callbacks in order (see app/callbacks.py).
+    callbacks.install(server_settings.num_threads)
     port = server_settings.port
     origins = {f"{server_settings.host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"}
     if server_settings.public_url:  # behind a proxy the browser's origin is the public one
