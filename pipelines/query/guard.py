@@ -162,14 +162,15 @@ def _check_start(sql: str, statement: list[Token]) -> None:
 
 
 def _check_nesting(sql: str, statement: list[Token]) -> None:
-    # sqlglot parses recursively: very deep nesting would exhaust Python's recursion limit.
+    # sqlglot parses recursively: very deep nesting would exhaust Python's recursion limit (or
+    # not, with its compiled build: counted on the tokens, the limit is the same either way).
     depth = 0
     for token in statement:
-        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE):
             depth += 1
             if depth > MAX_NESTING:
                 raise GuardError(_TOO_DEEP, sql=sql, start=token.start, end=token.end + 1)
-        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END):
             depth -= 1
 
 
