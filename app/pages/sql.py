@@ -12,6 +12,7 @@ token, and saved as the response streams in: the file never crosses Panel's webs
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -141,10 +142,25 @@ class SqlWorkbench(pn.viewable.Viewer):
             css_classes=["dp-sql-saved"],
             sizing_mode="stretch_width",
         )
+        self._deleting: str | None = None  # the saved query the user is asked about
+        self._delete_text = pn.pane.HTML("", stylesheets=PAGE_STYLES, margin=(4, 5))
+        delete = pn.widgets.Button(
+            label="Delete", color="danger", css_classes=["dp-sql-delete-yes"], margin=(5, 4)
+        )
+        delete.on_click(lambda _: self._delete_saved())
+        keep = pn.widgets.Button(label="Cancel", css_classes=["dp-sql-delete-no"], margin=(5, 4))
+        keep.on_click(lambda _: self._ask_delete(None))
+        self._delete_ask = pn.Column(
+            self._delete_text,
+            pn.Row(delete, keep),
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["dp-sql-delete-ask"],
+        )
         self._side = pn.Tabs(
             ("Tables", self.schema),
             ("History", self.history),
-            ("Saved", self.saved),
+            ("Saved", pn.Column(self._delete_ask, self.saved, sizing_mode="stretch_width")),
             width=SIDE_WIDTH,
             css_classes=["dp-sql-side"],
             stylesheets=PAGE_STYLES,
@@ -382,15 +398,33 @@ class SqlWorkbench(pn.viewable.Viewer):
         if entry is None:
             return
         if action == "delete":
-            try:
-                self.service.delete_saved(self.workspace.id, item_id)
-                self._show_saved(self.service.saved(self.workspace.id))
-            except Exception as exc:
-                notify_error(exc)
-                return
-            notify_success(f"Saved query “{entry['name']}” deleted.")
+            self._ask_delete(item_id)
             return
         self._use(entry["sql"], run=action == "run")
+
+    def _ask_delete(self, item_id: str | None) -> None:
+        """Ask before deleting the saved query ``item_id``; ``None`` closes the question."""
+        entry = self._saved.get(item_id or "")
+        self._deleting = item_id if entry is not None else None
+        if entry is not None:
+            self._delete_text.object = (
+                f"<div class='dp-sql-note error' role='alert'>Delete saved query "
+                f"“{html.escape(entry['name'])}”? This cannot be undone.</div>"
+            )
+        self._delete_ask.visible = entry is not None
+
+    def _delete_saved(self) -> None:
+        entry = self._saved.get(self._deleting or "")
+        self._ask_delete(None)
+        if entry is None:
+            return
+        try:
+            self.service.delete_saved(self.workspace.id, str(entry["id"]))
+            self._show_saved(self.service.saved(self.workspace.id))
+        except Exception as exc:
+            notify_error(exc)
+            return
+        notify_success(f"Saved query “{entry['name']}” deleted.")
 
     def _use(self, sql: str, run: bool) -> None:
         self.editor.set_sql(sql)

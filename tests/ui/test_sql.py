@@ -100,6 +100,19 @@ class Api:
                 reply = client.delete(f"{url}/{source['id']}")
                 assert reply.status_code == 204, reply.text
 
+    def save_query(self, name: str, sql: str) -> None:
+        with self.client() as client:
+            reply = client.post(
+                f"/api/v1/workspaces/{self.workspace_id}/queries", json={"name": name, "sql": sql}
+            )
+        assert reply.status_code == 201, reply.text
+
+    def saved_names(self) -> list[str]:
+        with self.client() as client:
+            reply = client.get(f"/api/v1/workspaces/{self.workspace_id}/queries")
+        assert reply.status_code == 200, reply.text
+        return [item["name"] for item in reply.json()["items"]]
+
     def suggested_chart(self, sql: str) -> dict[str, Any]:
         """The chart the REST API suggests for ``sql`` (the page must preselect the same)."""
         with self.client() as client:
@@ -336,6 +349,36 @@ def test_save_a_query_reload_it_and_rerun_from_history(page: Any, orders: Api) -
     expect(result_rows(page)).to_have_count(CUSTOMERS)
     expect(editor_text(page)).to_contain_text("count(*) AS n")
     expect(items).to_have_count(3)
+
+
+def test_deleting_a_saved_query_asks_first(page: Any, orders: Api) -> None:
+    orders.save_query("Orders per customer", "SELECT customer, count(*) FROM orders GROUP BY 1")
+    orders.save_query("Top order", "SELECT max(amount) AS top FROM orders")
+    open_sql(page)
+    side_tab(page, "Saved")
+    saved = page.locator(".dp-sql-saved .ql-item")
+    expect(saved).to_have_count(2)
+    ask = page.locator(".dp-sql-delete-ask")
+    expect(ask).to_be_hidden()
+
+    # Delete asks, naming the query; Cancel keeps it.
+    top = saved.filter(has_text="Top order")
+    top.locator(".ql-act.delete").click()
+    expect(ask).to_be_visible()
+    expect(ask).to_contain_text("Delete saved query “Top order”?")
+    ask.locator(".dp-sql-delete-no button").click()
+    expect(ask).to_be_hidden()
+    expect(saved).to_have_count(2)
+    assert sorted(orders.saved_names()) == ["Orders per customer", "Top order"]
+
+    # Confirming removes it, on the page and in the store.
+    top.locator(".ql-act.delete").click()
+    expect(ask).to_contain_text("“Top order”")
+    ask.locator(".dp-sql-delete-yes button").click()
+    expect(saved).to_have_count(1)
+    expect(saved.locator(".ql-title")).to_have_text("Orders per customer")
+    expect(ask).to_be_hidden()
+    assert orders.saved_names() == ["Orders per customer"]
 
 
 def run_for_download(page: Any, sql: str, rows: int) -> None:
