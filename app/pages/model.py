@@ -35,6 +35,7 @@ from components.feedback import EmptyState
 from components.model_inspector import Inspector
 from components.model_panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
 from components.try_it import TryIt
+from components.unsaved_guard import UnsavedGuard
 from pipelines.semantic import QueryResult, SemanticModel, SemanticQuery
 from pipelines.semantic.sources import SourceSchema
 
@@ -162,6 +163,7 @@ class ModelView(pn.viewable.Viewer):
             css_classes=["dp-model-save"], stylesheets=PAGE_STYLES,
         )  # fmt: skip
         self._save.on_click(lambda _: self.save())
+        self._leave_guard = UnsavedGuard(css_classes=["dp-model-leave-guard"])
         self._conflict_text = pn.pane.HTML("", stylesheets=PAGE_STYLES, margin=(6, 5))
         reload_button = pn.widgets.Button(
             name="Reload the saved model", button_type="warning",
@@ -179,7 +181,7 @@ class ModelView(pn.viewable.Viewer):
         header = pn.Row(
             self._status,
             pn.layout.HSpacer(),
-            *([self._save] if self.can_edit else []),
+            *([self._save, self._leave_guard] if self.can_edit else []),
             sizing_mode="stretch_width",
             css_classes=["dp-model-bar"],
         )
@@ -226,6 +228,7 @@ class ModelView(pn.viewable.Viewer):
         dirty = model_edits.content(model) != self._baseline
         if self.can_edit:
             self._save.disabled = not dirty
+            self._leave_guard.active = dirty  # the browser asks before leaving unsaved work
         saved = f"version {self.version}" if self.version else "not saved yet"
         self._status.object = (
             "<span class='dp-model-state dirty'>Unsaved changes</span>"

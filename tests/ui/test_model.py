@@ -263,6 +263,35 @@ def test_join_by_dragging_tag_a_measure_try_it_and_save(
     assert (order_id["role"], order_id["aggregation"]) == ("measure", "count_distinct")
 
 
+def test_leaving_with_unsaved_changes_asks_first(
+    page: Any, api: Api, sales: dict[str, str]
+) -> None:
+    dialogs: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()  # leave anyway: the reload goes ahead
+
+    page.on("dialog", answer)
+    open_model(page)
+    page.locator(".dp-erd-empty-add-all button").click()
+    expect(page.locator(".dp-model-state")).to_have_text("Unsaved changes")
+    page.reload()
+    wait_for_shell(page)
+    assert dialogs == ["beforeunload"]
+    # The unsaved tables were discarded by leaving.
+    expect(page.locator(".dp-erd-empty-add-all button")).to_be_visible()
+
+    # Saved work leaves without a question.
+    page.locator(".dp-erd-empty-add-all button").click()
+    page.locator(".dp-model-save button").click()
+    expect(page.locator(".dp-model-state")).to_have_text("Saved")
+    page.reload()
+    wait_for_shell(page)
+    expect(node(page, "orders")).to_be_visible()
+    assert dialogs == ["beforeunload"]
+
+
 def test_undo_and_a_stale_save_offers_to_reload(page: Any, api: Api, sales: dict[str, str]) -> None:
     open_model(page)
     page.locator(".dp-erd-empty-add-all button").click()
