@@ -14,9 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.api.framework import PREFIX, ApiRequest
 from app.api.v1 import api
-from app.context import AppContext
 from app.services.errors import InvalidInput
-from app.services.principal import Principal
 from app.services.semantic import ModelService
 from pipelines.semantic import SemanticError, SemanticModel, SemanticQuery
 
@@ -100,13 +98,8 @@ class InvalidQuery(InvalidInput):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def model_service(ctx: AppContext, principal: Principal) -> ModelService:
-    """The model service of ``principal`` over the server's store and files."""
-    return ctx.models(principal)
-
-
 def _service(req: ApiRequest) -> ModelService:
-    return model_service(req.ctx, req.caller)
+    return req.ctx.models(req.caller)
 
 
 def _with_issues(service: ModelService, workspace_id: str, model: SemanticModel) -> ModelOut:

@@ -15,6 +15,7 @@ Other UI test modules use these directly::
 from __future__ import annotations
 
 import os
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from tests.conftest import STRONG_PASSWORD, RunningServer
@@ -278,6 +280,52 @@ class Account:
     name: str
     email: str
     password: str
+
+
+class WorkspaceApi:
+    """The REST API as a signed-in test user, on their first workspace: to arrange data and to
+    check what the UI did. Test modules subclass it with what they need."""
+
+    timeout = 60
+
+    def __init__(self, server: RunningServer, account: Account) -> None:
+        self.server = server
+        with server.client() as client:
+            reply = client.post(
+                "/api/v1/auth/login", json={"email": account.email, "password": account.password}
+            )
+            assert reply.status_code == 200, reply.text
+            self.headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+            workspaces = client.get("/api/v1/workspaces", headers=self.headers).json()
+        self.workspace_id = workspaces["items"][0]["id"]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.server.base_url, headers=self.headers, timeout=self.timeout
+        )
+
+    def upload(self, filename: str, data: bytes) -> str:
+        """Upload a file as a new source; returns its id (it is still being ingested)."""
+        with self.client() as client:
+            reply = client.post(
+                f"/api/v1/workspaces/{self.workspace_id}/sources",
+                files={"file": (filename, data)},
+            )
+        assert reply.status_code == 202, reply.text
+        return str(reply.json()["id"])
+
+    def wait_ready(self, source_id: str) -> dict[str, Any]:
+        """Poll the source until it is ready (fails at once if its ingest failed)."""
+        deadline = time.monotonic() + 60
+        with self.client() as client:
+            while time.monotonic() < deadline:
+                reply = client.get(f"/api/v1/workspaces/{self.workspace_id}/sources/{source_id}")
+                body = reply.json()
+                if body.get("status") == "ready":
+                    return dict(body)
+                assert body.get("status") != "failed", body
+                time.sleep(0.2)
+        raise AssertionError(f"source {source_id} did not become ready")
 
 
 def api_account(

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import RunningServer
 from tests.ui.conftest import (
     Account,
+    WorkspaceApi,
     add_member_in_settings,
     api_account,
     sign_in,
@@ -64,43 +64,8 @@ def wide_csv(columns: int = 50, rows: int = 20) -> bytes:
     return (header + "\n" + body).encode()
 
 
-class Api:
+class Api(WorkspaceApi):
     """The REST API as the test's user: upload sources, read and write the model."""
-
-    def __init__(self, server: RunningServer, account: Account) -> None:
-        self.server = server
-        with server.client() as client:
-            reply = client.post(
-                "/api/v1/auth/login", json={"email": account.email, "password": account.password}
-            )
-            assert reply.status_code == 200, reply.text
-            self.headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
-            workspaces = client.get("/api/v1/workspaces", headers=self.headers).json()
-        self.workspace_id = workspaces["items"][0]["id"]
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server.base_url, headers=self.headers, timeout=60)
-
-    def upload(self, filename: str, data: bytes) -> str:
-        with self.client() as client:
-            reply = client.post(
-                f"/api/v1/workspaces/{self.workspace_id}/sources",
-                files={"file": (filename, data)},
-            )
-        assert reply.status_code == 202, reply.text
-        return str(reply.json()["id"])
-
-    def wait_ready(self, source_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 60
-        with self.client() as client:
-            while time.monotonic() < deadline:
-                reply = client.get(f"/api/v1/workspaces/{self.workspace_id}/sources/{source_id}")
-                body = reply.json()
-                if body.get("status") == "ready":
-                    return dict(body)
-                assert body.get("status") != "failed", body
-                time.sleep(0.2)
-        raise AssertionError(f"source {source_id} did not become ready")
 
     def model(self) -> dict[str, Any]:
         with self.client() as client:

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from tests.conftest import RunningServer
 from tests.ui.conftest import (
     Account,
+    WorkspaceApi,
     add_member_in_settings,
     api_account,
     guard_of,
@@ -83,22 +84,10 @@ def write_workbook(path: Path) -> Path:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-class Api:
+class Api(WorkspaceApi):
     """The REST API as the signed-in test user, to arrange data and check what the UI did."""
 
-    def __init__(self, server: RunningServer, account: Account) -> None:
-        self.server = server
-        with server.client() as client:
-            reply = client.post(
-                "/api/v1/auth/login", json={"email": account.email, "password": account.password}
-            )
-            assert reply.status_code == 200, reply.text
-            self.headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
-            workspaces = client.get("/api/v1/workspaces", headers=self.headers).json()
-        self.workspace_id = workspaces["items"][0]["id"]
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server.base_url, headers=self.headers, timeout=30)
+    timeout = 30
 
     def sources(self) -> list[dict[str, Any]]:
         with self.client() as client:
@@ -110,14 +99,8 @@ class Api:
         with self.client() as client:
             return client.get(f"/api/v1/workspaces/{self.workspace_id}/sources/{source_id}")
 
-    def upload(self, path: Path) -> str:
-        with self.client() as client, path.open("rb") as handle:
-            reply = client.post(
-                f"/api/v1/workspaces/{self.workspace_id}/sources",
-                files={"file": (path.name, handle)},
-            )
-        assert reply.status_code == 202, reply.text
-        return str(reply.json()["id"])
+    def upload_file(self, path: Path) -> str:
+        return self.upload(path.name, path.read_bytes())
 
     def by_name(self, name: str) -> dict[str, Any]:
         return next(s for s in self.sources() if s["name"] == name)
@@ -316,7 +299,7 @@ def test_unsupported_file_is_refused_in_the_browser(page: Any, api: Api) -> None
 def test_viewer_sees_sources_but_no_upload_or_edit_controls(
     page: Any, new_page: Any, api: Api, server: RunningServer, tmp_path: Path
 ) -> None:
-    api.upload(write_orders(tmp_path / "orders.csv"))
+    api.upload_file(write_orders(tmp_path / "orders.csv"))
     page.goto("/settings")
     wait_for_shell(page)
     email = f"vic-{uuid.uuid4().hex[:8]}@example.com"
@@ -339,7 +322,7 @@ def test_viewer_sees_sources_but_no_upload_or_edit_controls(
 
 
 def test_rename_inline_saves_on_enter(page: Any, api: Api, tmp_path: Path) -> None:
-    source_id = api.upload(write_orders(tmp_path / "orders.csv"))
+    source_id = api.upload_file(write_orders(tmp_path / "orders.csv"))
     page.reload()
     wait_for_shell(page)
     expect_ready(page, "orders")
@@ -356,7 +339,7 @@ def test_rename_inline_saves_on_enter(page: Any, api: Api, tmp_path: Path) -> No
 def test_replace_with_other_columns_lists_differences_and_changes_nothing(
     page: Any, api: Api, server: RunningServer, tmp_path: Path
 ) -> None:
-    source_id = api.upload(write_orders(tmp_path / "orders.csv"))
+    source_id = api.upload_file(write_orders(tmp_path / "orders.csv"))
     page.reload()
     wait_for_shell(page)
     expect_ready(page, "orders")
@@ -388,7 +371,7 @@ def test_replace_with_other_columns_lists_differences_and_changes_nothing(
 
 
 def test_type_override_reingests_the_column(page: Any, api: Api, tmp_path: Path) -> None:
-    source_id = api.upload(write_orders(tmp_path / "orders.csv"))
+    source_id = api.upload_file(write_orders(tmp_path / "orders.csv"))
     page.goto(f"/sources?source={source_id}")
     wait_for_shell(page)
     type_cell = schema_row(page, "order_id").locator("[tabulator-field=type]")
@@ -423,12 +406,12 @@ def test_workbook_sheet_is_chosen_on_the_card(page: Any, api: Api, tmp_path: Pat
 
 
 def test_search_and_sort_the_cards(page: Any, api: Api, tmp_path: Path) -> None:
-    api.upload(write_orders(tmp_path / "orders.csv"))
-    api.upload(write_ventes(tmp_path / "ventes.csv"))
+    api.upload_file(write_orders(tmp_path / "orders.csv"))
+    api.upload_file(write_ventes(tmp_path / "ventes.csv"))
     small = tmp_path / "small" / "tiny.csv"
     small.parent.mkdir()
     write_orders(small, rows=3)
-    api.upload(small)
+    api.upload_file(small)
     page.reload()
     wait_for_shell(page)
     for name in ("orders", "ventes", "tiny"):
@@ -447,7 +430,7 @@ def test_search_and_sort_the_cards(page: Any, api: Api, tmp_path: Path) -> None:
 def test_source_of_another_tenant_cannot_be_opened(
     page: Any, new_page: Any, api: Api, server: RunningServer, tmp_path: Path
 ) -> None:
-    source_id = api.upload(write_orders(tmp_path / "orders.csv"))
+    source_id = api.upload_file(write_orders(tmp_path / "orders.csv"))
     outsider = api_account(server, name="Olga Outsider", workspaces=["Mine"])
     other = new_page(base_url=server.base_url)
     sign_in(other, outsider.email, outsider.password)

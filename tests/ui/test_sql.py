@@ -9,12 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 import uuid
 from typing import Any
 
 import duckdb
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -22,6 +20,7 @@ from components.sql_results import KIND_LABELS
 from tests.conftest import RunningServer
 from tests.ui.conftest import (
     Account,
+    WorkspaceApi,
     add_member_in_settings,
     api_account,
     guard_of,
@@ -57,41 +56,11 @@ def revenue(customer: int) -> float:
     return round(sum(amount(i) for i in range(1, ORDERS + 1) if i % CUSTOMERS == customer), 2)
 
 
-class Api:
+class Api(WorkspaceApi):
     """The REST API as the test's user, to arrange sources."""
 
-    def __init__(self, server: RunningServer, account: Account) -> None:
-        self.server = server
-        with server.client() as client:
-            reply = client.post(
-                "/api/v1/auth/login", json={"email": account.email, "password": account.password}
-            )
-            assert reply.status_code == 200, reply.text
-            self.headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
-            workspaces = client.get("/api/v1/workspaces", headers=self.headers).json()
-        self.workspace_id = workspaces["items"][0]["id"]
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server.base_url, headers=self.headers, timeout=60)
-
-    def upload(self, filename: str, data: bytes) -> None:
-        with self.client() as client:
-            reply = client.post(
-                f"/api/v1/workspaces/{self.workspace_id}/sources",
-                files={"file": (filename, data)},
-            )
-            assert reply.status_code == 202, reply.text
-            source_id = reply.json()["id"]
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                body = client.get(
-                    f"/api/v1/workspaces/{self.workspace_id}/sources/{source_id}"
-                ).json()
-                if body.get("status") == "ready":
-                    return
-                assert body.get("status") != "failed", body
-                time.sleep(0.2)
-        raise AssertionError(f"{filename} did not become ready")
+    def upload_ready(self, filename: str, data: bytes) -> None:
+        self.wait_ready(self.upload(filename, data))
 
     def delete_sources(self) -> None:
         with self.client() as client:
@@ -131,7 +100,7 @@ def editor(page: Any, server: RunningServer) -> Account:
 @pytest.fixture
 def orders(server: RunningServer, editor: Account) -> Api:
     api = Api(server, editor)
-    api.upload("orders.csv", orders_csv())
+    api.upload_ready("orders.csv", orders_csv())
     return api
 
 
