@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
+from app.services.model import ModelService
 from app.services.principal import Principal
-from app.services.semantic import ModelService
-from app.services.sources import IngestJobs, SourceFiles, SourceService
-from app.services.sql import SqlService
+from app.services.sources.service import IngestJobs, SourceFiles, SourceService
+from app.services.sql.service import SqlService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets
 from app.store.db import Database

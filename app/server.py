@@ -11,7 +11,7 @@ import panel as pn
 import tornado.web
 
 from app import callbacks
-from app.api import models as _model_operations  # noqa: F401  (declared on the v1 api)
+from app.api import model as _model_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sql as _sql_operations  # noqa: F401  (declared on the v1 api)
 from app.api.v1 import api

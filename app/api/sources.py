@@ -18,7 +18,7 @@ from app.api.framework import PREFIX, ApiRequest, Reply
 from app.api.uploads import Destination
 from app.api.v1 import api
 from app.services.errors import InvalidInput
-from app.services.sources import (
+from app.services.sources.service import (
     MAX_PAGE_SIZE,
     SORTS,
     SourceInfo,

@@ -27,10 +27,10 @@ from app.api.framework import PREFIX, ApiRequest, Reply, Stream
 from app.api.v1 import api
 from app.context import AppContext
 from app.services.errors import Conflict, InvalidInput
-from app.services.sql import SqlService
-from app.services.sql_export import MEDIA_TYPES
-from app.services.sql_saved import MAX_DESCRIPTION, MAX_NAME, SavedChart
-from app.services.sql_tables import MAX_SQL_CHARS
+from app.services.sql.export import MEDIA_TYPES
+from app.services.sql.saved import MAX_DESCRIPTION, MAX_NAME, SavedChart
+from app.services.sql.service import SqlService
+from app.services.sql.tables import MAX_SQL_CHARS
 from pipelines.query import GuardError, QueryCancelled, QueryFailed
 
 SQL = f"{PREFIX}/workspaces/{{workspace_id}}/sql"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_WORKSPACES, DemoSource
 from app.services.errors import DomainError
-from app.services.sources import SourceInfo, SourceService
+from app.services.sources.service import SourceInfo, SourceService
 from app.store.models import Tenant, User
 
 if TYPE_CHECKING:

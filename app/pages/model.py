@@ -27,14 +27,14 @@ from app.pages.shell import (
     workspace_page,
 )
 from app.services.errors import Conflict
-from app.services.semantic import ModelService
+from app.services.model import ModelService
 from app.services.workspaces import WorkspaceInfo
-from components import model_edits
-from components.erd import ErdEditor
 from components.feedback import EmptyState
-from components.model_inspector import Inspector
-from components.model_panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
-from components.try_it import TryIt
+from components.model import edits as model_edits
+from components.model.erd import ErdEditor
+from components.model.inspector import Inspector
+from components.model.panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
+from components.model.try_it import TryIt
 from components.unsaved_guard import UnsavedGuard
 from pipelines.semantic import QueryResult, SemanticModel, SemanticQuery
 from pipelines.semantic.sources import SourceSchema

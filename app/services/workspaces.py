@@ -10,7 +10,7 @@ from datetime import datetime
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, NotFound
 from app.services.principal import Principal
-from app.services.sources import SourceFiles
+from app.services.sources.service import SourceFiles
 from app.store.db import Database
 from app.store.models import Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api.models import api  # the v1 API with the model operations declared
+from app.api.model import api  # the v1 API with the model operations declared
 from tests.integration.conftest import API, ApiUser, assert_problem, register_api_user
 from tests.integration.model_api import model_url, orders_document, query_url
 from tests.integration.sources_api import ORDERS, create_workspace, upload_ready

@@ -13,7 +13,7 @@ import pytest
 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.principal import Principal
-from app.services.sources import (
+from app.services.sources.service import (
     IngestJobs,
     SchemaMismatch,
     SourceFiles,

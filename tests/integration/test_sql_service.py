@@ -15,10 +15,10 @@ import duckdb
 import pytest
 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.services.model import ModelService
 from app.services.principal import Principal
-from app.services.semantic import ModelService
-from app.services.sources import IngestJobs, SourceFiles, SourceInfo, SourceService
-from app.services.sql import SqlService
+from app.services.sources.service import IngestJobs, SourceFiles, SourceInfo, SourceService
+from app.services.sql.service import SqlService
 from app.services.workspaces import WorkspaceService
 from pipelines.query import GuardError, QueryCancelled, QueryFailed, QueryRunner, SandboxLimits
 from tests.integration.conftest import Store, open_store

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from components.sql_results import KIND_LABELS
+from components.sql.results import KIND_LABELS
 from tests.conftest import RunningServer
 from tests.ui.conftest import (
     Account,

@@ -15,12 +15,13 @@ import duckdb
 import panel as pn
 import pytest
 
-from components import erd_graph, model_edits
-from components.erd import ErdEditor
-from components.model_edits import EditError
-from components.model_inspector import Inspector
-from components.model_panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
-from components.try_it import TryIt, parse_value, with_grain
+from components.model import edits as model_edits
+from components.model import graph as erd_graph
+from components.model.edits import EditError
+from components.model.erd import ErdEditor
+from components.model.inspector import Inspector
+from components.model.panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
+from components.model.try_it import TryIt, parse_value, with_grain
 from pipelines.semantic import (
     CalculatedMeasure,
     Column,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.sql_editor import (
+from components.sql.editor import (
     SCORE_COLUMN,
     SCORE_FUNCTION,
     SCORE_KEYWORD,
@@ -16,7 +16,7 @@ from components.sql_editor import (
     offset_position,
     quote_identifier,
 )
-from components.sql_panels import QueryList, SchemaBrowser, schema_items
+from components.sql.panels import QueryList, SchemaBrowser, schema_items
 
 TABLES = {
     "orders": [("order_id", "integer"), ("customer_id", "integer"), ("amount", "decimal")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.pages.sql_feedback import describe_failure, history_detail, history_state
+from app.pages.sql.feedback import describe_failure, history_detail, history_state
 from app.services.errors import Conflict
 from pipelines.query import GuardError, QueryCancelled, QueryFailed, check_sql
 

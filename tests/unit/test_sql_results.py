@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from components.sql_results import ResultView, page_of
-from components.stream_download import StreamDownload
+from components.downloads import StreamDownload
+from components.sql.results import ResultView, page_of
 from pipelines.charts import ResultColumn, suggest_chart
 from pipelines.query import SqlResult
 

@@ -1,7 +1,7 @@
 """The SQL workbench of a workspace: run, cancel and download SQL, history and saved queries.
 
 Every SQL goes through the SQL guard and the workspace's sandbox (both in
-:mod:`pipelines.query`); the tables it sees are described in :mod:`app.services.sql_tables`.
+:mod:`pipelines.query`); the tables it sees are described in :mod:`app.services.sql.tables`.
 Everyone with access to a workspace runs queries and sees their own history (the last
 ``sql.history_size``); editors and admins save, change and delete the workspace's saved queries.
 
@@ -20,10 +20,10 @@ from typing import Any
 
 from app.services.errors import Conflict, InvalidInput
 from app.services.principal import Principal
-from app.services.sources import SourceFiles
-from app.services.sql_export import ExportFormat, export
-from app.services.sql_saved import SavedQueries
-from app.services.sql_tables import (
+from app.services.sources.service import SourceFiles
+from app.services.sql.export import ExportFormat, export
+from app.services.sql.saved import SavedQueries
+from app.services.sql.tables import (
     Column,
     WorkspaceTables,
     check_query_id,

@@ -4,7 +4,7 @@ The table pages over the rows the result already holds (``result.page(page, size
 so only one page at a time reaches the browser. The chart starts with the suggested kind and
 offers the others; the one-line reason of the suggestion is shown beside the picker. The
 CSV / Parquet downloads are fetched by the browser from ``download_url`` (a
-:class:`~components.stream_download.StreamDownload`), never sent over the websocket.
+:class:`~components.downloads.StreamDownload`), never sent over the websocket.
 
     view = ResultView(download_url="/api/v1/workspaces/<id>/sql/download", csrf=token)
     view.sql = sql                            # the query the downloads run again in full
@@ -22,7 +22,7 @@ import param
 
 from components.charts import Chart
 from components.data_table import PagedTable
-from components.stream_download import StreamDownload
+from components.downloads import StreamDownload
 from pipelines.charts import CHART_KINDS, ChartSuggestion, ResultColumn
 
 KIND_LABELS = {

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from components import erd_graph
+from components.model import graph as erd_graph
 from pipelines.semantic import (
     CalculatedMeasure,
     Column,

@@ -19,7 +19,7 @@ from typing import Any
 import panel as pn
 import param
 
-from components.sql_editor import quote_identifier
+from components.sql.editor import quote_identifier
 
 _FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 _MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"

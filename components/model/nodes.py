@@ -12,7 +12,7 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
-from components.erd_graph import ROW_PX
+from components.model.graph import ROW_PX
 
 COLUMNS_CSS = f"""
 :host {{ display: block; }}

@@ -1,6 +1,6 @@
 """Panels beside the ERD: calculated measures, suggestions and validation issues.
 
-Each works on an :class:`~components.erd.ErdEditor` (edits go through ``editor.edit`` and can be
+Each works on an :class:`~components.model.erd.ErdEditor` (edits go through ``editor.edit`` and can be
 undone) or on plain data given through its parameters; none reads a store or a file.
 """
 
@@ -13,8 +13,8 @@ import panel as pn
 import param
 from pydantic import ValidationError
 
-from components import model_edits
-from components.erd import ErdEditor
+from components.model import edits as model_edits
+from components.model.erd import ErdEditor
 from pipelines.semantic import CalculatedMeasure, SemanticError, SemanticModel
 
 LIST_CSS = """

@@ -2,7 +2,7 @@
 
 :class:`ErdCanvas` keeps React Flow's nodes, edges, node types and the per-table column lists
 in step with a model (sending only what changed), and hands what the user did on the canvas to
-its owner (:class:`CanvasOwner`, the :class:`~components.erd.ErdEditor`), which decides.
+its owner (:class:`CanvasOwner`, the :class:`~components.model.erd.ErdEditor`), which decides.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Protocol
 import panel as pn
 from panel_reactflow import ReactFlow
 
-from components import erd_graph
-from components.erd_nodes import TableColumns
+from components.model import graph as erd_graph
+from components.model.nodes import TableColumns
 from pipelines.semantic import SemanticModel
 
 MINIMAP_FROM = 6
@@ -78,7 +78,7 @@ class ErdCanvas:
             enable_delete=editable,
             enable_multiselect=False,
             display_side_bar=False,
-            # Editing happens in components.model_inspector, not in React Flow's own editors.
+            # Editing happens in components.model.inspector, not in React Flow's own editors.
             editor_mode="side",
             default_node_editor=_no_editor,
             default_edge_editor=_no_editor,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.principal import Principal
-from app.services.sources import SourceFiles
-from app.services.sql_tables import check_sql_text, load_tables, workspace_of
+from app.services.sources.service import SourceFiles
+from app.services.sql.tables import check_sql_text, load_tables, workspace_of
 from app.store.db import Database
 from app.store.models import SavedQuery, utcnow
 from app.store.repositories import SavedQueryRepository
@@ -62,7 +62,7 @@ def check_chart(chart: Any) -> dict[str, Any] | None:
 
 
 class SavedQueries:
-    """The saved-query half of :class:`app.services.sql.SqlService`."""
+    """The saved-query half of :class:`app.services.sql.service.SqlService`."""
 
     db: Database
     files: SourceFiles

@@ -1,7 +1,7 @@
 """The ERD as React Flow data: a semantic model's tables become nodes, its joins edges.
 
 Pure functions over :class:`~pipelines.semantic.SemanticModel` (no Panel), shared by the
-:class:`components.erd.ErdEditor` and its tests.
+:class:`components.model.erd.ErdEditor` and its tests.
 
 Geometry: React Flow spaces a node's handles evenly over the node's height (handle ``k`` of
 ``n`` sits at ``(k + 1) / (n + 1)`` of it). A table node is a header of 1.5 rows, one row per

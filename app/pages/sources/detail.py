@@ -15,10 +15,10 @@ import panel as pn
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success
 from app.services.errors import DomainError
-from app.services.sources import SourceInfo, SourceService
+from app.services.sources.service import SourceInfo, SourceService
 from app.services.workspaces import WorkspaceInfo
 from components.data_table import PagedTable
-from components.source_cards import human_bytes, human_date, stage_label
+from components.sources.cards import human_bytes, human_date, stage_label
 
 PAGE_STYLES = [*STYLES, "/dp-static/sources.css"]
 POLL_MS = 700

@@ -1,7 +1,7 @@
 """Edit what is selected on the ERD: a column (role, aggregation, label, description, grains),
 a table (label, description, primary key, remove) or a join (type, cardinality, delete).
 
-Works on an :class:`~components.erd.ErdEditor`: it follows ``editor.selection`` and applies
+Works on an :class:`~components.model.erd.ErdEditor`: it follows ``editor.selection`` and applies
 every change with ``editor.edit``, so each change can be undone.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 import panel as pn
 import param
 
-from components import model_edits
-from components.erd import ErdEditor
-from components.erd_graph import CARDINALITY_LABELS
+from components.model import edits as model_edits
+from components.model.erd import ErdEditor
+from components.model.graph import CARDINALITY_LABELS
 from pipelines.semantic import AGGREGATIONS, GRAINS
 from pipelines.semantic.model import TIME_TYPES
 

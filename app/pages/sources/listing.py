@@ -1,7 +1,7 @@
 """Sources page: upload files, see every source of the workspace as a card, open one.
 
 ``/sources`` lists the current workspace's sources; ``/sources?source=<id>`` opens one (see
-:mod:`app.pages.source_detail`). The bytes of an upload go from the browser straight to the REST
+:mod:`app.pages.sources.detail`). The bytes of an upload go from the browser straight to the REST
 endpoint (never through the websocket); this page follows the ingest that comes after by polling
 the service while anything is in progress.
 """
@@ -24,11 +24,11 @@ from app.pages.shell import (
     workspace_page,
 )
 from app.services.errors import NotFound
-from app.services.sources import SourceInfo, SourceService
+from app.services.sources.service import SourceInfo, SourceService
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
-from components.source_cards import SourceCard, human_bytes, stage_label
-from components.upload import DEFAULT_ACCEPT, FileDropZone
+from components.sources.cards import SourceCard, human_bytes, stage_label
+from components.sources.upload import DEFAULT_ACCEPT, FileDropZone
 
 PAGE_STYLES = [*STYLES, "/dp-static/sources.css"]
 POLL_MS = 800
@@ -358,7 +358,7 @@ class SourcesView(pn.viewable.Viewer):
 
 def page(state: ShellState) -> pn.viewable.Viewable:
     """The Sources page's content for this session: the list, or one source's detail."""
-    from app.pages.source_detail import SourceDetail
+    from app.pages.sources.detail import SourceDetail
 
     # Tables appear only once their data has arrived: load Tabulator's assets with the page.
     pn.extension("tabulator")

@@ -23,12 +23,12 @@ import panel as pn
 from panel.io.state import set_curdoc
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
-from app.pages.sql_feedback import RunOutcome, describe_failure, history_detail, history_state
+from app.pages.sql.feedback import RunOutcome, describe_failure, history_detail, history_state
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
-from components.sql_editor import SqlEditor
-from components.sql_panels import QueryList, SchemaBrowser, schema_items
-from components.sql_results import ResultView
+from components.sql.editor import SqlEditor
+from components.sql.panels import QueryList, SchemaBrowser, schema_items
+from components.sql.results import ResultView
 from pipelines.charts import ResultColumn
 
 log = logging.getLogger("datapilot.pages")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from app.api.framework import PREFIX, ApiRequest
 from app.api.v1 import api
 from app.services.errors import InvalidInput
-from app.services.semantic import ModelService
+from app.services.model import ModelService
 from pipelines.semantic import SemanticError, SemanticModel, SemanticQuery
 
 MODEL = f"{PREFIX}/workspaces/{{workspace_id}}/model"

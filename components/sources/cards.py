@@ -16,7 +16,7 @@ import panel as pn
 import param
 
 from components.feedback import ConfirmDelete
-from components.upload import FileDropZone
+from components.sources.upload import FileDropZone
 
 STAGES = {
     "uploading": "Uploading",

@@ -4,7 +4,7 @@ Param-driven and free of app imports, so the same component runs on the model pa
 notebook::
 
     import panel as pn
-    from components.erd import ErdEditor
+    from components.model.erd import ErdEditor
     pn.extension()
     editor = ErdEditor(model=model, sources=[...])   # SourceSchema objects, optional
     editor                                           # edits land in editor.model
@@ -12,9 +12,9 @@ notebook::
 Every change (a drag, a join drawn between two column handles, a role changed in a panel) sets
 ``model`` to a new :class:`~pipelines.semantic.SemanticModel`; the previous one goes on an undo
 stack (:meth:`ErdEditor.undo`, Ctrl+Z). What is clicked lands in ``selection`` for the
-:class:`~components.model_inspector.Inspector`; the panels of :mod:`components.model_panels`
+:class:`~components.model.inspector.Inspector`; the panels of :mod:`components.model.panels`
 (calculated measures, suggestions, issues) edit through :meth:`ErdEditor.edit` too. The canvas
-itself is :class:`~components.erd_canvas.ErdCanvas`.
+itself is :class:`~components.model.canvas.ErdCanvas`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ import panel as pn
 import param
 from panel_reactflow import ReactFlow
 
-from components import model_edits
-from components.erd_canvas import ErdCanvas
-from components.erd_nodes import KeyShortcuts, TableColumns
 from components.feedback import EmptyState
+from components.model import edits as model_edits
+from components.model.canvas import ErdCanvas
+from components.model.nodes import KeyShortcuts, TableColumns
 from pipelines.semantic import SemanticModel, Table
 
 log = logging.getLogger("datapilot.components")

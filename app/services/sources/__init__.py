@@ -1,0 +1,1 @@
+"""The Sources feature's services: uploads, ingest jobs, the files on disk."""
