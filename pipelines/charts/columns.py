@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipelines.semantic.model import NUMERIC_TYPES, TIME_TYPES, NumberFormat
+from pipelines.semantic.model import NumberFormat
 from pipelines.semantic.roles import AVERAGE_WORDS, is_category_number, is_key_like
+from pipelines.semantic.vocabulary import NUMERIC_TYPES, TIME_TYPES
 
 if TYPE_CHECKING:
     from pipelines.semantic.model import SemanticModel

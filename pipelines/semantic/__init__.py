@@ -12,20 +12,12 @@ from __future__ import annotations
 from .engine import SemanticEngine, run_query
 from .expressions import MeasureExpression, parse_measure
 from .model import (
-    AGGREGATIONS,
-    GRAINS,
-    Aggregation,
     CalculatedMeasure,
-    Cardinality,
     Column,
     ColumnPair,
-    ColumnType,
-    Grain,
     Join,
-    JoinType,
     NumberFormat,
     Position,
-    Role,
     SemanticModel,
     Table,
 )
@@ -33,6 +25,16 @@ from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
 from .sources import SourceColumn, SourceSchema
 from .suggest import Suggestion, apply_suggestion, suggest, table_from_source
 from .validate import Issue, validate
+from .vocabulary import (
+    AGGREGATIONS,
+    GRAINS,
+    Aggregation,
+    Cardinality,
+    ColumnType,
+    Grain,
+    JoinType,
+    Role,
+)
 
 __all__ = [
     "AGGREGATIONS",

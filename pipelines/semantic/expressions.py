@@ -32,8 +32,8 @@ from .measure_ibis import (
     logical_type,
     snippet,
 )
-from .model import FANOUT_SAFE
 from .query import SemanticError
+from .vocabulary import FANOUT_SAFE
 
 __all__ = ["IBIS_TYPES", "MeasureExpression", "logical_type", "parse_measure"]
 

@@ -15,8 +15,9 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from .expressions import MeasureExpression, parse_measure
-from .model import GRAINS, NUMERIC_TYPES, TIME_TYPES, Column, SemanticModel, Table
+from .model import Column, SemanticModel, Table
 from .query import SemanticError
+from .vocabulary import GRAINS, NUMERIC_TYPES, TIME_TYPES
 
 _TRUNCATE_UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 LIST_UP_TO = 15

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .fields import DimensionField
+from .measure_ibis import IBIS_TYPES
 from .query import Filter, SemanticError
 
 _COMPARE = {
@@ -118,6 +119,4 @@ def predicate(dimension: DimensionField, item: Filter, column: ir.Value) -> ir.B
 
 
 def _literal(value: Any, type_: str) -> ir.Value:
-    from .expressions import IBIS_TYPES
-
     return ibis.literal(value, type=IBIS_TYPES[type_])

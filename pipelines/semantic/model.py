@@ -19,30 +19,18 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-ColumnType = Literal["text", "integer", "decimal", "date", "timestamp", "boolean"]
-"""Logical column types, the same as the ingest profile's."""
+from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
 
-NUMERIC_TYPES: frozenset[str] = frozenset({"integer", "decimal"})
-TIME_TYPES: frozenset[str] = frozenset({"date", "timestamp"})
-
-Role = Literal["dimension", "measure", "ignored"]
-Aggregation = Literal["sum", "avg", "min", "max", "count", "count_distinct"]
-JoinType = Literal["left", "inner"]
-Cardinality = Literal["many_to_one", "one_to_one", "one_to_many"]
-"""Seen from the join's left table: ``many_to_one`` means many left rows per right row."""
-Grain = Literal["day", "week", "month", "quarter", "year"]
-
-AGGREGATIONS: tuple[Aggregation, ...] = ("sum", "avg", "min", "max", "count", "count_distinct")
-GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "year")
-FANOUT_SAFE: frozenset[str] = frozenset({"min", "max", "count_distinct"})
-"""Aggregations whose result does not change when rows are repeated by a join."""
-
-if TYPE_CHECKING:
-    from .query import Filter, QueryResult, Sort
+# The vocabulary lives in .vocabulary; the model re-exports the names other layers import from it.
+from .vocabulary import AGGREGATIONS as AGGREGATIONS
+from .vocabulary import GRAINS as GRAINS
+from .vocabulary import NUMERIC_TYPES as NUMERIC_TYPES
+from .vocabulary import TIME_TYPES as TIME_TYPES
+from .vocabulary import Aggregation, Cardinality, ColumnType, Grain, JoinType, Role
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -254,8 +242,8 @@ class SemanticModel(_Base):
         SemanticError
             When no data is bound, or naming the measure, dimension or filter at fault.
         """
+        # Lazy on purpose: the engine imports the model; this is the one import back.
         from .engine import SemanticEngine
-        from .query import Filter, SemanticError, SemanticQuery, Sort
 
         if not self._data:
             raise SemanticError(

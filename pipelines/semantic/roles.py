@@ -15,19 +15,10 @@ from dataclasses import dataclass
 
 from pipelines.ingest.identifiers import MAX_IDENTIFIER, make_identifier
 
-from .model import (
-    GRAINS,
-    NUMERIC_TYPES,
-    TIME_TYPES,
-    Aggregation,
-    Column,
-    Grain,
-    NumberFormat,
-    Role,
-    Table,
-)
+from .model import Column, NumberFormat, Table
 from .probes import DataProbe
 from .sources import SourceColumn, SourceSchema
+from .vocabulary import GRAINS, NUMERIC_TYPES, TIME_TYPES, Aggregation, Grain, Role
 
 KEY_NAMES = frozenset({"id", "key", "code", "uuid", "sku", "ref", "reference", "numero", "ean"})
 KEY_SUFFIXES = ("_id", "_key", "_code", "_no", "_number", "_num", "_nr", "_ref", "_uuid", "_sku")

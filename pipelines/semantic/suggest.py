@@ -17,17 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .model import (
-    NUMERIC_TYPES,
-    Aggregation,
-    ColumnPair,
-    Grain,
-    Join,
-    NumberFormat,
-    Role,
-    SemanticModel,
-    Table,
-)
+from .model import ColumnPair, Join, NumberFormat, SemanticModel, Table
 from .probes import DataProbe
 from .query import SemanticError
 from .roles import (
@@ -42,6 +32,7 @@ from .roles import (
 )
 from .sources import SourceColumn, SourceSchema
 from .validate import key_compatibility
+from .vocabulary import NUMERIC_TYPES, Aggregation, Grain, Role
 
 __all__ = ["Suggestion", "apply_suggestion", "suggest", "table_from_source"]
 

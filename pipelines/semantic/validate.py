@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from .expressions import parse_measure
-from .model import NUMERIC_TYPES, TIME_TYPES, CalculatedMeasure, Join, SemanticModel, Table
+from .model import CalculatedMeasure, Join, SemanticModel, Table
 from .query import SemanticError
 from .sources import SourceSchema
+from .vocabulary import NUMERIC_TYPES, TIME_TYPES
 
 Level = Literal["error", "warning"]
 Compatibility = Literal["ok", "warning", "error"]
