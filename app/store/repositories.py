@@ -50,7 +50,7 @@ class TenantScopedRepository(Generic[T]):
         self.session = session
         self.principal = principal
 
-    def _select(self) -> Select[tuple[T]]:
+    def _select(self) -> Select[T]:
         return select(self.model).where(self.model.tenant_id == self.principal.tenant_id)
 
     def get(self, row_id: uuid.UUID | str) -> T | None:
@@ -216,7 +216,7 @@ class SemanticModelVersionRepository(TenantScopedRepository[SemanticModelVersion
 class QueryHistoryRepository(TenantScopedRepository[QueryHistory]):
     model = QueryHistory
 
-    def _owned(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> Select[tuple[QueryHistory]]:
+    def _owned(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> Select[QueryHistory]:
         return self._select().where(
             QueryHistory.workspace_id == workspace_id, QueryHistory.user_id == user_id
         )
