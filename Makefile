@@ -20,6 +20,9 @@ serve: $(STAMP)  ## run the app on http://127.0.0.1:5006 with demo data
 test: $(STAMP)  ## the whole test suite (PostgreSQL and browser parts run when available)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy --strict pipelines
+	$(BIN)/python .ci/mypy_ratchet.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
