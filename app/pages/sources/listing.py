@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import panel as pn
+import param
 
 from app.pages.shell import (
     STYLES,
@@ -65,29 +66,32 @@ def session_query(name: str) -> str:
 class SourcesView(pn.viewable.Viewer):
     """The list of one workspace's sources, with the drop zone for editors."""
 
+    workspace = param.ClassSelector(class_=WorkspaceInfo, doc="The workspace whose sources show.")
+    sources = param.Dict(
+        default={}, doc="The workspace's sources by id, as ``SourceInfo.as_json()`` (+ sheets)."
+    )
+    loaded = param.Boolean(default=False, doc="Whether the sources have been read once.")
+    search = param.String(default="", doc="Text typed in the search box (name or file name).")
+    sort = param.Selector(default="Newest first", objects=list(SORTS), doc="The cards' order.")
+
     def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
-        super().__init__(**params)
+        super().__init__(workspace=workspace, **params)
         self.state = state
-        self.workspace = workspace
         self.service: SourceService = state.ctx.sources(state.principal)
         self.can_edit = state.principal.can_edit
         self._lock = threading.RLock()
-        self._sources: dict[str, dict[str, Any]] = {}
         self._cards: dict[str, SourceCard] = {}
         self._sheets: dict[str, tuple[str, list[str]]] = {}
         self._tracked: set[str] = set()
-        self._loaded = False
         self._order: list[str] = []
-        self._showing = "loading"
         self._poller: Any = None
-        max_bytes = state.ctx.settings.uploads.max_file_mb * 1024 * 1024
-        self._max_bytes = max_bytes
+        self._max_bytes = state.ctx.settings.uploads.max_file_mb * 1024 * 1024
 
         self._zone = FileDropZone(
             upload_url=upload_url(workspace.id),
             csrf=state.csrf,
             accept=list(DEFAULT_ACCEPT),
-            max_bytes=max_bytes,
+            max_bytes=self._max_bytes,
             title="Drop CSV, TSV, Parquet or Excel files here",
             hint="Several at once is fine · .csv .tsv .txt .csv.gz .parquet .xlsx",
             sizing_mode="stretch_width",
@@ -96,41 +100,13 @@ class SourcesView(pn.viewable.Viewer):
         )
         self._zone.param.watch(self._uploaded, "uploaded")
         self._zone.param.watch(self._upload_started, "active")
-
-        self._search = pn.widgets.TextInput(
-            placeholder="Search by name or file",
-            width=300,
-            css_classes=["dp-source-search"],
-            stylesheets=PAGE_STYLES,
-        )
-        self._search.param.watch(lambda _: self._arrange(), "value_input")
-        self._sort = pn.widgets.Select(
-            options=list(SORTS),
-            value="Newest first",
-            width=170,
-            css_classes=["dp-source-sort"],
-            stylesheets=PAGE_STYLES,
-        )
-        self._sort.param.watch(lambda _: self._arrange(), "value")
-        self._count = pn.pane.HTML(
-            "", stylesheets=PAGE_STYLES, css_classes=["dp-source-count"], margin=(12, 10)
-        )
-        self._toolbar = pn.Row(
-            self._search,
-            self._sort,
-            pn.layout.HSpacer(),
-            self._count,
-            visible=False,
-            sizing_mode="stretch_width",
-            css_classes=["dp-source-toolbar"],
-        )
         self._grid = pn.FlexBox(
             gap="14px",
             sizing_mode="stretch_width",
             css_classes=["dp-source-grid"],
             margin=(6, 5),
         )
-        self._empty = EmptyState(
+        empty = EmptyState(
             title="Upload CSV, Parquet and Excel files here"
             if self.can_edit
             else "No sources in this workspace yet",
@@ -144,24 +120,72 @@ class SourcesView(pn.viewable.Viewer):
             ),
             icon=ICON,
         )
-        self._no_match = pn.pane.HTML(
-            "", stylesheets=PAGE_STYLES, visible=False, css_classes=["dp-no-match"]
-        )
-        self._body = pn.Column(
-            pn.pane.HTML(
-                "<p class='dp-loading-text'>Loading sources…</p>", stylesheets=PAGE_STYLES
-            ),
-            sizing_mode="stretch_width",
-        )
+        has_sources = self.param.sources.rx.bool()
         self._layout = pn.Column(
             *([self._zone] if self.can_edit else []),  # viewers get no upload control at all
-            self._toolbar,
-            self._no_match,
-            self._body,
+            pn.Row(
+                pn.widgets.TextInput.from_param(
+                    self.param.search,
+                    name="",
+                    onkeyup=True,
+                    placeholder="Search by name or file",
+                    width=300,
+                    css_classes=["dp-source-search"],
+                    stylesheets=PAGE_STYLES,
+                ),
+                pn.widgets.Select.from_param(
+                    self.param.sort,
+                    name="",
+                    width=170,
+                    css_classes=["dp-source-sort"],
+                    stylesheets=PAGE_STYLES,
+                ),
+                pn.layout.HSpacer(),
+                pn.pane.HTML(
+                    self._count,
+                    stylesheets=PAGE_STYLES,
+                    css_classes=["dp-source-count"],
+                    margin=(12, 10),
+                ),
+                visible=has_sources,
+                sizing_mode="stretch_width",
+                css_classes=["dp-source-toolbar"],
+            ),
+            pn.pane.HTML(
+                "<p class='dp-no-match-text'>No source matches your search.</p>",
+                stylesheets=PAGE_STYLES,
+                visible=self._no_match,
+                css_classes=["dp-no-match"],
+            ),
+            pn.pane.HTML(
+                "<p class='dp-loading-text'>Loading sources…</p>",
+                stylesheets=PAGE_STYLES,
+                visible=self.param.loaded.rx.not_(),
+            ),
+            pn.Column(empty, visible=self._empty_shown, sizing_mode="stretch_width"),
+            pn.Column(self._grid, visible=has_sources, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
             css_classes=["dp-sources"],
         )
         pn.state.onload(self.load, threaded=True)
+
+    # -- what the panes show -------------------------------------------------------------------------
+    @param.depends("sources")
+    def _count(self) -> str:
+        total = len(self.sources)
+        used = sum(s["size_bytes"] or 0 for s in self.sources.values())
+        return (
+            f"<span class='dp-source-count-text'>{total} source{'s' if total != 1 else ''}"
+            f" · {human_bytes(used)}</span>"
+        )
+
+    @param.depends("sources", "search")
+    def _no_match(self) -> bool:
+        return bool(self.sources) and not self._shown()
+
+    @param.depends("loaded", "sources")
+    def _empty_shown(self) -> bool:
+        return self.loaded and not self.sources
 
     # -- loading and polling -------------------------------------------------------------------
     def load(self) -> None:
@@ -189,10 +213,8 @@ class SourcesView(pn.viewable.Viewer):
                     self._cards[sid] = self._card(data)
                 elif card.source != data:
                     card.source = data
-            self._sources = fresh
-            self._loaded = True
+            self.param.update(sources=fresh, loaded=True)
             self._push_stages()
-            self._arrange()
             self._poll_if_needed()
 
     def _as_dict(self, info: SourceInfo) -> dict[str, Any]:
@@ -200,8 +222,8 @@ class SourcesView(pn.viewable.Viewer):
         sid = data["id"]
         if info.file_format == "xlsx" and info.status == "ready":
             data["sheets"] = self._workbook_sheets(info)
-        elif sid in self._sources and "sheets" in self._sources[sid]:
-            data["sheets"] = self._sources[sid]["sheets"]
+        elif sid in self.sources and "sheets" in self.sources[sid]:
+            data["sheets"] = self.sources[sid]["sheets"]
         return data
 
     def _workbook_sheets(self, info: SourceInfo) -> list[str]:
@@ -219,7 +241,7 @@ class SourcesView(pn.viewable.Viewer):
         return sheets
 
     def _poll_if_needed(self) -> None:
-        busy = any(s["status"] in BUSY for s in self._sources.values()) or self._zone.active > 0
+        busy = any(s["status"] in BUSY for s in self.sources.values()) or self._zone.active > 0
         if busy and self._poller is None and pn.state.curdoc is not None:
             self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
         elif not busy and self._poller is not None:
@@ -241,7 +263,7 @@ class SourcesView(pn.viewable.Viewer):
     def _push_stages(self) -> None:
         stages: dict[str, dict[str, Any]] = {}
         for sid in self._tracked:
-            source = self._sources.get(sid)
+            source = self.sources.get(sid)
             if source is None:
                 continue
             status = source["status"]
@@ -297,7 +319,7 @@ class SourcesView(pn.viewable.Viewer):
         return act
 
     def _act(self, sid: str, action: str, value: Any) -> bool:
-        name = self._sources.get(sid, {}).get("name", "")
+        name = self.sources.get(sid, {}).get("name", "")
         if action == "rename":
             info = self.service.rename(sid, str(value or ""))
             notify_success(f"Renamed to “{info.name}”.")
@@ -317,40 +339,26 @@ class SourcesView(pn.viewable.Viewer):
         self.load()
         return True
 
+    def _shown(self) -> list[dict[str, Any]]:
+        """The sources whose name or file name contains the search text."""
+        query = self.search.strip().casefold()
+        return [
+            s
+            for s in self.sources.values()
+            if not query or query in s["name"].casefold() or query in s["filename"].casefold()
+        ]
+
+    @param.depends("sources", "search", "sort", watch=True)
     def _arrange(self) -> None:
         with self._lock:
-            if not self._loaded:
-                return
-            query = (self._search.value_input or "").strip().casefold()
-            key, reverse = SORTS.get(self._sort.value, SORTS["Newest first"])
-            shown = [
-                s
-                for s in self._sources.values()
-                if not query or query in s["name"].casefold() or query in s["filename"].casefold()
-            ]
-            shown.sort(key=key, reverse=reverse)
-            total = len(self._sources)
-            self._toolbar.visible = total > 0
-            used = sum(s["size_bytes"] or 0 for s in self._sources.values())
-            self._count.object = (
-                f"<span class='dp-source-count-text'>{total} source{'s' if total != 1 else ''}"
-                f" · {human_bytes(used)}</span>"
-            )
-            if total and not shown:
-                self._no_match.object = (
-                    "<p class='dp-no-match-text'>No source matches your search.</p>"
-                )
-            self._no_match.visible = bool(total and not shown)
+            key, reverse = SORTS.get(self.sort, SORTS["Newest first"])
+            shown = sorted(self._shown(), key=key, reverse=reverse)
             # Layouts hold the cards' rendered panes, so compare by id and only re-place the
             # cards when the order or the set changes (an open rename form stays as it is).
             order = [s["id"] for s in shown]
             if order != self._order:
                 self._order = order
                 self._grid.objects = [self._cards[sid] for sid in order]
-            body = "empty" if total == 0 else "grid"
-            if body != self._showing:
-                self._showing = body
-                self._body.objects = [self._empty if total == 0 else self._grid]
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

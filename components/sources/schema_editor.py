@@ -1,0 +1,416 @@
+"""A source's schema, where each column's type and date format can be changed before a re-ingest.
+
+The host passes the stored profile, detection and overrides (the ingest's JSON) and is called
+back when the user re-ingests or goes back to the detected types; the edits not applied yet are
+``changes`` (a ColumnOverride spec per column identifier).
+
+    editor = SchemaEditor(can_edit=True, on_apply=lambda: service.retry(..., editor.changes))
+    editor.param.update(profile=info.profile, detected=info.detected, revision="v2")
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import param
+
+STYLESHEET = Path(__file__).with_suffix(".css").read_text(encoding="utf-8")
+
+# What a user may read a column as; each maps to a ColumnOverride (format is asked separately).
+TYPE_CHOICES: dict[str, dict[str, Any]] = {
+    "text": {"type": "text"},
+    "integer": {"type": "integer"},
+    "decimal (1234.56)": {"type": "decimal", "decimal_separator": "."},
+    "decimal (1,234.56)": {"type": "decimal", "decimal_separator": ".", "thousands_separator": ","},
+    "decimal comma (1234,56)": {"type": "decimal", "decimal_separator": ","},
+    "decimal comma (1.234,56)": {
+        "type": "decimal",
+        "decimal_separator": ",",
+        "thousands_separator": ".",
+    },
+    "decimal comma (1 234,56)": {
+        "type": "decimal",
+        "decimal_separator": ",",
+        "thousands_separator": " ",
+    },
+    "date": {"type": "date"},
+    "timestamp": {"type": "timestamp"},
+    "boolean": {"type": "boolean"},
+}
+DATE_FORMATS = [
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+]
+COLUMNS = ["label", "identifier", "type", "format", "nulls", "distinct", "min", "max", "how"]
+TITLES = {
+    "label": "Column · identifier",
+    "type": "Type",
+    "format": "Date format",
+    "nulls": "Nulls",
+    "distinct": "Distinct",
+    "min": "Min",
+    "max": "Max",
+    "how": "Detected",
+}
+WIDTHS = {"type": 200, "format": 120, "nulls": 70, "distinct": 80, "min": 130, "max": 130}
+
+
+def type_choice(spec: dict[str, Any]) -> str:
+    """The ``TYPE_CHOICES`` label matching a detected column or an override."""
+    kind = spec.get("type") or "text"
+    if kind != "decimal":
+        return str(kind) if kind in TYPE_CHOICES else "text"
+    decimal = spec.get("decimal_separator") or "."
+    thousands = spec.get("thousands_separator") or ""
+    for label, choice in TYPE_CHOICES.items():
+        if (
+            choice["type"] == "decimal"
+            and choice.get("decimal_separator", ".") == decimal
+            and choice.get("thousands_separator", "") == thousands
+        ):
+            return label
+    return "decimal comma (1234,56)" if decimal == "," else "decimal (1234.56)"
+
+
+def override_for(choice: str, fmt: str) -> dict[str, Any]:
+    """The ColumnOverride spec for a ``TYPE_CHOICES`` label and a date format."""
+    spec = dict(TYPE_CHOICES.get(choice, {"type": "text"}))
+    if spec["type"] in ("date", "timestamp") and fmt.strip():
+        spec["format"] = fmt.strip()
+    return spec
+
+
+def reading(choice: str, fmt: str) -> tuple[str, str]:
+    """A (type, format) pair where the format only counts for dates and timestamps."""
+    dated = TYPE_CHOICES.get(choice, {}).get("type") in ("date", "timestamp")
+    return choice, fmt.strip() if dated else ""
+
+
+def detected_note(column: dict[str, Any] | None, forced: bool) -> str:
+    """What the ingest noticed about a column, or that the user set its type."""
+    if forced:
+        return "set by you"
+    if not column:
+        return ""
+    notes = []
+    if column.get("source_format") and column.get("type") not in ("date", "timestamp"):
+        notes.append(str(column["source_format"]))
+    if column.get("percent"):
+        notes.append("percent ÷ 100")
+    if column.get("currency"):
+        notes.append(f"currency {column['currency']} removed")
+    if column.get("true_values"):
+        notes.append("true: " + "/".join(column["true_values"][:3]))
+    if column.get("ambiguous"):
+        notes.append("ambiguous")
+    if column.get("note"):
+        notes.append(str(column["note"]))
+    return "; ".join(notes)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def schema_rows(
+    profile: dict[str, Any], detected: dict[str, Any], overrides: dict[str, Any], row_count: int
+) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
+    """The table's rows, and each column's stored (type choice, format) to compare edits with."""
+    detections = {c.get("identifier"): c for c in (detected.get("columns") or [])}
+    records = []
+    initial: dict[str, tuple[str, str]] = {}
+    for column in profile.get("columns") or []:
+        ident = str(column["identifier"])
+        detection = detections.get(ident) or {}
+        forced = overrides.get(ident)
+        spec = forced or {
+            "type": column.get("type"),
+            "decimal_separator": detection.get("decimal_separator"),
+            "thousands_separator": detection.get("thousands_separator"),
+        }
+        choice = type_choice(spec)
+        fmt = str((forced or {}).get("format") or "")
+        if not forced and column.get("type") in ("date", "timestamp"):
+            fmt = str(detection.get("source_format") or "")
+        initial[ident] = (choice, fmt)
+        nulls = int(column.get("null_count") or 0)
+        records.append(
+            {
+                # Both escaped here: the cell is rendered with Tabulator's html formatter.
+                "label": f"<span class='dp-col-label'>"
+                f"{html.escape(str(column.get('label') or ident))}</span>"
+                f"<span class='dp-col-ident'>{html.escape(ident)}</span>",
+                "identifier": ident,
+                "type": choice,
+                "format": fmt,
+                "nulls": nulls,
+                # an estimate can overshoot; never show more values than non-null rows
+                "distinct": min(int(column.get("distinct_approx") or 0), max(0, row_count - nulls)),
+                "min": _cell(column.get("min")),
+                "max": _cell(column.get("max")),
+                "how": detected_note(detection, bool(forced)),
+            }
+        )
+    return pd.DataFrame(records, columns=COLUMNS), initial
+
+
+class SchemaEditor(pn.viewable.Viewer):
+    """Columns with type, date format and profile; types and formats editable for editors."""
+
+    profile = param.Dict(
+        default={},
+        doc="The stored profile: ``columns`` (identifier, label, type, null_count, "
+        "distinct_approx, min, max) and ``distinct_estimated``. Empty hides the editor.",
+    )
+    detected = param.Dict(
+        default={}, doc="How the file was read: ``columns`` with each column's detection."
+    )
+    overrides = param.Dict(
+        default={}, doc="Applied overrides (ColumnOverride specs) by identifier."
+    )
+    row_count = param.Integer(default=0, doc="Rows of the source; caps the distinct counts.")
+    revision = param.String(
+        default="",
+        doc="Changes whenever the stored source does (e.g. its update time): the table shows "
+        "the stored reading again and unapplied edits are dropped.",
+    )
+    can_edit = param.Boolean(default=False, doc="Whether types and formats can be changed.")
+    ready = param.Boolean(
+        default=False,
+        allow_refs=True,
+        doc="The source is ready: only then can edits be applied or cleared.",
+    )
+    busy = param.Boolean(
+        default=False,
+        allow_refs=True,
+        doc="An ingest is running or being asked for: the table is read-only, nothing applies.",
+    )
+    changes = param.Dict(
+        default={},
+        constant=True,
+        doc="Edits not applied yet: identifier -> ColumnOverride spec (set by the editor).",
+    )
+    dirty = param.Boolean(
+        default=False, constant=True, doc="Whether any edit is not applied yet (set by the editor)."
+    )
+    on_apply = param.Callable(
+        default=None, doc="Called with no argument when the user re-ingests with ``changes``."
+    )
+    on_clear = param.Callable(
+        default=None, doc="Called with no argument to drop every override (use detected types)."
+    )
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._initial: dict[str, tuple[str, str]] = {}
+        # Built with the first profile (see _load), never empty then replaced: an empty
+        # Tabulator replaced at once races its own first layout in the browser.
+        self._table: pn.widgets.Tabulator | None = None
+        self._slot = pn.Column(sizing_mode="stretch_width")
+        self._head = pn.pane.HTML(
+            self._head_markup,
+            stylesheets=[STYLESHEET],
+            sizing_mode="stretch_width",
+            css_classes=["dp-section-head"],
+        )
+        self._apply = pn.widgets.Button(
+            name=self._apply_label,
+            button_type="primary",
+            disabled=self._apply_disabled,
+            visible=self.param.dirty,
+            css_classes=["dp-schema-apply"],
+        )
+        self._apply.on_click(lambda _: self._call(self.on_apply))
+        self._reset = pn.widgets.Button(
+            name="Undo my changes",
+            disabled=self.param.dirty.rx.not_(),
+            visible=self.param.dirty,
+            css_classes=["dp-schema-undo"],
+        )
+        self._reset.on_click(lambda _: self.reset())
+        self._clear = pn.widgets.Button(
+            name="Use detected types",
+            visible=self._clear_visible,
+            css_classes=["dp-schema-clear"],
+        )
+        self._clear.on_click(lambda _: self._call(self.on_clear))
+        pending = pn.pane.HTML(
+            self._pending_markup,
+            stylesheets=[STYLESHEET],
+            sizing_mode="stretch_width",
+            css_classes=["dp-schema-pending"],
+        )
+        self._tools = pn.Row(
+            self._apply,
+            self._reset,
+            self._clear,
+            pending,
+            visible=self._tools_visible,
+            sizing_mode="stretch_width",
+            css_classes=["dp-schema-tools"],
+        )
+        self._layout = pn.Column(
+            self._head,
+            self._slot,
+            self._tools,
+            visible=self.param.profile.rx.bool(),
+            sizing_mode="stretch_width",
+        )
+        self._load()
+
+    # -- derived state -----------------------------------------------------------------------------
+    def _forced(self) -> bool:
+        """Overrides are in force on a ready source (so they can be cleared)."""
+        return self.ready and bool(self.overrides)
+
+    @param.depends("can_edit", "ready", "dirty", "overrides")
+    def _tools_visible(self) -> bool:
+        return self.can_edit and self.ready and (self.dirty or self._forced())
+
+    @param.depends("ready", "overrides", "dirty")
+    def _clear_visible(self) -> bool:
+        return self._forced() and not self.dirty
+
+    @param.depends("dirty", "busy")
+    def _apply_disabled(self) -> bool:
+        return not self.dirty or self.busy
+
+    @param.depends("changes")
+    def _apply_label(self) -> str:
+        n = len(self.changes)
+        return (
+            f"Re-ingest with {n} change{'s' if n != 1 else ''}"
+            if n
+            else "Re-ingest with these types"
+        )
+
+    @param.depends("dirty")
+    def _pending_markup(self) -> str:
+        return (
+            "<span class='dp-pending'>Nothing changes until you re-ingest.</span>"
+            if self.dirty
+            else ""
+        )
+
+    @param.depends("profile", "can_edit")
+    def _head_markup(self) -> str:
+        count = len(self.profile.get("columns") or [])
+        approx = " (approximate)" if self.profile.get("distinct_estimated") else ""
+        hint = (
+            " Click a type or date format to change how a column is read, then re-ingest."
+            if self.can_edit
+            else ""
+        )
+        return (
+            f"<div class='dp-section-title'><h3>Schema</h3><p>{count} columns; distinct "
+            f"counts are estimates{approx}.{hint}</p></div>"
+        )
+
+    # -- table -------------------------------------------------------------------------------------
+    @param.depends("profile", "detected", "overrides", "row_count", "revision", watch=True)
+    def _load(self) -> None:
+        if not self.profile:
+            return
+        frame, self._initial = schema_rows(
+            self.profile, self.detected or {}, self.overrides or {}, self.row_count
+        )
+        settings = self._settings(frame)
+        if self._table is None:
+            self._table = pn.widgets.Tabulator(
+                value=frame,
+                show_index=False,
+                disabled=pn.bind(
+                    lambda busy, can_edit: busy or not can_edit,
+                    self.param.busy,
+                    self.param.can_edit,
+                ),
+                selectable=False,
+                sortable=False,
+                layout="fit_data_stretch",
+                configuration={"columnDefaults": {"maxWidth": 240}},
+                sizing_mode="stretch_width",
+                max_height=520,
+                css_classes=["dp-schema"],
+                stylesheets=[STYLESHEET],
+                **settings,
+            )
+            # Watches ``value``: Panel applies a browser edit to the frame, then triggers it (the
+            # table's edit event may be handled before the data arrives, so it is not used).
+            self._table.param.watch(lambda _: self._update_changes(), "value")
+            self._slot.objects = [self._table]
+        else:
+            self._table.param.update(value=frame, **settings)
+        self._update_changes()
+
+    def _settings(self, frame: pd.DataFrame) -> dict[str, Any]:
+        editable = {"type", "format"} if self.can_edit else set()
+        editors: dict[str, Any] = {c: None for c in frame.columns if c not in editable}
+        if self.can_edit:
+            editors["type"] = {"type": "list", "values": list(TYPE_CHOICES)}
+            editors["format"] = {
+                "type": "list",
+                "values": DATE_FORMATS,
+                "autocomplete": True,
+                "freetext": True,
+                "allowEmpty": True,
+                "listOnEmpty": True,
+            }
+        return dict(
+            editors=editors,
+            titles=TITLES,
+            text_align={"nulls": "right", "distinct": "right"},
+            formatters={"label": {"type": "html"}},
+            hidden_columns=["identifier"],
+            widths=WIDTHS,
+        )
+
+    def _update_changes(self) -> None:
+        changed: dict[str, dict[str, Any]] = {}
+        if self.can_edit and self._table is not None:
+            for _, row in self._table.value.iterrows():
+                ident = str(row["identifier"])
+                now = reading(str(row["type"]), str(row["format"] or ""))
+                if reading(*self._initial.get(ident, ("", ""))) != now:
+                    changed[ident] = override_for(*now)
+        with param.edit_constant(self):
+            self.param.update(changes=changed, dirty=bool(changed))
+
+    # -- actions -----------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Show the stored reading again, dropping the edits not applied yet."""
+        self._load()
+
+    def set_choice(self, identifier: str, choice: str, fmt: str | None = None) -> None:
+        """Change a column's type (and date format) as an edit in the browser would."""
+        if self._table is None:
+            return
+        frame = self._table.value.copy()
+        rows = frame["identifier"] == identifier
+        frame.loc[rows, "type"] = choice
+        if fmt is not None:
+            frame.loc[rows, "format"] = fmt
+        self._table.value = frame
+
+    def _call(self, callback: Callable[[], Any] | None) -> None:
+        if callback is not None:
+            callback()
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
