@@ -5,11 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from app.principal import Principal
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
 from app.services.model import ModelService
-from app.services.principal import Principal
 from app.services.sources.service import IngestJobs, SourceFiles, SourceService
 from app.services.sql.service import SqlService
 from app.services.workspaces import WorkspaceService

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import select
 
 from app.context import AppContext
+from app.principal import Principal
 from app.services.errors import NotFound
 from app.services.model import ModelService
-from app.services.principal import Principal
 from app.services.workspaces import WorkspaceInfo
 from app.settings import Settings, load_settings
 from app.store.models import Membership, Tenant, User

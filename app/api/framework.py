@@ -36,8 +36,8 @@ from app.api.uploads import (
 )
 from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
+from app.principal import Principal
 from app.services.errors import AuthenticationFailed, DomainError, Forbidden, Throttled
-from app.services.principal import Principal
 
 log = logging.getLogger("datapilot.api")
 PREFIX = "/api/v1"

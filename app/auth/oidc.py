@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.web import HOME, WebHandler, safe_next
 from app.context import AppContext
+from app.principal import Principal
 from app.services.accounts import normalise_email
 from app.services.errors import AuthenticationFailed, DomainError
-from app.services.principal import Principal
 from app.settings import OidcProviderSettings
 from app.store.models import Membership, Tenant, User
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import uuid
 
     from app.context import AppContext
-    from app.services.principal import Principal
+    from app.principal import Principal
 
 log = logging.getLogger("datapilot.demo")
 

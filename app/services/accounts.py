@@ -16,6 +16,7 @@ from joserfc.jwk import OctKey
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.principal import Principal
 from app.services.errors import AuthenticationFailed, Conflict, InvalidInput, Throttled
 from app.services.passwords import (
     check_strength,
@@ -23,7 +24,6 @@ from app.services.passwords import (
     needs_rehash,
     verify_password,
 )
-from app.services.principal import Principal
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import (

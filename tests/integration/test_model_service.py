@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from app.principal import Principal
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.model import ModelService, StaleModel
-from app.services.principal import Principal
 from app.services.sources.service import IngestJobs, SourceFiles, SourceInfo, SourceService
 from app.services.workspaces import WorkspaceService
 from pipelines.semantic import Join, SemanticError, SemanticModel, SemanticQuery

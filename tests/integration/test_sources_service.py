@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.principal import Principal
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.principal import Principal
 from app.services.sources.service import (
     IngestJobs,
     SchemaMismatch,

@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 from sqlalchemy import select
 
+from app.principal import Principal
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
-from app.services.principal import Principal
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Source, Workspace, utcnow
