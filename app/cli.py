@@ -111,7 +111,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     ctx = _ready_context(settings)
-    from app.services.sources.service import recover_interrupted
+    from app.services.sources.jobs import recover_interrupted
 
     recovered = recover_interrupted(ctx.db, ctx.files)
     if recovered:

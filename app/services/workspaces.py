@@ -10,7 +10,7 @@ from datetime import datetime
 from app.principal import Principal
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, NotFound
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.services.sql.export import ExportFormat, export
 from app.services.sql.saved import SavedQueries
 from app.services.sql.tables import (
