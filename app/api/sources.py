@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.framework import PREFIX, ApiRequest, Reply
-from app.api.uploads import Destination
+from app.api.framework.uploads import Destination
 from app.api.v1 import api
 from app.services.errors import InvalidInput
 from app.services.sources.files import Upload
