@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("datapilot.demo")
 
 
+def ensure_demo_account(ctx: AppContext, tenant_slug: str, email: str) -> str | None:
+    """Create the demo tenant, user and sample workspaces once; returns the password then."""
+    workspaces = [(w.name, w.description) for w in DEMO_WORKSPACES]
+    return ctx.admin.ensure_demo(tenant_slug, email, workspaces)
+
+
 def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[SourceInfo]:
     """Queue the ingest of every sample file missing from the demo workspaces.
 
