@@ -111,7 +111,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     ctx = _ready_context(settings)
-    from app.services.sources.service import recover_interrupted
+    from app.services.sources.jobs import recover_interrupted
 
     recovered = recover_interrupted(ctx.db, ctx.files)
     if recovered:
@@ -119,7 +119,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "%d source(s) were interrupted by a stop and are marked failed", recovered
         )
     if settings.demo.enabled and not args.no_demo:
-        password = ctx.admin.ensure_demo(settings.demo.tenant, settings.demo.email)
+        from app.demo.loader import ensure_demo_account, load_demo_data
+
+        password = ensure_demo_account(ctx, settings.demo.tenant, settings.demo.email)
         if password:
             print("\n  Demo account created (the password is shown only this once):")
             print(f"    email:    {settings.demo.email}")
@@ -130,8 +132,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 f"  Demo account: {settings.demo.email} (forgot the password? "
                 f"`datapilot{config} admin reset-password {settings.demo.email}`)"
             )
-        from app.demo.loader import load_demo_data
-
         queued = (
             load_demo_data(ctx, settings.demo.tenant, settings.demo.email)
             if settings.demo.sample_data

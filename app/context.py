@@ -5,12 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from app.principal import Principal
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
 from app.services.model import ModelService
-from app.services.principal import Principal
-from app.services.sources.service import IngestJobs, SourceFiles, SourceService
+from app.services.sources.files import SourceFiles
+from app.services.sources.jobs import IngestJobs
+from app.services.sources.service import SourceService
 from app.services.sql.service import SqlService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from app.context import AppContext
+from app.principal import Principal
 from app.services.errors import NotFound
 from app.services.model import ModelService
-from app.services.principal import Principal
 from app.services.workspaces import WorkspaceInfo
 from app.settings import Settings, load_settings
-from app.store.models import Membership, Tenant, User
 from pipelines.semantic import QueryResult, SemanticModel
 
 
@@ -103,14 +100,7 @@ def connect(
     if updates:
         settings = settings.model_copy(update=updates)
     ctx = AppContext(settings)
-    with ctx.db.transaction() as session:
-        query = (
-            select(User.id, Tenant.id, Tenant.slug)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Tenant, Tenant.id == Membership.tenant_id)
-            .where(User.email == email.strip().lower())
-        )
-        rows = [r for r in session.execute(query) if tenant is None or r[2] == tenant]
+    rows = [r for r in ctx.accounts.memberships_of(email) if tenant is None or r[2] == tenant]
     if not rows:
         where = f" in tenant {tenant!r}" if tenant else ""
         raise NotFound(f"No member {email!r}{where} in the store {settings.database_url}.")

@@ -15,16 +15,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.framework import PREFIX, ApiRequest, Reply
-from app.api.uploads import Destination
+from app.api.framework.uploads import Destination
 from app.api.v1 import api
 from app.services.errors import InvalidInput
-from app.services.sources.service import (
-    MAX_PAGE_SIZE,
-    SORTS,
-    SourceInfo,
-    SourceService,
-    Upload,
-)
+from app.services.sources.files import Upload
+from app.services.sources.info import SORTS, SourceInfo
+from app.services.sources.service import MAX_PAGE_SIZE, SourceService
 
 SOURCES = f"{PREFIX}/workspaces/{{workspace_id}}/sources"
 SOURCE = f"{SOURCES}/{{source_id}}"

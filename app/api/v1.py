@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.api.framework import PREFIX, Api, ApiRequest, Reply
+from app.principal import Principal
 from app.services.accounts import TokenPair
-from app.services.principal import Principal
 
 api = Api()
 

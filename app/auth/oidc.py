@@ -22,16 +22,13 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwe, jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.web import HOME, WebHandler, safe_next
 from app.context import AppContext
+from app.principal import Principal
 from app.services.accounts import normalise_email
-from app.services.errors import AuthenticationFailed, DomainError
-from app.services.principal import Principal
+from app.services.errors import DomainError
 from app.settings import OidcProviderSettings
-from app.store.models import Membership, Tenant, User
 
 log = logging.getLogger("datapilot.oidc")
 FLOW_COOKIE = "dp_oidc_flow"
@@ -90,43 +87,7 @@ async def discover(issuer: str, refresh: bool = False) -> tuple[dict[str, Any], 
 
 def provision(ctx: AppContext, email: str, name: str) -> Principal:
     """Map a verified email to a user; auto-provision it when a tenant rule covers its domain."""
-    try:
-        return _provision(ctx, email, name)
-    except IntegrityError:  # the same person's first sign-in in two tabs at once
-        return _provision(ctx, email, name)
-
-
-def _provision(ctx: AppContext, email: str, name: str) -> Principal:
-    with ctx.db.transaction() as session:
-        user = session.scalars(select(User).where(User.email == email)).first()
-        if user is None:
-            domain = email.rsplit("@", 1)[-1]
-            rule = next(
-                (
-                    r
-                    for r in ctx.settings.tenants.provisioning
-                    if r.email_domain.strip().lower().lstrip("@") == domain
-                ),
-                None,
-            )
-            tenant = (
-                session.scalars(select(Tenant).where(Tenant.slug == rule.tenant)).first()
-                if rule
-                else None
-            )
-            if rule is not None and tenant is None:
-                log.warning("provisioning rule for %s names missing tenant %s", domain, rule.tenant)
-            if rule is None or tenant is None:
-                raise AuthenticationFailed(
-                    f"There is no DataPilot account for {email}. Ask an admin to add you."
-                )
-            user = User(email=email, display_name=name or email.split("@")[0], password_hash=None)
-            session.add(user)
-            session.flush()
-            session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=rule.role))
-            log.info("provisioned %s into tenant %s as %s", email, tenant.slug, rule.role)
-        user_id = user.id
-    return ctx.accounts.principal_for_user(user_id)
+    return ctx.accounts.provision_sso_user(email, name)
 
 
 class _OidcHandler(WebHandler):

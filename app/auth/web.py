@@ -13,8 +13,8 @@ from bokeh.server.auth_provider import AuthProvider
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.context import AppContext
+from app.principal import Principal
 from app.services.errors import DomainError, Throttled
-from app.services.principal import Principal
 
 SESSION_COOKIE = "dp_session"
 FORM_CSRF_COOKIE = "dp_form_csrf"

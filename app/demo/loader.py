@@ -24,9 +24,15 @@ if TYPE_CHECKING:
     import uuid
 
     from app.context import AppContext
-    from app.services.principal import Principal
+    from app.principal import Principal
 
 log = logging.getLogger("datapilot.demo")
+
+
+def ensure_demo_account(ctx: AppContext, tenant_slug: str, email: str) -> str | None:
+    """Create the demo tenant, user and sample workspaces once; returns the password then."""
+    workspaces = [(w.name, w.description) for w in DEMO_WORKSPACES]
+    return ctx.admin.ensure_demo(tenant_slug, email, workspaces)
 
 
 def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[SourceInfo]:

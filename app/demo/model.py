@@ -22,7 +22,7 @@ from pipelines.semantic.suggest import apply_suggestion, suggest, table_from_sou
 
 if TYPE_CHECKING:
     from app.context import AppContext
-    from app.services.principal import Principal
+    from app.principal import Principal
 
 log = logging.getLogger("datapilot.demo")
 MAX_SUGGESTIONS = 200

@@ -20,8 +20,8 @@ import param
 
 from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
+from app.principal import Principal
 from app.services.errors import DomainError
-from app.services.principal import Principal
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import ConfirmDelete, EmptyState
 

@@ -25,7 +25,6 @@ from pydantic import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.demo import DEMO_WORKSPACES
 from app.services.accounts import clean_name, normalise_email
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.members import check_role, revoke_access
@@ -236,11 +235,13 @@ class AdminService:
                 revoke_access(session, user.id, tenant.id)
 
     # -- demo ----------------------------------------------------------------------------------
-    def ensure_demo(self, slug: str, email: str) -> str | None:
+    def ensure_demo(
+        self, slug: str, email: str, workspaces: Sequence[tuple[str, str]]
+    ) -> str | None:
         """Create the demo tenant, user and sample workspaces once; returns the password then.
 
-        The workspaces (Sales, HR) are those of :data:`app.demo.DEMO_WORKSPACES`; the sample
-        files are loaded into them by :func:`app.demo.loader.load_demo_data`.
+        ``workspaces`` are (name, description) pairs, the first one the user opens; the caller
+        knows them (the demo loader), and loads the sample files into them.
         """
         with self.db.transaction() as session:
             if session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -259,11 +260,11 @@ class AdminService:
             workspaces = [
                 Workspace(
                     tenant_id=tenant.id,
-                    name=demo.name,
-                    description=demo.description,
+                    name=name,
+                    description=description,
                     created_by=user.id,
                 )
-                for demo in DEMO_WORKSPACES
+                for name, description in workspaces
             ]
             session.add_all(workspaces)
             session.flush()

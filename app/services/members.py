@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from app.principal import ROLE_RANK, Principal
 from app.services.accounts import AccountService, clean_name, normalise_email
 from app.services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from app.services.passwords import generate_password, hash_password, verify_password
-from app.services.principal import ROLE_RANK, Principal
 from app.store.models import Membership, RefreshTokenFamily, UiSession, User, utcnow
 from app.store.repositories import MembershipRepository
 

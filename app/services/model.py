@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.principal import Principal
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import SemanticModelRecord, SemanticModelVersion, Source, Workspace
 from app.store.repositories import (

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.principal import Principal
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, NotFound
-from app.services.principal import Principal
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository

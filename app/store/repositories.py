@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.services.principal import Principal
+from app.principal import Principal
 from app.store.models import (
     Membership,
     QueryHistory,

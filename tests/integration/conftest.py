@@ -13,10 +13,10 @@ import httpx
 import pytest
 import yaml
 
+from app.principal import Principal
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.members import MemberService
-from app.services.principal import Principal
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets, load_settings
 from app.store.db import Database

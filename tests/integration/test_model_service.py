@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from app.principal import Principal
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.model import ModelService, StaleModel
-from app.services.principal import Principal
-from app.services.sources.service import IngestJobs, SourceFiles, SourceInfo, SourceService
+from app.services.sources.files import SourceFiles
+from app.services.sources.jobs import IngestJobs
+from app.services.sources.service import SourceInfo, SourceService
 from app.services.workspaces import WorkspaceService
 from pipelines.semantic import Join, SemanticError, SemanticModel, SemanticQuery
 from tests.integration.conftest import Store

@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from app.principal import Principal
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.principal import Principal
-from app.services.sources.service import (
-    IngestJobs,
-    SchemaMismatch,
-    SourceFiles,
-    SourceInfo,
-    SourceService,
-    TooLarge,
-    UnsupportedFileType,
-    recover_interrupted,
-)
+from app.services.sources.errors import SchemaMismatch, TooLarge, UnsupportedFileType
+from app.services.sources.files import SourceFiles
+from app.services.sources.jobs import IngestJobs, recover_interrupted
+from app.services.sources.service import SourceInfo, SourceService
 from app.services.workspaces import WorkspaceService
 from app.settings import Settings
 from app.store.models import Source

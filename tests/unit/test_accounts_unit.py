@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app.auth.web import HOME, safe_next
+from app.principal import Principal
 from app.services.accounts import clean_name, normalise_email, slugify, token_hash
 from app.services.errors import Forbidden, InvalidInput
 from app.services.passwords import (
@@ -16,7 +17,6 @@ from app.services.passwords import (
     needs_rehash,
     verify_password,
 )
-from app.services.principal import Principal
 
 # -- safe_next ------------------------------------------------------------------------------------------
 

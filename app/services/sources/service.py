@@ -4,293 +4,52 @@ Life cycle: ``uploading`` (bytes stream to a temporary file) → ``ingesting`` (
 :func:`pipelines.ingest.ingest_file`) → ``ready`` or ``failed`` with a readable reason. Files live
 in ``{data_dir}/{tenant}/{workspace}/{source}/``; the Parquet file is renamed into place only when
 complete, and partial files are removed on failure and at start-up after a crash.
+
+This module holds the use cases (:class:`SourceService`); beside it are the files on disk
+(``files``), the job life cycle (``jobs``), what runs one ingest (``ingest``), the errors and
+:class:`~app.services.sources.info.SourceInfo` (importable from here too).
 """
 
 from __future__ import annotations
 
-import logging
-import shutil
-import threading
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import select
 
+from app.principal import Principal
 from app.services.accounts import clean_name
-from app.services.errors import Conflict, DomainError, InvalidInput, NotFound
-from app.services.principal import Principal
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.sources.errors import SchemaMismatch, TooLarge
+from app.services.sources.files import (
+    REPLACE_PARQUET,
+    REPLACE_PART,
+    UPLOAD_PART,
+    SourceFiles,
+    Upload,
+    extension_of,
+)
+from app.services.sources.info import SORTS, SourceInfo, source_info
+from app.services.sources.ingest import (
+    Fallback,
+    IngestRunner,
+    ingest_options,
+    parse_overrides,
+    result_values,
+    schema_differences,
+)
+from app.services.sources.jobs import IngestJobs, Progress
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Source, Workspace, utcnow
 from app.store.repositories import SourceRepository, WorkspaceRepository
-from pipelines.ingest import (
-    ACCEPTED,
-    COLUMN_TYPES,
-    ColumnOverride,
-    IngestError,
-    IngestOptions,
-    IngestResult,
-    ingest_file,
-)
+from pipelines.ingest import IngestError, ingest_file
 
-log = logging.getLogger("datapilot.sources")
-PARQUET = "data.parquet"
-UPLOAD_PART = ".upload.part"
-REPLACE_PART = ".replace.{}.part"  # one per replacement in progress, so two never collide
-REPLACE_PARQUET = ".replace.{}.parquet"
 STATES = ("uploading", "ingesting", "ready", "failed")
 MAX_PAGE_SIZE = 500
-
-
-class TooLarge(DomainError):
-    status = 413
-    title = "Too large"
-
-
-class SchemaMismatch(Conflict):
-    """A replacement file whose columns differ; ``differences`` lists them for the user."""
-
-    def __init__(self, differences: list[str]) -> None:
-        super().__init__(
-            "The new file does not match this source, so nothing was changed: "
-            + "; ".join(differences)
-            + "."
-        )
-        self.differences = differences
-
-    @property
-    def problem_fields(self) -> dict[str, Any]:
-        return {"differences": self.differences}
-
-
-class UnsupportedFileType(InvalidInput):
-    """A file whose extension DataPilot does not read; refused before it is stored."""
-
-    status = 415
-    title = "Unsupported file type"
-
-    def __init__(self, filename: str) -> None:
-        accepted = ", ".join(ACCEPTED)
-        super().__init__(
-            f"“{filename}” is not a supported file type; upload one of: {accepted}.", "file"
-        )
-
-    @property
-    def problem_fields(self) -> dict[str, Any]:
-        return {"accepted": list(ACCEPTED)}
-
-
-def extension_of(filename: str) -> str:
-    """The accepted extension of ``filename`` (``.csv.gz`` counts as one), or raise."""
-    lower = filename.lower()
-    for ext in sorted(ACCEPTED, key=len, reverse=True):
-        if lower.endswith(ext):
-            return ext
-    raise UnsupportedFileType(filename)
-
-
-@dataclass(frozen=True)
-class Progress:
-    stage: str
-    fraction: float | None = None
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    id: uuid.UUID
-    workspace_id: uuid.UUID
-    name: str
-    filename: str
-    file_format: str
-    status: str
-    error: str | None
-    sheet: str | None
-    size_bytes: int
-    row_count: int | None
-    column_count: int | None
-    created_at: datetime
-    updated_at: datetime
-    profile: dict[str, Any] | None = None
-    detected: dict[str, Any] | None = None
-    bad_rows: dict[str, Any] | None = None
-    overrides: dict[str, Any] | None = None
-    progress: Progress | None = None
-
-    def as_json(self, detail: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": str(self.id),
-            "workspace_id": str(self.workspace_id),
-            "name": self.name,
-            "filename": self.filename,
-            "file_format": self.file_format,
-            "status": self.status,
-            "error": self.error,
-            "sheet": self.sheet,
-            "size_bytes": self.size_bytes,
-            "row_count": self.row_count,
-            "column_count": self.column_count,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "progress": asdict(self.progress) if self.progress else None,
-        }
-        if detail:
-            data.update(
-                profile=self.profile,
-                detected=self.detected,
-                bad_rows=self.bad_rows,
-                overrides=self.overrides or {},
-            )
-        return data
-
-
-SORTS: dict[str, Callable[[SourceInfo], Any]] = {
-    "name": lambda i: (i.name.casefold(), i.created_at.timestamp()),
-    "created": lambda i: -i.created_at.timestamp(),
-    "rows": lambda i: (i.row_count is None, -(i.row_count or 0)),
-    "size": lambda i: -i.size_bytes,
-}
-"""Orders of :meth:`SourceService.list`: names A→Z, then newest, most rows, largest first."""
-
-
-def _info(row: Source, progress: Progress | None = None, detail: bool = False) -> SourceInfo:
-    return SourceInfo(
-        id=row.id,
-        workspace_id=row.workspace_id,
-        name=row.name,
-        filename=row.filename,
-        file_format=row.file_format,
-        status=row.status,
-        error=row.error,
-        sheet=row.sheet,
-        size_bytes=row.size_bytes,
-        row_count=row.row_count,
-        column_count=row.column_count,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        profile=row.profile if detail else None,
-        detected=row.detected if detail else None,
-        bad_rows=row.bad_rows if detail else None,
-        overrides=row.overrides if detail else None,
-        progress=progress if row.status in ("uploading", "ingesting") else None,
-    )
-
-
-@dataclass(frozen=True)
-class Upload:
-    """Where to stream an upload's bytes, and the most it may hold."""
-
-    source_id: uuid.UUID
-    path: Path
-    limit_bytes: int
-    too_large: str = "The file is larger than the upload limit."
-
-
-class SourceFiles:
-    """The on-disk layout of sources; nothing outside ``data_dir`` is ever touched."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.root = data_dir.resolve()
-
-    def folder(self, tenant_id: uuid.UUID, workspace_id: uuid.UUID, source_id: uuid.UUID) -> Path:
-        return self.root / str(tenant_id) / str(workspace_id) / str(source_id)
-
-    def workspace_folder(self, tenant_id: uuid.UUID, workspace_id: uuid.UUID) -> Path:
-        return self.root / str(tenant_id) / str(workspace_id)
-
-    @staticmethod
-    def original(folder: Path, ext: str) -> Path:
-        return folder / f"original{ext}"
-
-    @staticmethod
-    def parquet(folder: Path) -> Path:
-        return folder / PARQUET
-
-    @staticmethod
-    def remove(path: Path) -> None:
-        shutil.rmtree(path, ignore_errors=True)
-
-    @staticmethod
-    def size(folder: Path) -> int:
-        return sum(p.stat().st_size for p in folder.glob("*") if p.is_file())
-
-
-class IngestJobs:
-    """Worker threads for ingests, and their progress for the UI and the API."""
-
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
-        self._progress: dict[uuid.UUID, Progress] = {}
-        self._lock = threading.Lock()
-
-    def submit(self, source_id: uuid.UUID, work: Callable[[], None]) -> Future[None]:
-        self.report(source_id, Progress("queued"))
-        return self._pool.submit(work)
-
-    def report(self, source_id: uuid.UUID, progress: Progress | None) -> None:
-        with self._lock:
-            if progress is None:
-                self._progress.pop(source_id, None)
-            else:
-                self._progress[source_id] = progress
-
-    def progress(self, source_id: uuid.UUID) -> Progress | None:
-        with self._lock:
-            return self._progress.get(source_id)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """What a ready source goes back to when a re-ingest with new settings fails."""
-
-    overrides: dict[str, Any]
-    sheet: str | None
-
-
-def parse_overrides(raw: dict[str, Any] | None) -> dict[str, ColumnOverride]:
-    """Validate user overrides ``{identifier: {type, format?, decimal_separator?, ...}}``."""
-    result: dict[str, ColumnOverride] = {}
-    for column, spec in (raw or {}).items():
-        if not isinstance(spec, dict) or spec.get("type") not in COLUMN_TYPES:
-            types = ", ".join(COLUMN_TYPES)
-            raise InvalidInput(f"Override for “{column}”: type must be one of {types}.", column)
-        fmt = spec.get("format")
-        if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt or len(fmt) > 64):
-            raise InvalidInput(
-                f"Override for “{column}”: format must be a strptime pattern like %d/%m/%Y.",
-                column,
-            )
-        decimal = spec.get("decimal_separator")
-        if decimal not in (None, ".", ","):
-            raise InvalidInput(f"Override for “{column}”: decimal separator is . or ,", column)
-        thousands = spec.get("thousands_separator")
-        if thousands not in (None, "", ",", ".", " ", "'"):
-            raise InvalidInput(
-                f"Override for “{column}”: thousands separator is one of , . space '", column
-            )
-        result[str(column)] = ColumnOverride(spec["type"], fmt, decimal, thousands)
-    return result
-
-
-def schema_differences(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
-    """What a replacement file changes in a source's columns; empty when compatible."""
-    before = {c["identifier"]: c for c in (old or {}).get("columns", [])}
-    after = {c["identifier"]: c for c in new.get("columns", [])}
-    problems = [f"column “{before[i]['label']}” is missing" for i in before if i not in after]
-    problems += [f"column “{after[i]['label']}” is new" for i in after if i not in before]
-    for ident in before.keys() & after.keys():
-        old_type, new_type = before[ident]["type"], after[ident]["type"]
-        if old_type != new_type and not (old_type == "decimal" and new_type == "integer"):
-            problems.append(f"column “{before[ident]['label']}” was {old_type}, now {new_type}")
-    return problems
 
 
 class SourceService:
@@ -321,7 +80,7 @@ class SourceService:
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
             rows = SourceRepository(session, self.principal).list(workspace.id)
-            infos = [_info(r, self.jobs.progress(r.id)) for r in rows]
+            infos = [source_info(r, self.jobs.progress(r.id)) for r in rows]
         needle = (q or "").strip().casefold()
         if needle:
             infos = [
@@ -338,7 +97,7 @@ class SourceService:
         """One source; with ``workspace_id``, only if it belongs to that workspace."""
         with self.db.transaction() as session:
             row = self._source(session, source_id, workspace_id)
-            return _info(row, self.jobs.progress(row.id), detail)
+            return source_info(row, self.jobs.progress(row.id), detail)
 
     def preview(
         self,
@@ -508,82 +267,10 @@ class SourceService:
         return self.get(info.id, detail=False)
 
     def _queue_ingest(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
-        principal = self.principal
-        self.jobs.submit(source_id, lambda: self._run_ingest(source_id, principal, fallback))
-
-    def _run_ingest(
-        self, source_id: uuid.UUID, principal: Principal, fallback: Fallback | None = None
-    ) -> None:
-        folder: Path | None = None
-        try:
-            info = self.get(source_id, detail=True)
-            folder = self._folder(info)
-            self._ingest(info, folder, fallback)
-        except NotFound:  # deleted meanwhile (with its workspace): leave no files behind
-            if folder is not None:
-                self.files.remove(folder)
-        finally:
-            self.jobs.report(source_id, None)
-
-    def _ingest(self, info: SourceInfo, folder: Path, fallback: Fallback | None = None) -> None:
-        source_id = info.id
-        original = self.files.original(folder, "." + info.file_format)
-
-        def progress(stage: str, fraction: float | None) -> None:
-            self.jobs.report(source_id, Progress(stage, fraction))
-
-        failed = {"status": "failed", "profile": None, "row_count": None, "column_count": None}
-        try:
-            result = ingest_file(
-                original, self.files.parquet(folder), self._options(info), progress=progress
-            )
-        except IngestError as exc:
-            if fallback is not None and self.files.parquet(folder).exists():
-                # ingest_file leaves an existing Parquet untouched on failure: keep serving it.
-                self._set(
-                    source_id,
-                    status="ready",
-                    overrides=fallback.overrides,
-                    sheet=fallback.sheet,
-                    error=f"Your changes were not applied: {exc} The data from before is kept.",
-                )
-                return
-            self.files.parquet(folder).unlink(missing_ok=True)
-            self._set(source_id, error=str(exc), size_bytes=self.files.size(folder), **failed)
-        except Exception:
-            log.exception("ingest of source %s failed unexpectedly", source_id)
-            self.files.parquet(folder).unlink(missing_ok=True)
-            self._set(
-                source_id,
-                error="DataPilot could not read this file because of an internal error; it has "
-                "been logged. Retry, or send the file to your admin.",
-                size_bytes=self.files.size(folder),
-                **failed,
-            )
-        else:
-            self._store_result(source_id, result, folder)
-
-    def _options(self, info: SourceInfo) -> IngestOptions:
-        overrides = {k: ColumnOverride(**v) for k, v in (info.overrides or {}).items()}
-        return IngestOptions(
-            sheet=info.sheet,
-            overrides=overrides,
-            max_bytes=self.settings.uploads.max_file_mb * 1024 * 1024 * 8,
+        runner = IngestRunner(
+            self.files, self.jobs, self._max_ingest_bytes(), self._load, self._set
         )
-
-    def _store_result(self, source_id: uuid.UUID, result: IngestResult, folder: Path) -> None:
-        data = result.to_dict()
-        self._set(
-            source_id,
-            status="ready",
-            error=None,
-            profile=data["profile"],
-            detected=data["detected"],
-            bad_rows=data["bad_rows"],
-            row_count=result.profile.row_count,
-            column_count=len(result.profile.columns),
-            size_bytes=self.files.size(folder),
-        )
+        self.jobs.submit(source_id, lambda: runner.run(source_id, fallback))
 
     # -- changes -----------------------------------------------------------------------------------
     def rename(
@@ -641,7 +328,7 @@ class SourceService:
             raise InvalidInput("Not a replacement file of this source.")
         staged = folder / REPLACE_PARQUET.format(token)
         try:
-            result = ingest_file(part, staged, self._options(info))
+            result = ingest_file(part, staged, ingest_options(info, self._max_ingest_bytes()))
             problems = schema_differences(info.profile, result.to_dict()["profile"])
             if problems:
                 raise SchemaMismatch(problems)
@@ -653,7 +340,7 @@ class SourceService:
             if filename:
                 changes["filename"] = Path(filename).name.strip()[:255] or info.filename
             self._set(info.id, **changes)
-            self._store_result(info.id, result, folder)
+            self._set(info.id, **result_values(result, self.files.size(folder)))
         except IngestError as exc:
             raise InvalidInput(
                 f"The new file could not be read, so nothing was changed: {exc}"
@@ -664,6 +351,14 @@ class SourceService:
         return self.get(info.id, detail=False)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _max_ingest_bytes(self) -> int:
+        return self.settings.uploads.max_file_mb * 1024 * 1024 * 8
+
+    def _load(self, source_id: uuid.UUID) -> tuple[SourceInfo, Path]:
+        """The source with its profile, and its folder (what an ingest run needs)."""
+        info = self.get(source_id, detail=True)
+        return info, self._folder(info)
+
     def _check_size(self, expected: int | None, replacing: int = 0) -> tuple[int, str]:
         """The most bytes an upload may bring, and what to tell the user when it brings more."""
         max_mb = self.settings.uploads.max_file_mb
@@ -714,66 +409,6 @@ class SourceService:
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_at = utcnow()
-
-
-def recover_interrupted(db: Database, files: SourceFiles) -> int:
-    """At start-up: fail sources a crash left mid-way and remove partial and orphan files.
-
-    Returns how many sources were marked failed.
-    """
-    reason = (
-        "The server stopped while this file was being {}; nothing was kept. "
-        "Retry, or upload it again."
-    )
-    fixed = 0
-    with db.transaction() as session:
-        stuck = session.scalars(
-            select(Source).where(Source.status.in_(("uploading", "ingesting")))
-        ).all()
-        for row in stuck:
-            row.error = reason.format("uploaded" if row.status == "uploading" else "ingested")
-            row.status = "failed"
-            row.updated_at = utcnow()
-            fixed += 1
-        rows = session.execute(
-            select(Source.tenant_id, Source.workspace_id, Source.id, Source.status)
-        ).all()
-    known = {(str(t), str(w), str(s)): status for t, w, s, status in rows}
-    sizes: dict[uuid.UUID, int] = {}
-    for folder in files.root.glob("*/*/*"):
-        if not folder.is_dir() or not _is_source_folder(folder):
-            continue  # other things may live in the data directory; only touch our layout
-        status = known.get((folder.parent.parent.name, folder.parent.name, folder.name))
-        if status is None:
-            files.remove(folder)
-            continue
-        for partial in folder.iterdir():
-            # upload and replace parts, staged Parquet and the ingest's work folders all start
-            # with a dot; a source's real files (original.*, data.parquet) never do.
-            if partial.name.startswith(".") or partial.name.endswith(".tmp"):
-                if partial.is_dir() and not partial.is_symlink():
-                    files.remove(partial)
-                else:
-                    partial.unlink(missing_ok=True)
-        if status == "failed":
-            files.parquet(folder).unlink(missing_ok=True)
-        sizes[uuid.UUID(folder.name)] = files.size(folder)
-    with db.transaction() as session:  # reserved bytes of broken uploads go back to the quota
-        for row in session.scalars(select(Source).where(Source.status == "failed")).all():
-            actual = sizes.get(row.id, 0)
-            if row.size_bytes != actual:
-                row.size_bytes = actual
-    return fixed
-
-
-def _is_source_folder(folder: Path) -> bool:
-    """``{tenant}/{workspace}/{source}`` where all three names are UUIDs."""
-    try:
-        for part in (folder, folder.parent, folder.parent.parent):
-            uuid.UUID(part.name)
-    except ValueError:
-        return False
-    return True
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.principal import Principal
 from app.services.accounts import clean_name
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.principal import Principal
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.services.sql.tables import check_sql_text, load_tables, workspace_of
 from app.store.db import Database
 from app.store.models import SavedQuery, utcnow

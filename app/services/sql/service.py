@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput
-from app.services.principal import Principal
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.services.sql.export import ExportFormat, export
 from app.services.sql.saved import SavedQueries
 from app.services.sql.tables import (

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.principal import Principal
 from app.services.errors import InvalidInput, NotFound
-from app.services.principal import Principal
-from app.services.sources.service import SourceFiles
+from app.services.sources.files import SourceFiles
 from app.store.models import Source, Workspace
 from app.store.repositories import SemanticModelRepository, SourceRepository, WorkspaceRepository
 from pipelines.ingest.identifiers import make_identifier

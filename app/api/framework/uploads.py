@@ -1,10 +1,10 @@
 """Streaming file uploads: a multipart/form-data body parsed as it arrives, the file part
 written straight to disk.
 
-The HTTP side lives in :mod:`app.api.framework` (a ``stream_request_body`` handler); this module
-holds what does not depend on Tornado: the incremental multipart reader built on
-python-multipart's :class:`~python_multipart.MultipartParser`, and the protocol an upload
-operation implements. Memory use is bounded by one network chunk whatever the file's size.
+The HTTP side lives in :mod:`app.api.framework.upload_handler` (a ``stream_request_body``
+handler); this module holds what does not depend on Tornado: the incremental multipart reader
+built on python-multipart's :class:`~python_multipart.MultipartParser`, and the protocol an
+upload operation implements. Memory use is bounded by one network chunk whatever the file's size.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from app.services.errors import Forbidden
+from app.errors import Forbidden
 
 ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
 

@@ -1,0 +1,178 @@
+"""What runs one ingest: the original file → Parquet and a profile, recorded on the source.
+
+:class:`IngestRunner` is what a worker of :class:`~app.services.sources.jobs.IngestJobs` runs;
+the :class:`~app.services.sources.service.SourceService` that queues it hands it the ways to
+read and update the source, bound to the Principal who asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.services.errors import InvalidInput, NotFound
+from app.services.sources.files import SourceFiles
+from app.services.sources.info import SourceInfo
+from app.services.sources.jobs import IngestJobs, Progress
+from pipelines.ingest import (
+    COLUMN_TYPES,
+    ColumnOverride,
+    IngestError,
+    IngestOptions,
+    IngestResult,
+    ingest_file,
+)
+
+log = logging.getLogger("datapilot.sources")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What a ready source goes back to when a re-ingest with new settings fails."""
+
+    overrides: dict[str, Any]
+    sheet: str | None
+
+
+def parse_overrides(raw: dict[str, Any] | None) -> dict[str, ColumnOverride]:
+    """Validate user overrides ``{identifier: {type, format?, decimal_separator?, ...}}``."""
+    result: dict[str, ColumnOverride] = {}
+    for column, spec in (raw or {}).items():
+        if not isinstance(spec, dict) or spec.get("type") not in COLUMN_TYPES:
+            types = ", ".join(COLUMN_TYPES)
+            raise InvalidInput(f"Override for “{column}”: type must be one of {types}.", column)
+        fmt = spec.get("format")
+        if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt or len(fmt) > 64):
+            raise InvalidInput(
+                f"Override for “{column}”: format must be a strptime pattern like %d/%m/%Y.",
+                column,
+            )
+        decimal = spec.get("decimal_separator")
+        if decimal not in (None, ".", ","):
+            raise InvalidInput(f"Override for “{column}”: decimal separator is . or ,", column)
+        thousands = spec.get("thousands_separator")
+        if thousands not in (None, "", ",", ".", " ", "'"):
+            raise InvalidInput(
+                f"Override for “{column}”: thousands separator is one of , . space '", column
+            )
+        result[str(column)] = ColumnOverride(spec["type"], fmt, decimal, thousands)
+    return result
+
+
+def schema_differences(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """What a replacement file changes in a source's columns; empty when compatible."""
+    before = {c["identifier"]: c for c in (old or {}).get("columns", [])}
+    after = {c["identifier"]: c for c in new.get("columns", [])}
+    problems = [f"column “{before[i]['label']}” is missing" for i in before if i not in after]
+    problems += [f"column “{after[i]['label']}” is new" for i in after if i not in before]
+    for ident in before.keys() & after.keys():
+        old_type, new_type = before[ident]["type"], after[ident]["type"]
+        if old_type != new_type and not (old_type == "decimal" and new_type == "integer"):
+            problems.append(f"column “{before[ident]['label']}” was {old_type}, now {new_type}")
+    return problems
+
+
+def ingest_options(info: SourceInfo, max_bytes: int) -> IngestOptions:
+    """The source's sheet and stored column overrides, as the ingest takes them."""
+    overrides = {k: ColumnOverride(**v) for k, v in (info.overrides or {}).items()}
+    return IngestOptions(sheet=info.sheet, overrides=overrides, max_bytes=max_bytes)
+
+
+def result_values(result: IngestResult, size_bytes: int) -> dict[str, Any]:
+    """The source's columns after a successful ingest."""
+    data = result.to_dict()
+    return {
+        "status": "ready",
+        "error": None,
+        "profile": data["profile"],
+        "detected": data["detected"],
+        "bad_rows": data["bad_rows"],
+        "row_count": result.profile.row_count,
+        "column_count": len(result.profile.columns),
+        "size_bytes": size_bytes,
+    }
+
+
+class IngestRunner:
+    """Runs the ingest of one source and records how it ended (ready, failed, or kept).
+
+    Parameters
+    ----------
+    files, jobs
+        The sources' files on disk, and the jobs whose progress the ingest reports.
+    max_bytes
+        The most Parquet an ingest may write.
+    load
+        The source with its profile and its folder; raises ``NotFound`` once it was deleted.
+    update
+        Sets columns of the source's row.
+    """
+
+    def __init__(
+        self,
+        files: SourceFiles,
+        jobs: IngestJobs,
+        max_bytes: int,
+        load: Callable[[uuid.UUID], tuple[SourceInfo, Path]],
+        update: Callable[..., None],
+    ) -> None:
+        self.files = files
+        self.jobs = jobs
+        self.max_bytes = max_bytes
+        self.load = load
+        self.update = update
+
+    def run(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
+        """Ingest the source's stored original; with ``fallback``, a failure keeps its data."""
+        folder: Path | None = None
+        try:
+            info, folder = self.load(source_id)
+            self._ingest(info, folder, fallback)
+        except NotFound:  # deleted meanwhile (with its workspace): leave no files behind
+            if folder is not None:
+                self.files.remove(folder)
+        finally:
+            self.jobs.report(source_id, None)
+
+    def _ingest(self, info: SourceInfo, folder: Path, fallback: Fallback | None) -> None:
+        source_id = info.id
+        original = self.files.original(folder, "." + info.file_format)
+        parquet = self.files.parquet(folder)
+
+        def progress(stage: str, fraction: float | None) -> None:
+            self.jobs.report(source_id, Progress(stage, fraction))
+
+        failed = {"status": "failed", "profile": None, "row_count": None, "column_count": None}
+        try:
+            result = ingest_file(
+                original, parquet, ingest_options(info, self.max_bytes), progress=progress
+            )
+        except IngestError as exc:
+            if fallback is not None and parquet.exists():
+                # ingest_file leaves an existing Parquet untouched on failure: keep serving it.
+                self.update(
+                    source_id,
+                    status="ready",
+                    overrides=fallback.overrides,
+                    sheet=fallback.sheet,
+                    error=f"Your changes were not applied: {exc} The data from before is kept.",
+                )
+                return
+            parquet.unlink(missing_ok=True)
+            self.update(source_id, error=str(exc), size_bytes=self.files.size(folder), **failed)
+        except Exception:
+            log.exception("ingest of source %s failed unexpectedly", source_id)
+            parquet.unlink(missing_ok=True)
+            self.update(
+                source_id,
+                error="DataPilot could not read this file because of an internal error; it has "
+                "been logged. Retry, or send the file to your admin.",
+                size_bytes=self.files.size(folder),
+                **failed,
+            )
+        else:
+            self.update(source_id, **result_values(result, self.files.size(folder)))
