@@ -1,13 +1,15 @@
 """The CSS and JavaScript files that sit next to a component's Python module.
 
-Front-end code lives in sibling files, never in Python strings (``cards.py`` + ``cards_body.css``):
-linters and editors see it as CSS or JavaScript. Two conventions, one per kind of component:
+Front-end code lives in sibling files, never in Python strings (``upload.py`` + ``upload.js`` +
+``upload.css``): linters and editors see it as JavaScript or CSS.
 
-- a :class:`panel.custom.JSComponent` names its files the way Panel resolves them,
-  ``_esm = "upload.js"`` and ``_stylesheets = ["upload.css"]`` (relative to the module; served
-  by Panel's component resource route, read inline in a notebook);
-- a plain pane or widget takes ``stylesheets=[NAME]`` where ``NAME = read_asset(__file__, ...)``
-  was read once at import.
+- A :class:`panel.custom.JSComponent` names its module file the way Panel resolves it,
+  ``_esm = "upload.js"`` (relative to the Python module; ``panel serve --dev`` reloads it).
+- Every stylesheet, a JSComponent's ``_stylesheets`` or a pane's ``stylesheets=[...]``, is the
+  file's text read once at import: ``read_asset(__file__, "upload.css")``. It is inlined into the
+  component's shadow root, as Panel does with CSS text. (Not the path ``"upload.css"``: Panel
+  1.9.4's templates also copy every ``_stylesheets`` entry ending in ``.css`` into the page head
+  unresolved, and the browser's request for ``/upload.css`` fails.)
 
 Values the Python code also uses (a row height, a theme colour) are not typed again in the CSS:
 the stylesheet uses ``var(--dp-...)`` and :func:`css_variables` declares them from the Python

@@ -19,6 +19,8 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
+
 
 class StreamDownload(pn.custom.JSComponent):
     """Buttons that each download one format of a file the browser fetches from ``url``.
@@ -61,7 +63,7 @@ class StreamDownload(pn.custom.JSComponent):
     # Python-side outputs: never sent to the browser.
     _rename = {"saved": None, "failed": None}
     _esm = "downloads.js"
-    _stylesheets = ["downloads.css"]
+    _stylesheets = [read_asset(__file__, "downloads.css")]
 
     def _handle_msg(self, msg: Any) -> None:
         if not isinstance(msg, dict):

@@ -13,7 +13,7 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
-from components.assets import css_variables
+from components.assets import css_variables, read_asset
 from components.model.graph import FOOTER_PX, ROW_PX
 
 
@@ -27,7 +27,7 @@ class TableColumns(JSComponent):
     _esm = "nodes_columns.js"
     _stylesheets = [
         css_variables({"--dp-row-px": f"{ROW_PX}px", "--dp-footer-px": f"{FOOTER_PX}px"}),
-        "nodes_columns.css",
+        read_asset(__file__, "nodes_columns.css"),
     ]
 
     def __init__(

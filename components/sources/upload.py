@@ -18,6 +18,8 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
+
 DEFAULT_ACCEPT = [".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ".xlsx"]
 
 
@@ -75,7 +77,7 @@ class FileDropZone(pn.custom.JSComponent):
     # data model, None in _rename out of the model's properties).
     _rename = {"uploaded": None, "failed": None, "refused": None, "cancelled": None}
     _esm = "upload.js"
-    _stylesheets = ["upload.css"]
+    _stylesheets = [read_asset(__file__, "upload.css")]
 
     def _handle_msg(self, msg: Any) -> None:
         if not isinstance(msg, dict):

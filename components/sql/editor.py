@@ -22,6 +22,8 @@ import panel as pn
 import param
 from panel.models.ace import AcePlot
 
+from components.assets import read_asset
+
 Tables = Mapping[str, Sequence[tuple[str, str]]]
 
 SQL_KEYWORDS: tuple[str, ...] = (
@@ -198,7 +200,7 @@ class SqlEditor(pn.custom.JSComponent):
     __javascript__ = list(AcePlot.__javascript__)
     _rename = {"tables": None, "functions": None, "run": None}
     _esm = "editor.js"
-    _stylesheets = ["editor.css"]
+    _stylesheets = [read_asset(__file__, "editor.css")]
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("height", 220)

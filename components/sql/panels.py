@@ -19,6 +19,7 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
 from components.sql.editor import quote_identifier
 
 
@@ -34,7 +35,7 @@ class SchemaBrowser(pn.custom.JSComponent):
 
     _rename = {"on_pick": None}
     _esm = "panels_schema.js"
-    _stylesheets = ["panels_schema.css"]
+    _stylesheets = [read_asset(__file__, "panels_schema.css")]
 
     @classmethod
     def from_mapping(cls, tables: dict[str, list[tuple[str, str]]], **params: Any) -> SchemaBrowser:
@@ -70,7 +71,7 @@ class QueryList(pn.custom.JSComponent):
 
     _rename = {"on_action": None}
     _esm = "panels_list.js"
-    _stylesheets = ["panels_list.css"]
+    _stylesheets = [read_asset(__file__, "panels_list.css")]
 
     def _handle_msg(self, msg: Any) -> None:
         if not (isinstance(msg, dict) and msg.get("type") == "action"):
