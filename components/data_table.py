@@ -19,35 +19,17 @@ import pandas as pd
 import panel as pn
 import param
 
+from components.assets import read_asset
+
 log = logging.getLogger("datapilot.components")
 
 PAGE_SIZES = [25, 50, 100, 200]
 NUMERIC_TYPES = {"integer", "decimal"}
 
-_BAR_CSS = """
-:host { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-.dp-pager-info { font-size: 13px; color: #5b6b7d; white-space: nowrap; padding: 0 6px;
-  line-height: 31px; }
-.dp-pager-info b { color: #1d2733; font-weight: 600; }
-"""
-_BUTTON_CSS = """
-:host(.dp-pager-btn) .bk-btn { font-size: 13px; padding: 4px 10px; background: #fff; border: 1px solid #cfd8e3;
-  color: #1d2733; min-width: 34px; }
-:host(.dp-pager-btn) .bk-btn:hover:not(:disabled) { background: #eef3f9; }
-:host(.dp-pager-btn) .bk-btn:disabled { opacity: .45; }
-"""
-_INPUT_CSS = """
-:host .bk-input { font-size: 13px; height: 30px; padding: 2px 6px; }
-"""
-_TABLE_CSS = """
-.tabulator { font-size: 13px; border: 1px solid #dfe5ee; border-radius: 8px; }
-.tabulator .tabulator-header { background: #f6f8fb; border-bottom: 1px solid #dfe5ee; }
-.tabulator .tabulator-header .tabulator-col { background: #f6f8fb; }
-.tabulator .tabulator-col-title { font-weight: 600; color: #1d2733; }
-.tabulator .tabulator-tableholder .tabulator-row .tabulator-cell { padding: 6px 10px; }
-.tabulator .tabulator-header .tabulator-col .tabulator-col-content { padding: 7px 10px; }
-.tabulator-row.tabulator-row-even { background: #fbfcfe; }
-"""
+_BAR_CSS = read_asset(__file__, "data_table_bar.css")
+_BUTTON_CSS = read_asset(__file__, "data_table_button.css")
+_INPUT_CSS = read_asset(__file__, "data_table_input.css")
+_TABLE_CSS = read_asset(__file__, "data_table.css")
 
 
 class _ServerSortedTabulator(pn.widgets.Tabulator):

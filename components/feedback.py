@@ -7,31 +7,12 @@ import html
 import panel as pn
 import param
 
+from components.assets import read_asset
+
 # Panes render in shadow roots, so each component carries its own styles.
-_EMPTY_STYLE = """
-:host { width: 100%; }
-.dp-empty-state { text-align: center; padding: 56px 24px 32px; color: #5b6b7d; max-width: 620px;
-  margin: 0 auto; font-size: 15px; line-height: 1.55; }
-.dp-empty-state h2 { color: #1d2733; font-size: 20px; font-weight: 650; margin: 18px 0 8px; }
-.dp-empty-state p { margin: 0 auto; max-width: 540px; }
-.dp-empty-icon { display: inline-flex; align-items: center; justify-content: center;
-  width: 72px; height: 72px; border-radius: 50%; background: #e8eff8; color: #1f3a5f;
-  font-size: 32px; line-height: 1; }
-.dp-empty-action { display: inline-block; margin-top: 20px; padding: 8px 18px; border-radius: 6px;
-  background: #2f6fde; color: #fff; text-decoration: none; font-weight: 600; }
-.dp-empty-action:focus-visible { outline: 2px solid #2f6fde; outline-offset: 2px; }
-"""
-
-_CONFIRM_STYLE = """
-:host { width: 100%; }
-.dp-confirm-text { font-size: 13px; line-height: 1.45; color: #1d2733; }
-.dp-confirm-text p { margin: 0 0 4px; }
-.dp-confirm-text .dp-confirm-title { font-weight: 650; color: #b3261e; }
-"""
-
-_BOX_STYLE = """
-:host { border: 1px solid #f1c4c0; background: #fdf3f2; border-radius: 8px; padding: 8px 4px; }
-"""
+_EMPTY_STYLE = read_asset(__file__, "feedback_empty.css")
+_CONFIRM_STYLE = read_asset(__file__, "feedback_confirm.css")
+_BOX_STYLE = read_asset(__file__, "feedback_box.css")
 
 
 class EmptyState(pn.viewable.Viewer):

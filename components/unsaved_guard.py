@@ -13,25 +13,13 @@ from __future__ import annotations
 import panel as pn
 import param
 
-_GUARD_ESM = """
-export function render({ model }) {
-  const guard = (event) => {
-    if (!model.active) return
-    event.preventDefault()
-    event.returnValue = ""  // older browsers need a value to show the prompt
-  }
-  window.addEventListener("beforeunload", guard)
-  model.on("remove", () => window.removeEventListener("beforeunload", guard))
-}
-"""
-
 
 class UnsavedGuard(pn.custom.JSComponent):
     """Asks the browser to confirm leaving the page while ``active`` is true."""
 
     active = param.Boolean(default=False, doc="True while the page has unsaved changes.")
 
-    _esm = _GUARD_ESM
+    _esm = "unsaved_guard.js"
 
     def __init__(self, **params: object) -> None:
         params.setdefault("width", 0)

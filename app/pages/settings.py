@@ -18,13 +18,7 @@ ROLE_HELP = (
     "viewers read and explore."
 )
 
-_ISSUED_STYLE = """
-.dp-issued { border: 1px solid #f3d58a; background: #fff8e6; border-radius: 8px; padding: 10px 14px;
-  font: 14px/1.5 system-ui, sans-serif; color: #4d3b00; }
-.dp-issued p { margin: 0 0 6px; }
-.dp-generated-password { display: inline-block; font-size: 15px; padding: 4px 10px; background: #fff;
-  border: 1px solid #e6cf8f; border-radius: 6px; user-select: all; color: #1d2733; }
-"""
+_ISSUED_STYLE = "/dp-static/settings.css"
 
 
 class PasswordField(pn.widgets.PasswordInput):

@@ -20,14 +20,11 @@ from bokeh.models import (
     TickFormatter,
 )
 
+from components.assets import read_asset
 from pipelines.charts.columns import ResultColumn, role_of
 from pipelines.charts.format import currency_symbol, numeral_format
 
-CURRENCY_TICK_JS = """
-const digits = Math.max(decimals, 1);
-const text = Math.abs(tick).toLocaleString("en-US", {maximumFractionDigits: digits});
-return (tick < 0 ? "-" : "") + symbol + text;
-"""
+CURRENCY_TICK_JS = read_asset(__file__, "format_currency_tick.js")
 
 
 def value_formatter(column: ResultColumn) -> TickFormatter:

@@ -9,6 +9,8 @@ from typing import Any
 
 from bokeh.models import Plot
 
+from components.assets import css_variables, read_asset
+
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 INK = "#1d2733"
 MUTED = "#5b6b7d"
@@ -73,19 +75,12 @@ def theme_hook(plot: Any, element: Any) -> None:
     apply_theme(plot.state)
 
 
-CSS = f"""
-:host {{ font-family: {FONT}; color: {INK}; }}
-.dp-chart-title {{ font-size: 15px; font-weight: 600; margin: 2px 0 6px; }}
-.dp-chart-caption {{ font-size: 12.5px; color: {MUTED}; margin-top: 4px; }}
-.dp-chart-empty {{ font-size: 14px; color: {MUTED}; background: {SURFACE};
-  border: 1px dashed {LINE}; border-radius: 8px; padding: 28px 16px; text-align: center; }}
-.dp-chart-error {{ color: #8c1d18; background: #fdf3f2; border: 1px solid #f6d3cf;
-  border-radius: 8px; padding: 14px 16px; font-size: 14px; }}
-.dp-kpis {{ display: flex; flex-wrap: wrap; gap: 14px; }}
-.dp-kpi {{ border: 1px solid {LINE}; border-radius: 10px; padding: 16px 22px; min-width: 180px;
-  background: #fff; }}
-.dp-kpi-value {{ font-size: 40px; font-weight: 650; line-height: 1.1; color: {INK};
-  font-variant-numeric: tabular-nums; white-space: nowrap; }}
-.dp-kpi-label {{ font-size: 13px; color: {MUTED}; margin-top: 6px; }}
-"""
+_VARIABLES = {
+    "--dp-font": FONT,
+    "--dp-ink": INK,
+    "--dp-muted": MUTED,
+    "--dp-line": LINE,
+    "--dp-surface": SURFACE,
+}
+CSS = css_variables(_VARIABLES) + "\n" + read_asset(__file__, "theme.css")
 """Stylesheet of the HTML parts (title, caption, KPI cards, empty and error states)."""

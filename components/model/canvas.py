@@ -13,39 +13,23 @@ from typing import Any, Protocol
 import panel as pn
 from panel_reactflow import ReactFlow
 
+from components.assets import css_variables, read_asset
 from components.model import graph as erd_graph
 from components.model.nodes import TableColumns
 from pipelines.semantic import SemanticModel
 
 MINIMAP_FROM = 6
 """Show the minimap for models with more tables than this."""
-EDGE = "#7f93ad"
-NODE = f".react-flow__node.{erd_graph.NODE_CLASS}"
-
-ERD_CSS = f"""
-{NODE} {{ padding: 0; width: {erd_graph.NODE_WIDTH}px; border: 1px solid #c6d2e1;
-  border-radius: 8px; background: #fff; text-align: left; color: #1d2733;
-  box-shadow: 0 1px 3px rgba(20, 40, 70, .10);
-  font: 13px/1.3 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }}
-{NODE}.selected {{ border-color: #2f6fde; box-shadow: 0 0 0 2px rgba(47, 111, 222, .35); }}
-{NODE} .rf-node-content {{ padding: 0 !important; min-width: 0; }}
-{NODE} .rf-node-label {{ margin: 0 !important; height: {erd_graph.HEADER_PX}px;
-  line-height: {erd_graph.HEADER_PX}px; padding: 0 12px; background: #1f3a5f; color: #fff;
-  border-radius: 7px 7px 0 0; font-weight: 650 !important; overflow: hidden;
-  text-overflow: ellipsis; white-space: nowrap; box-sizing: border-box; }}
-{NODE}.draggable .rf-node-label {{ cursor: grab; }}
-{NODE} .react-flow__handle {{ width: 9px; height: 9px; background: #fff;
-  border: 2px solid {EDGE}; }}
-{NODE} .react-flow__handle.connectable:hover {{ background: #2f6fde; border-color: #2f6fde; }}
-{NODE} .react-flow__handle[data-handleid$="{erd_graph.HEADER_HANDLE}"] {{ visibility: hidden;
-  pointer-events: none; }}
-{NODE} .react-flow__handle:not(.connectable) {{ visibility: hidden; }}
-.react-flow__edge .react-flow__edge-path {{ stroke: {EDGE}; stroke-width: 1.6; }}
-.react-flow__edge.selected .react-flow__edge-path {{ stroke: #2f6fde; stroke-width: 2.4; }}
-.react-flow__edge-textbg {{ fill: #eef3fb; }}
-.react-flow__edge-text {{ font: 600 11.5px system-ui, -apple-system, "Segoe UI", sans-serif;
-  fill: #1f3a5f; }}
-"""
+ERD_CSS = (
+    css_variables(
+        {
+            "--dp-node-width": f"{erd_graph.NODE_WIDTH}px",
+            "--dp-header-px": f"{erd_graph.HEADER_PX}px",
+        }
+    )
+    + "\n"
+    + read_asset(__file__, "canvas.css")
+)
 
 
 class CanvasOwner(Protocol):

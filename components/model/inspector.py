@@ -13,6 +13,7 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
 from components.model import edits as model_edits
 from components.model.erd import ErdEditor
 from components.model.graph import CARDINALITY_LABELS
@@ -36,18 +37,7 @@ CARDINALITY_OPTIONS = {
 JOIN_TYPE_OPTIONS = {"Left: keep every left row": "left", "Inner: only matching rows": "inner"}
 NO_KEY = "(none)"
 
-PANEL_CSS = """
-:host { width: 100%; }
-.dp-insp-title { font: 650 15px/1.3 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #1d2733; margin: 2px 0 2px; overflow-wrap: anywhere; }
-.dp-insp-sub { font: 12.5px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #5b6b7d; margin: 0 0 4px; overflow-wrap: anywhere; }
-.dp-insp-sub code { font-size: 12px; }
-.dp-insp-hint { font: 13px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #5b6b7d;
-  margin: 4px 0; }
-.dp-insp-pairs { margin: 4px 0 2px; padding-left: 18px; font: 12.5px/1.5 ui-monospace,
-  SFMono-Regular, Menlo, Consolas, monospace; color: #1d2733; }
-"""
+PANEL_CSS = read_asset(__file__, "inspector.css")
 
 
 def _html(css: str, text: str = "") -> pn.pane.HTML:

@@ -13,34 +13,12 @@ import panel as pn
 import param
 from pydantic import ValidationError
 
+from components.assets import read_asset
 from components.model import edits as model_edits
 from components.model.erd import ErdEditor
 from pipelines.semantic import CalculatedMeasure, SemanticError, SemanticModel
 
-LIST_CSS = """
-:host { width: 100%; }
-.dp-list-summary { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #5b6b7d; margin: 2px 0 6px; }
-.dp-list-summary b { color: #1d2733; }
-.dp-issues { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column;
-  gap: 6px; }
-.dp-issue { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; border-radius: 8px;
-  padding: 7px 10px 7px 30px; position: relative; overflow-wrap: anywhere; }
-.dp-issue::before { position: absolute; left: 10px; top: 7px; font-weight: 700; }
-.dp-issue.error { background: #fdf3f2; border: 1px solid #f6d3cf; color: #8c1d18; }
-.dp-issue.error::before { content: "!"; color: #b3261e; }
-.dp-issue.warning { background: #fff8e6; border: 1px solid #f3d58a; color: #4d3b00; }
-.dp-issue.warning::before { content: "\\26A0"; color: #8a6100; }
-.dp-ok { color: #1e7a46; font-weight: 600; }
-.dp-measure-text { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #1d2733; overflow-wrap: anywhere; }
-.dp-measure-text code { font-size: 12px; color: #5b6b7d; }
-.dp-suggestion-text { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #1d2733; overflow-wrap: anywhere; }
-.dp-suggestion-kind { display: inline-block; font-size: 10.5px; font-weight: 700;
-  text-transform: uppercase; letter-spacing: .03em; color: #1f3a5f; background: #e8eff8;
-  border-radius: 4px; padding: 0 5px; margin-right: 5px; }
-"""
+LIST_CSS = read_asset(__file__, "panels.css")
 MAX_SUGGESTIONS = 12
 
 

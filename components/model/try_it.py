@@ -19,6 +19,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from components.assets import read_asset
 from pipelines.semantic import GRAINS, QueryResult, SemanticError, SemanticModel, SemanticQuery
 from pipelines.semantic.model import NUMERIC_TYPES, TIME_TYPES
 from pipelines.semantic.query import Filter
@@ -45,16 +46,7 @@ LIST_OPS = frozenset({"in", "not_in", "between"})
 NO_VALUE_OPS = frozenset({"is_null", "not_null"})
 DEFAULT_LIMIT = 100
 
-SQL_CSS = """
-:host { width: 100%; }
-.dp-sql { margin: 0; padding: 10px 12px; background: #f6f8fb; border: 1px solid #dfe5ee;
-  border-radius: 8px; font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  color: #1d2733; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 320px;
-  overflow: auto; }
-.dp-try-summary { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #5b6b7d; margin: 2px 0; }
-.dp-try-summary b { color: #1d2733; }
-"""
+SQL_CSS = read_asset(__file__, "try_it.css")
 
 
 def measure_options(model: SemanticModel) -> dict[str, str]:

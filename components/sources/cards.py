@@ -15,6 +15,7 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
 from components.feedback import ConfirmDelete
 from components.sources.upload import FileDropZone
 
@@ -27,75 +28,11 @@ STAGES = {
     "profiling": "Profiling columns",
 }
 
-CARD_CSS = """
-:host { border: 1px solid #dfe5ee; border-radius: 12px; background: #fff;
-  box-shadow: 0 1px 2px rgba(20, 40, 70, .05); padding: 12px 12px 8px; }
-:host(.dp-source-failed) { border-color: #f1c4c0; }
-:host(:hover) { box-shadow: 0 3px 10px rgba(20, 40, 70, .08); }
-"""
-
-BODY_CSS = """
-:host { width: 100%; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: #1d2733; }
-.sc-head { display: flex; gap: 10px; align-items: flex-start; }
-.sc-kind { flex: none; width: 40px; height: 40px; border-radius: 8px; background: #e8eff8;
-  color: #1f3a5f; font: 700 10.5px/40px system-ui, sans-serif; text-align: center;
-  letter-spacing: .03em; text-transform: uppercase; }
-.sc-kind.parquet { background: #eaf5ee; color: #1e6b3f; }
-.sc-kind.xlsx { background: #eaf5ea; color: #1f6b2a; }
-.sc-titles { min-width: 0; flex: 1; }
-.sc-name { font-size: 15.5px; font-weight: 650; line-height: 1.3; color: #1d2733;
-  text-decoration: none; display: block; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; }
-a.sc-name:hover { color: #2f6fde; text-decoration: underline; text-underline-offset: 2px; }
-.sc-file { font-size: 12.5px; color: #5b6b7d; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; }
-.sc-status { flex: none; font-size: 12px; font-weight: 600; padding: 2px 9px; border-radius: 999px;
-  background: #f1f3f6; color: #5b6b7d; white-space: nowrap; }
-.sc-status.ready { background: #e7f5ed; color: #1e7a46; }
-.sc-status.failed { background: #fdecea; color: #b3261e; }
-.sc-status.ingesting, .sc-status.uploading { background: #e8eff8; color: #1f3a5f; }
-.sc-stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4px; margin: 12px 0 4px;
-  padding: 8px 0 0; border-top: 1px solid #eef1f5; }
-.sc-stat { font-size: 12px; color: #5b6b7d; }
-.sc-stat b { display: block; font-size: 14.5px; color: #1d2733; font-weight: 650;
-  font-variant-numeric: tabular-nums; }
-.sc-date { font-size: 12px; color: #5b6b7d; margin-top: 6px; }
-.sc-progress { margin-top: 10px; font-size: 12.5px; color: #1f3a5f; }
-.sc-bar { height: 6px; border-radius: 3px; background: #e9eef5; overflow: hidden; margin-top: 4px; }
-.sc-bar > span { display: block; height: 100%; background: #2f6fde; transition: width .3s; }
-.sc-bar.indeterminate > span { width: 30%; animation: sc-slide 1.1s ease-in-out infinite; }
-@keyframes sc-slide { from { margin-left: -30%; } to { margin-left: 100%; } }
-.sc-error { margin-top: 10px; font-size: 12.5px; line-height: 1.45; color: #8c1d18;
-  background: #fdf3f2; border: 1px solid #f6d3cf; border-radius: 8px; padding: 6px 9px;
-  overflow-wrap: anywhere; }
-.sc-sheet { margin-top: 8px; font-size: 12.5px; color: #5b6b7d; }
-@media (prefers-reduced-motion: reduce) { .sc-bar.indeterminate > span { animation: none;
-  width: 100%; opacity: .4; } }
-"""
-
-BUTTON_CSS = """
-:host(.sc-btn) .bk-btn { font-size: 12.5px; padding: 3px 10px; background: #fff;
-  border: 1px solid #cfd8e3; color: #1d2733; }
-:host(.sc-btn) .bk-btn:hover:not(:disabled) { background: #eef3f9; }
-:host(.sc-delete) .bk-btn:hover:not(:disabled) { background: #fdf3f2; color: #b3261e;
-  border-color: #f1c4c0; }
-:host(.sc-primary) .bk-btn { background: #2f6fde; border-color: #2f6fde; color: #fff; }
-:host(.sc-primary) .bk-btn:hover:not(:disabled) { background: #2559b7; }
-"""
-
-INPUT_CSS = """
-:host .bk-input { font-size: 14px; }
-:host .bk-input-group > label { font-size: 12.5px; font-weight: 600; color: #5b6b7d; }
-"""
-
-PROBLEM_CSS = """
-:host { width: 100%; }
-.sc-problem { font: 12.5px/1.45 system-ui, sans-serif; color: #8c1d18; background: #fdf3f2;
-  border: 1px solid #f6d3cf; border-radius: 8px; padding: 6px 10px; }
-.sc-problem p { margin: 0 0 4px; font-weight: 600; }
-.sc-problem ul { margin: 0; padding-left: 18px; }
-"""
+CARD_CSS = read_asset(__file__, "cards_card.css")
+BODY_CSS = read_asset(__file__, "cards_body.css")
+BUTTON_CSS = read_asset(__file__, "cards_button.css")
+INPUT_CSS = read_asset(__file__, "cards_input.css")
+PROBLEM_CSS = read_asset(__file__, "cards_problem.css")
 
 
 def human_bytes(size: int | None) -> str:

@@ -22,6 +22,8 @@ import panel as pn
 import param
 from panel.models.ace import AcePlot
 
+from components.assets import read_asset
+
 Tables = Mapping[str, Sequence[tuple[str, str]]]
 
 SQL_KEYWORDS: tuple[str, ...] = (
@@ -159,214 +161,6 @@ def offset_position(sql: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-_CSS = """
-:host { display: block; }
-.dp-sql-box { position: relative; width: 100%; height: 100%; border: 1px solid #cfd8e3;
-  border-radius: 8px; overflow: hidden; background: #fff; }
-.dp-sql-box:focus-within { border-color: #2f6fde; box-shadow: 0 0 0 3px rgba(47,111,222,.15); }
-.dp-sql-ace { position: absolute; inset: 0; }
-.dp-sql-error-mark { position: absolute; background-color: rgba(217,48,37,.08);
-  background-image: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='6' height='3'%3E%3Cpath d='M0 2.5 1.5 .5 3 2.5 4.5 .5 6 2.5' fill='none' stroke='%23d93025' stroke-width='1'/%3E%3C/svg%3E");
-  background-repeat: repeat-x; background-position: left bottom; }
-.ace_gutter-cell.ace_error { background-color: rgba(217,48,37,.12); }
-.dp-sql-placeholder { position: absolute; left: 52px; top: 6px; color: #8a97a8;
-  font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; pointer-events: none;
-  z-index: 5; }
-"""
-
-
-_ESM = """
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script")
-    script.src = src
-    script.onload = resolve
-    script.onerror = reject
-    document.head.append(script)
-  })
-}
-
-async function ensureAce(base) {
-  if (!window.ace) await loadScript(`${base}/ace.js`)
-  let tools = null
-  try { tools = window.ace.require("ace/ext/language_tools") } catch (e) { tools = null }
-  if (!tools) await loadScript(`${base}/ext-language_tools.js`)
-  return window.ace
-}
-
-const IDENT = /[A-Za-z0-9_$\\u00A2-\\uFFFF]/
-const NOT_ALIAS = new Set(["on", "using", "where", "join", "left", "right", "inner", "outer",
-  "full", "cross", "natural", "group", "order", "limit", "having", "union", "window", "qualify",
-  "as", "select", "lateral", "positional", "asof", "anti", "semi"])
-
-function unquote(name) {
-  return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name
-}
-
-// Names that stand for a table in this statement: "FROM orders o", "JOIN customers AS c".
-function aliases(text) {
-  const found = {}
-  const re = /\\b(?:from|join)\\s+("(?:[^"]|"")+"|[A-Za-z_][\\w$]*)(?:\\s+(?:as\\s+)?("(?:[^"]|"")+"|[A-Za-z_][\\w$]*))?/gi
-  let m
-  while ((m = re.exec(text)) !== null) {
-    const table = unquote(m[1]).toLowerCase()
-    found[table] = table
-    if (m[2] && !NOT_ALIAS.has(m[2].toLowerCase())) found[unquote(m[2]).toLowerCase()] = table
-  }
-  return found
-}
-
-function qualifierBefore(line) {
-  // The identifier (or quoted name) right before a trailing dot, if any.
-  const m = /("(?:[^"]|"")+"|[A-Za-z_][\\w$]*)\\.$/.exec(line)
-  return m ? unquote(m[1]).toLowerCase() : null
-}
-
-export async function render({ model, el }) {
-  const box = document.createElement("div")
-  box.className = "dp-sql-box"
-  const host = document.createElement("div")
-  host.className = "dp-sql-ace"
-  const hint = document.createElement("div")
-  hint.className = "dp-sql-placeholder"
-  box.append(host, hint)
-  el.append(box)
-  const ace = await ensureAce(model.ace_base_url)
-  const Range = ace.require("ace/range").Range
-  const editor = ace.edit(host)
-  editor.renderer.attachToShadowRoot()
-  editor.session.setMode("ace/mode/sql")
-  editor.setOptions({
-    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-    fontSize: "13.5px",
-    showPrintMargin: false,
-    highlightActiveLine: true,
-    tabSize: 2,
-    useSoftTabs: true,
-    wrap: false,
-    enableSnippets: false,
-  })
-  const textarea = editor.textInput.getElement()
-  textarea.setAttribute("aria-label", model.label || "SQL editor")
-  let applying = false
-
-  const completer = {
-    id: "datapilot",
-    identifierRegexps: [IDENT],
-    triggerCharacters: ["."],
-    getCompletions(ed, session, pos, prefix, callback) {
-      const catalog = model.catalog || {}
-      const line = session.getLine(pos.row).slice(0, pos.column - prefix.length)
-      const qualifier = qualifierBefore(line)
-      if (qualifier !== null) {
-        const columns = catalog.columns || {}
-        const table = columns[qualifier] ? qualifier : aliases(session.getValue())[qualifier]
-        callback(null, (table && columns[table]) || [])
-        return
-      }
-      callback(null, catalog.words || [])
-    },
-  }
-  editor.setOptions({
-    enableBasicAutocompletion: [completer],
-    enableLiveAutocompletion: [completer],
-    liveAutocompletionDelay: 80,
-  })
-  editor.completers = [completer]
-
-  editor.commands.addCommand({
-    name: "datapilotRun",
-    bindKey: { win: "Ctrl-Enter", mac: "Command-Enter|Ctrl-Enter" },
-    exec: () => {
-      const sql = editor.getValue()
-      if (model.value !== sql) model.value = sql
-      model.send_msg({ type: "run", sql })
-    },
-  })
-
-  function syncHint() {
-    hint.textContent = editor.getValue() ? "" : model.placeholder
-  }
-  editor.session.on("change", () => {
-    syncHint()
-    if (applying) return
-    const sql = editor.getValue()
-    if (model.value !== sql) model.value = sql
-  })
-  model.on("value", () => {
-    if (editor.getValue() === model.value) return
-    applying = true
-    try { editor.session.setValue(model.value || "") } finally { applying = false }
-    syncHint()
-  })
-  model.on("placeholder", syncHint)
-  model.on("readonly", () => editor.setReadOnly(model.readonly))
-
-  let marker = null
-  function showError() {
-    if (marker !== null) { editor.session.removeMarker(marker); marker = null }
-    const err = model.error || {}
-    if (!err.message) { editor.session.clearAnnotations(); return }
-    const line = Math.max(1, err.line || 1)
-    const row = Math.min(line, editor.session.getLength()) - 1
-    const text = editor.session.getLine(row)
-    const start = Math.max(0, (err.column || 1) - 1)
-    let endRow = row
-    let end
-    if (err.end_line && err.end_column) {
-      endRow = Math.min(err.end_line, editor.session.getLength()) - 1
-      end = err.end_column - 1
-    } else {
-      end = start
-      while (end < text.length && /[\\w$"]/.test(text[end])) end++
-      if (end === start) end = Math.min(text.length, start + 1)
-    }
-    if (endRow === row && end <= start) end = start + 1
-    editor.session.setAnnotations([{ row, column: start, text: err.message, type: "error" }])
-    marker = editor.session.addMarker(new Range(row, start, endRow, end), "dp-sql-error-mark", "text", false)
-  }
-  model.on("error", showError)
-
-  model.on("msg:custom", (msg) => {
-    if (!msg) return
-    if (msg.type === "set") {
-      applying = true
-      try { editor.session.setValue(msg.text || "") } finally { applying = false }
-      syncHint()
-      if (model.value !== editor.getValue()) model.value = editor.getValue()
-      editor.navigateFileEnd()
-      editor.focus()
-    } else if (msg.type === "insert") {
-      editor.insert(msg.text || "")
-      editor.focus()
-    } else if (msg.type === "run") {
-      // A Run button elsewhere: answer with the text as it is here, not as last synced.
-      const sql = editor.getValue()
-      if (model.value !== sql) model.value = sql
-      model.send_msg({ type: "run", sql })
-    } else if (msg.type === "focus") {
-      editor.focus()
-    } else if (msg.type === "goto") {
-      editor.gotoLine(msg.line || 1, Math.max(0, (msg.column || 1) - 1), true)
-      editor.focus()
-    }
-  })
-  model.on("resize", () => editor.resize())
-  model.on("after_layout", () => editor.resize())
-  model.on("remove", () => editor.destroy())
-
-  applying = true
-  editor.session.setValue(model.value || "")
-  applying = false
-  editor.setReadOnly(model.readonly)
-  syncHint()
-  showError()
-  editor.resize()
-  if (model.autofocus) editor.focus()
-}
-"""
-
-
 def _ace_base_url() -> str:
     ace_js = next(u for u in AcePlot.__javascript__ if u.endswith("/ace.js"))
     return ace_js.rsplit("/", 1)[0]
@@ -405,8 +199,8 @@ class SqlEditor(pn.custom.JSComponent):
 
     __javascript__ = list(AcePlot.__javascript__)
     _rename = {"tables": None, "functions": None, "run": None}
-    _esm = _ESM
-    _stylesheets = [_CSS]
+    _esm = "editor.js"
+    _stylesheets = [read_asset(__file__, "editor.css")]
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("height", 220)

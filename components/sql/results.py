@@ -20,6 +20,7 @@ from typing import Any
 import panel as pn
 import param
 
+from components.assets import read_asset
 from components.charts import Chart
 from components.data_table import PagedTable
 from components.downloads import StreamDownload
@@ -36,19 +37,7 @@ KIND_LABELS = {
 }
 DOWNLOAD_FORMATS = {"csv": "CSV", "parquet": "Parquet"}
 
-_CSS = """
-:host { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  sans-serif; }
-.rv-summary { font-size: 13.5px; color: #1d2733; line-height: 32px; white-space: nowrap; }
-.rv-summary b { font-weight: 650; }
-.rv-summary .rv-muted { color: #5b6b7d; }
-.rv-note { font-size: 13px; color: #7a5200; background: #fff3cf; border: 1px solid #f3d58a;
-  border-radius: 8px; padding: 6px 10px; }
-.rv-reason { font-size: 13px; color: #5b6b7d; line-height: 32px; }
-.rv-empty { font-size: 14px; color: #5b6b7d; padding: 18px 4px; }
-.rv-error { font-size: 13px; color: #b3261e; background: #fdf3f2; border: 1px solid #f1c4c0;
-  border-radius: 8px; padding: 6px 10px; }
-"""
+_CSS = read_asset(__file__, "results.css")
 
 
 def page_of(result: Any, page: int, size: int, sort: Sequence[tuple[str, str]]) -> dict[str, Any]:
