@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import logging
+import uuid
 from typing import Any
 
 import panel as pn
@@ -61,7 +62,7 @@ class ModelView(pn.viewable.Viewer):
     can_edit = param.Boolean(
         default=False, constant=True, doc="Editors may edit and save; viewers get a read-only page."
     )
-    phase = param.Selector(
+    phase: str = param.Selector(  # type: ignore[assignment]
         objects=PHASES,
         default="loading",
         doc="loading: reading the store; failed: it could not; no_sources: nothing to model yet; "
@@ -108,12 +109,29 @@ class ModelView(pn.viewable.Viewer):
         self.editor.param.watch(lambda event: setattr(self, "model", event.new), "model")
         pn.state.onload(self.load, threaded=True)
 
+    # Typed views of the constant parameters (set once by ``page``; never None after that).
+    @property
+    def _service(self) -> ModelService:
+        assert self.service is not None
+        return self.service
+
+    @property
+    def _workspace_id(self) -> uuid.UUID:
+        assert self.workspace is not None
+        return self.workspace.id
+
+    @property
+    def _edited(self) -> SemanticModel:
+        """The editor's model (it always has one once the page is ready)."""
+        assert self.editor.model is not None
+        return self.editor.model
+
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Read the model and the workspace's ready sources, then show the page."""
         try:
-            model = self.service.get(self.workspace.id)
-            sources = self.service.sources(self.workspace.id)
+            model = self._service.get(self._workspace_id)
+            sources = self._service.sources(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
             self.phase = "failed"
@@ -143,7 +161,8 @@ class ModelView(pn.viewable.Viewer):
         self._update_dirty()
         # The components' parameters do not take references, so the page pushes into them.
         self._try.model = self.model
-        self._check(self.model)
+        if self.model is not None:
+            self._check(self.model)
 
     def _update_dirty(self) -> None:
         self.dirty = (
@@ -226,8 +245,8 @@ class ModelView(pn.viewable.Viewer):
         editor = self.editor
         self.saving = True
         try:
-            saved = self.service.save(
-                self.workspace.id, model_edits.place_all(editor.model), self.saved.version
+            saved = self._service.save(
+                self._workspace_id, model_edits.place_all(self._edited), self.saved.version
             )
         except Conflict as exc:
             self.conflict = str(exc)
@@ -238,18 +257,21 @@ class ModelView(pn.viewable.Viewer):
         finally:
             self.saving = False
         self.param.update(saved=saved, conflict="")
-        if model_edits.content(editor.model) != self._baseline:
+        if model_edits.content(self._edited) != self._baseline:
             editor.apply(saved)  # positions were filled in for tables that had none
         notify_success(f"Model saved (version {saved.version}).")
         return True
+
+    def _save_clicked(self, _event: Any) -> None:
+        self.save()
 
     def reload(self) -> None:
         """Show the saved model again, discarding unsaved changes."""
         if self.phase != "ready":
             return
         try:
-            model = self.service.get(self.workspace.id)
-            sources = self.service.sources(self.workspace.id)
+            model = self._service.get(self._workspace_id)
+            sources = self._service.sources(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
             return
@@ -259,8 +281,8 @@ class ModelView(pn.viewable.Viewer):
         """Run ``query`` on the model as edited (called in a worker thread by Try it)."""
         from pipelines.semantic.engine import run_query
 
-        model = self.editor.model
-        return run_query(model, query, self.service.paths(self.workspace.id, model))
+        model = self._edited
+        return run_query(model, query, self._service.paths(self._workspace_id, model))
 
     # -- layout ---------------------------------------------------------------------------------
     def __panel__(self) -> pn.viewable.Viewable:
@@ -302,7 +324,7 @@ class ModelView(pn.viewable.Viewer):
             disabled=self.param.dirty.rx.not_().rx.or_(self.param.saving),
             css_classes=["dp-model-save"], stylesheets=PAGE_STYLES,
         )  # fmt: skip
-        save.on_click(lambda _: self.save())
+        save.on_click(self._save_clicked)
         # The browser asks before leaving while there are unsaved changes.
         leave_guard = UnsavedGuard(active=self.param.dirty, css_classes=["dp-model-leave-guard"])
         reload_button = pn.widgets.Button(
@@ -359,7 +381,7 @@ class ModelView(pn.viewable.Viewer):
             self._try,
         ]
 
-    def _no_sources(self) -> pn.viewable.Viewable:
+    def _no_sources(self) -> EmptyState:
         if self.can_edit:
             return EmptyState(
                 title="Upload files on the Sources page first",

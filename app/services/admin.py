@@ -257,7 +257,7 @@ class AdminService:
             )
             session.add(user)
             session.flush()
-            workspaces = [
+            created = [
                 Workspace(
                     tenant_id=tenant.id,
                     name=name,
@@ -266,14 +266,14 @@ class AdminService:
                 )
                 for name, description in workspaces
             ]
-            session.add_all(workspaces)
+            session.add_all(created)
             session.flush()
             session.add(
                 Membership(
                     tenant_id=tenant.id,
                     user_id=user.id,
                     role="admin",
-                    current_workspace_id=workspaces[0].id,
+                    current_workspace_id=created[0].id,
                 )
             )
             return password

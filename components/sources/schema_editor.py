@@ -336,11 +336,7 @@ class SchemaEditor(pn.viewable.Viewer):
             self._table = pn.widgets.Tabulator(
                 value=frame,
                 show_index=False,
-                disabled=pn.bind(
-                    lambda busy, can_edit: busy or not can_edit,
-                    self.param.busy,
-                    self.param.can_edit,
-                ),
+                disabled=self.param.busy.rx.or_(self.param.can_edit.rx.not_()),
                 selectable=False,
                 sortable=False,
                 layout="fit_data_stretch",

@@ -15,8 +15,8 @@ import panel as pn
 import pytest
 
 from app.pages.model import ModelView
+from app.principal import Principal
 from app.services.model import ModelService
-from app.services.principal import Principal
 from app.services.sources.service import IngestJobs, SourceFiles, SourceService
 from app.services.workspaces import WorkspaceInfo, WorkspaceService
 from components.unsaved_guard import UnsavedGuard

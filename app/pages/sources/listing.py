@@ -72,7 +72,14 @@ class SourcesView(pn.viewable.Viewer):
     )
     loaded = param.Boolean(default=False, doc="Whether the sources have been read once.")
     search = param.String(default="", doc="Text typed in the search box (name or file name).")
-    sort = param.Selector(default="Newest first", objects=list(SORTS), doc="The cards' order.")
+    sort: str = param.Selector(  # type: ignore[assignment]
+        default="Newest first", objects=list(SORTS), doc="The cards' order."
+    )
+
+    @property
+    def _workspace_id(self) -> uuid.UUID:
+        assert self.workspace is not None  # set at construction
+        return self.workspace.id
 
     def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
         super().__init__(workspace=workspace, **params)
@@ -191,7 +198,7 @@ class SourcesView(pn.viewable.Viewer):
     def load(self) -> None:
         """Read the workspace's sources (off the event loop) and show them."""
         try:
-            infos = self.service.list(self.workspace.id)
+            infos = self.service.list(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
             return
@@ -199,7 +206,7 @@ class SourcesView(pn.viewable.Viewer):
 
     def _current(self) -> bool:
         current = self.state.workspace
-        return current is not None and current.id == self.workspace.id
+        return current is not None and current.id == self._workspace_id
 
     def _apply(self, infos: Any) -> None:
         with self._lock:
@@ -255,7 +262,7 @@ class SourcesView(pn.viewable.Viewer):
                 self._poller = None
             return
         try:
-            infos = self.service.list(self.workspace.id)
+            infos = self.service.list(self._workspace_id)
         except Exception:  # a transient store error: try again on the next tick
             return
         self._apply(infos)
@@ -302,7 +309,7 @@ class SourcesView(pn.viewable.Viewer):
             source=data,
             can_edit=self.can_edit,
             detail_url=detail_url(sid),
-            replace_url=f"{upload_url(self.workspace.id)}/{sid}/replace",
+            replace_url=f"{upload_url(self._workspace_id)}/{sid}/replace",
             csrf=self.state.csrf,
             max_bytes=self._max_bytes,
             act=self._actions_for(sid),
