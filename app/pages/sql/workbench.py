@@ -123,7 +123,7 @@ class SqlWorkbench(pn.viewable.Viewer):
             visible=self.can_edit,  # viewers run queries but do not save them
             margin=(6, 5),
         )
-        self._save_open_btn.on_click(lambda _: self.param.update(save_open=True))
+        self._save_open_btn.on_click(lambda _: self._show_save_form(True))
         self._save_name = pn.widgets.TextInput(
             placeholder="Name, e.g. Revenue by month",
             width=280,
@@ -138,7 +138,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         self._save_close_btn = pn.widgets.Button(
             label="Cancel", css_classes=["dp-sql-save-cancel"], margin=(5, 4)
         )
-        self._save_close_btn.on_click(lambda _: self.param.update(save_open=False))
+        self._save_close_btn.on_click(lambda _: self._show_save_form(False))
         self._results = ResultView(download_url=download_url(workspace.id), csrf=state.csrf)
         self.schema = SchemaBrowser(
             tables=self.param.tables.rx.pipe(schema_items),
@@ -332,6 +332,9 @@ class SqlWorkbench(pn.viewable.Viewer):
         self.editor.clear_error()
         if run:
             self.run(sql)
+
+    def _show_save_form(self, shown: bool) -> None:
+        self.save_open = shown
 
     def _save(self) -> None:
         if not self.save_open:
