@@ -62,7 +62,7 @@ class ModelView(pn.viewable.Viewer):
     can_edit = param.Boolean(
         default=False, constant=True, doc="Editors may edit and save; viewers get a read-only page."
     )
-    phase: str = param.Selector(  # type: ignore[assignment]
+    phase = param.Selector[str](
         objects=PHASES,
         default="loading",
         doc="loading: reading the store; failed: it could not; no_sources: nothing to model yet; "

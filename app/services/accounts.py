@@ -1,6 +1,6 @@
 """Accounts: registration, sign-in (password with throttling, or SSO), sessions, API tokens.
 
-Over 450 lines: everything that happens before a Principal exists, kept in one service.
+Long because: everything that happens before a Principal exists, kept in one service.
 """
 
 from __future__ import annotations

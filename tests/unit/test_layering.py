@@ -22,13 +22,6 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 MAX_LINES = 450
 LONG_BECAUSE = "Long because:"
-# Modules over the limit today, being split in issue 9; this list only ever shrinks.
-BEING_SPLIT = {
-    "app/pages/shell.py",
-    "app/pages/sql/workbench.py",
-    "components/sources/upload.py",
-    "components/sql/editor.py",
-}
 
 
 def _lint_imports(folder: Path) -> subprocess.CompletedProcess[str]:
@@ -137,14 +130,8 @@ def _too_long() -> list[str]:
 
 
 def test_modules_over_450_lines_say_why() -> None:
-    offenders = [o for o in _too_long() if o.split(" (")[0] not in BEING_SPLIT]
+    offenders = _too_long()
     assert not offenders, (
         f"Modules over {MAX_LINES} lines: split them, or start the module docstring with a "
         f"one-line reason ('{LONG_BECAUSE} ...'): " + ", ".join(offenders)
     )
-
-
-def test_the_being_split_list_names_only_modules_still_too_long() -> None:
-    # So that the list shrinks as modules are split and never hides a new long module.
-    still_long = {o.split(" (")[0] for o in _too_long()}
-    assert still_long >= BEING_SPLIT, f"no longer too long: {sorted(BEING_SPLIT - still_long)}"

@@ -72,9 +72,7 @@ class SourcesView(pn.viewable.Viewer):
     )
     loaded = param.Boolean(default=False, doc="Whether the sources have been read once.")
     search = param.String(default="", doc="Text typed in the search box (name or file name).")
-    sort: str = param.Selector(  # type: ignore[assignment]
-        default="Newest first", objects=list(SORTS), doc="The cards' order."
-    )
+    sort = param.Selector[str](default="Newest first", objects=list(SORTS), doc="The cards' order.")
 
     @property
     def _workspace_id(self) -> uuid.UUID:

@@ -1,5 +1,5 @@
-"""What the SQL page says of a run: why it gave no result (refused, failed, cancelled), and
-the one-line summary of each history entry.
+"""What the SQL page says of a run: why it gave no result (refused, failed, cancelled), the
+one-line summary of each history entry, and the rows of the history and saved-query lists.
 
 Kept apart from the page so the wording and the positions are plain functions.
 """
@@ -111,6 +111,32 @@ def history_detail(entry: dict[str, Any]) -> str:
     if elapsed is not None:
         parts.append(f"{elapsed:,.0f} ms")
     return " · ".join(parts)
+
+
+def history_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History entries as the side panel's list shows them (:attr:`QueryList.items`)."""
+    return [
+        {
+            "id": str(e["id"]),
+            "sql": e["sql"],
+            "detail": history_detail(e),
+            "state": history_state(e),
+        }
+        for e in entries
+    ]
+
+
+def saved_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Saved queries as the side panel's list shows them (:attr:`QueryList.items`)."""
+    return [
+        {
+            "id": str(e["id"]),
+            "title": e["name"],
+            "sql": e["sql"],
+            "detail": e.get("description") or "",
+        }
+        for e in entries
+    ]
 
 
 def _ago(when: Any) -> str:

@@ -1,9 +1,11 @@
 """SQL page: an editor that completes the workspace's schema, results as a table or a chart.
 
-Queries run in a worker thread (never on the event loop); while one runs, a periodic callback
-shows the elapsed time every 200 ms and Cancel stops it through the service. Errors appear
-under the editor with their line and column, and the editor marks the spot; the SQL text is
-never lost. History (the user's last queries) and saved queries are in the side panel.
+Queries run in a worker thread through :class:`QueryRunner` (never on the event loop), which
+shows the elapsed time and cancels through the service. Errors appear under the editor with
+their line and column, and the editor marks the spot; the SQL text is never lost. History (the user's last queries) and saved queries are in the side panel.
+
+The page's state is declared as parameters; the widgets' visibility, state and text are bound
+to them, and the layout is assembled in ``__panel__``.
 
 Downloads of the whole result (CSV or Parquet) are fetched by the browser from the REST route
 ``POST /api/v1/workspaces/<id>/sql/download`` with the session cookie and the session's CSRF
@@ -14,16 +16,15 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
-import time
 import uuid
 from typing import Any
 
 import panel as pn
-from panel.io.state import set_curdoc
+import param
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
-from app.pages.sql.feedback import RunOutcome, describe_failure, history_detail, history_state
+from app.pages.sql.feedback import RunOutcome, describe_failure, history_items, saved_items
+from app.pages.sql.runner import QueryRunner
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
 from components.sql.editor import SqlEditor
@@ -34,8 +35,8 @@ from pipelines.charts import ResultColumn
 log = logging.getLogger("datapilot.pages")
 PAGE_STYLES = [*STYLES, "/dp-static/sql.css"]
 ICON = "⌨"
-TICK_MS = 200
 SIDE_WIDTH = 290
+SAVED_TAB = 2
 
 
 def download_url(workspace_id: uuid.UUID | str) -> str:
@@ -43,28 +44,72 @@ def download_url(workspace_id: uuid.UUID | str) -> str:
     return f"/api/v1/workspaces/{workspace_id}/sql/download"
 
 
+def _find(entries: list[dict[str, Any]], item_id: str | None) -> dict[str, Any] | None:
+    return next((e for e in entries if str(e["id"]) == item_id), None)
+
+
 class SqlWorkbench(pn.viewable.Viewer):
     """The SQL page of one workspace."""
 
+    workspace = param.ClassSelector(
+        class_=WorkspaceInfo, constant=True, doc="The workspace whose tables are queried."
+    )
+    runner = param.ClassSelector(
+        class_=QueryRunner,
+        constant=True,
+        doc="The running query: whether one runs, its id, elapsed time and cancelling.",
+    )
+    phase = param.Selector[str](
+        default="loading",
+        objects=["loading", "empty", "ready"],
+        doc="Whether the tables are loading, there are none to query, or the workbench shows.",
+    )
+    tables = param.Dict(
+        default={}, doc="``{table: [(column, type)]}`` for completion and the schema browser."
+    )
+    outcome = param.String(
+        default="", doc="Kind of the note under the toolbar: info, error, cancelled, unexpected."
+    )
+    message = param.String(default="", doc="HTML of the note under the toolbar; empty hides it.")
+    last_sql = param.String(default="", doc="The SQL whose result is shown (saved with its chart).")
+    history = param.List(default=[], doc="The user's last queries here, newest first.")
+    saved = param.List(default=[], doc="The workspace's saved queries.")
+    deleting = param.String(
+        default=None, allow_None=True, doc="Id of the saved query the user is asked to delete."
+    )
+    save_open = param.Boolean(default=False, doc="Whether the save form is open.")
+
+    @property
+    def _runner(self) -> QueryRunner:
+        assert self.runner is not None  # constant, set at construction
+        return self.runner
+
+    @property
+    def _workspace_id(self) -> uuid.UUID:
+        assert self.workspace is not None  # constant, set at construction
+        return self.workspace.id
+
     def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
-        super().__init__(**params)
+        service = state.ctx.sql(state.principal)
+        runner = QueryRunner(service, workspace.id, on_done=self._done)
+        super().__init__(workspace=workspace, runner=runner, **params)
         self.state = state
-        self.workspace = workspace
-        self.service = state.ctx.sql(state.principal)
+        self.service = service
         self.can_edit = state.principal.can_edit
-        self._lock = threading.Lock()
-        self._running: dict[str, Any] | None = None
-        self._ticker: Any = None
         self._roles: dict[str, Any] = {}
-        self._last_sql = ""
 
         self.editor = SqlEditor(
-            height=230, autofocus=True, css_classes=["dp-sql-editor"], margin=(0, 5)
+            tables=self.param.tables,
+            height=230,
+            autofocus=True,
+            css_classes=["dp-sql-editor"],
+            margin=(0, 5),
         )
         self.editor.param.watch(lambda _: self.run(), "run")
         self._run_btn = pn.widgets.Button(
             label="Run  (Ctrl+Enter)",
             color="primary",
+            disabled=self._runner.param.running,
             css_classes=["dp-sql-run"],
             stylesheets=PAGE_STYLES,
             margin=(6, 5),
@@ -74,23 +119,21 @@ class SqlWorkbench(pn.viewable.Viewer):
             label="Cancel",
             color="danger",
             variant="outline",
-            visible=False,
+            visible=self._runner.param.running,
+            disabled=self._runner.param.cancelling,
             css_classes=["dp-sql-cancel"],
             stylesheets=PAGE_STYLES,
             margin=(6, 5),
         )
-        self._cancel_btn.on_click(lambda _: self.cancel())
-        self._status = pn.pane.HTML(
-            "", stylesheets=PAGE_STYLES, css_classes=["dp-sql-status"], margin=(6, 5)
-        )
-        self._save_btn = pn.widgets.Button(
+        self._cancel_btn.on_click(lambda _: self._runner.cancel())
+        self._save_open_btn = pn.widgets.Button(
             label="Save query…",
             css_classes=["dp-sql-save-open"],
             stylesheets=PAGE_STYLES,
             visible=self.can_edit,  # viewers run queries but do not save them
             margin=(6, 5),
         )
-        self._save_btn.on_click(lambda _: self._open_save())
+        self._save_open_btn.on_click(lambda _: self._show_save_form(True))
         self._save_name = pn.widgets.TextInput(
             placeholder="Name, e.g. Revenue by month",
             width=280,
@@ -98,40 +141,31 @@ class SqlWorkbench(pn.viewable.Viewer):
             stylesheets=PAGE_STYLES,
         )
         self._save_name.param.watch(lambda _: self._save(), "enter_pressed")
-        save = pn.widgets.Button(
+        self._save_btn = pn.widgets.Button(
             label="Save", color="primary", css_classes=["dp-sql-save"], margin=(5, 4)
         )
-        save.on_click(lambda _: self._save())
-        close = pn.widgets.Button(label="Cancel", css_classes=["dp-sql-save-cancel"], margin=(5, 4))
-        close.on_click(lambda _: setattr(self._save_form, "visible", False))
-        self._save_form = pn.Row(
-            self._save_name,
-            save,
-            close,
-            visible=False,
-            css_classes=["dp-sql-save-form"],
-            stylesheets=PAGE_STYLES,
+        self._save_btn.on_click(lambda _: self._save())
+        self._save_close_btn = pn.widgets.Button(
+            label="Cancel", css_classes=["dp-sql-save-cancel"], margin=(5, 4)
         )
-        self._message = pn.pane.HTML(
-            "",
-            visible=False,
-            sizing_mode="stretch_width",
-            stylesheets=PAGE_STYLES,
-            css_classes=["dp-sql-message"],
-            margin=(4, 5),
-        )
+        self._save_close_btn.on_click(lambda _: self._show_save_form(False))
         self._results = ResultView(download_url=download_url(workspace.id), csrf=state.csrf)
         self.schema = SchemaBrowser(
-            on_pick=self.editor.insert, css_classes=["dp-sql-schema"], sizing_mode="stretch_width"
+            tables=self.param.tables.rx.pipe(schema_items),
+            on_pick=self.editor.insert,
+            css_classes=["dp-sql-schema"],
+            sizing_mode="stretch_width",
         )
-        self.history = QueryList(
+        self.history_list = QueryList(
+            items=self.param.history.rx.pipe(history_items),
             actions=["run"],
             empty_text="Queries you run appear here; click one to load it.",
             on_action=self._history_action,
             css_classes=["dp-sql-history"],
             sizing_mode="stretch_width",
         )
-        self.saved = QueryList(
+        self.saved_list = QueryList(
+            items=self.param.saved.rx.pipe(saved_items),
             actions=["run", "delete"] if self.can_edit else ["run"],
             empty_text=(
                 "No saved queries yet. Save the query in the editor with “Save query…”."
@@ -142,77 +176,52 @@ class SqlWorkbench(pn.viewable.Viewer):
             css_classes=["dp-sql-saved"],
             sizing_mode="stretch_width",
         )
-        self._deleting: str | None = None  # the saved query the user is asked about
-        self._delete_text = pn.pane.HTML("", stylesheets=PAGE_STYLES, margin=(4, 5))
-        delete = pn.widgets.Button(
+        self._delete_yes_btn = pn.widgets.Button(
             label="Delete", color="danger", css_classes=["dp-sql-delete-yes"], margin=(5, 4)
         )
-        delete.on_click(lambda _: self._delete_saved())
-        keep = pn.widgets.Button(label="Cancel", css_classes=["dp-sql-delete-no"], margin=(5, 4))
-        keep.on_click(lambda _: self._ask_delete(None))
-        self._delete_ask = pn.Column(
-            self._delete_text,
-            pn.Row(delete, keep),
-            visible=False,
-            sizing_mode="stretch_width",
-            css_classes=["dp-sql-delete-ask"],
+        self._delete_yes_btn.on_click(lambda _: self._delete_saved())
+        self._delete_no_btn = pn.widgets.Button(
+            label="Cancel", css_classes=["dp-sql-delete-no"], margin=(5, 4)
         )
-        self._side = pn.Tabs(
-            ("Tables", self.schema),
-            ("History", self.history),
-            ("Saved", pn.Column(self._delete_ask, self.saved, sizing_mode="stretch_width")),
-            width=SIDE_WIDTH,
-            css_classes=["dp-sql-side"],
-            stylesheets=PAGE_STYLES,
-            margin=(0, 12, 0, 5),
-        )
-        toolbar = pn.Row(
-            self._run_btn,
-            self._cancel_btn,
-            self._status,
-            pn.layout.HSpacer(),
-            self._save_btn,
-            sizing_mode="stretch_width",
-            css_classes=["dp-sql-toolbar"],
-        )
-        self._main = pn.Column(
-            self.editor,
-            toolbar,
-            self._save_form,
-            self._message,
-            self._results,
-            sizing_mode="stretch_width",
-            css_classes=["dp-sql-main"],
-        )
-        self._body = pn.Column(
-            pn.pane.HTML("<p class='dp-loading-text'>Loading tables…</p>", stylesheets=PAGE_STYLES),
-            sizing_mode="stretch_width",
-        )
+        self._delete_no_btn.on_click(lambda _: self._ask_delete(None))
+        # Kept to open the Saved tab after a save; the user moves between the tabs freely.
+        self._side: pn.Tabs | None = None
         pn.state.onload(self.load, threaded=True)
+
+    # -- derived views -----------------------------------------------------------------------------
+    @param.depends("outcome", "message")
+    def _message_html(self) -> str:
+        if not self.message:
+            return ""
+        return f"<div class='dp-sql-note {self.outcome}' role='alert'>{self.message}</div>"
+
+    @param.depends("deleting", "saved")
+    def _delete_question(self) -> str:
+        entry = _find(self.saved, self.deleting)
+        if entry is None:
+            return ""
+        return (
+            f"<div class='dp-sql-note error' role='alert'>Delete saved query "
+            f"“{html.escape(entry['name'])}”? This cannot be undone.</div>"
+        )
 
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Read the workspace's tables, the user's history and the saved queries."""
         try:
-            tables = self.service.workspace_tables(self.workspace.id)
-            history = self.service.history(self.workspace.id)
-            saved = self.service.saved(self.workspace.id)
+            tables = self.service.workspace_tables(self._workspace_id)
+            history = self.service.history(self._workspace_id)
+            saved = self.service.saved(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
-            self._body.objects = [self._empty_state()]
+            self.phase = "empty"
             return
         self._roles = dict(tables.roles)
         columns = {name: list(cols) for name, cols in tables.columns.items()}
         if not columns:
-            self._body.objects = [self._empty_state()]
+            self.phase = "empty"
             return
-        self.editor.tables = columns
-        self.schema.tables = schema_items(columns)
-        self._show_history(history)
-        self._show_saved(saved)
-        self._body.objects = [
-            pn.Row(self._side, self._main, sizing_mode="stretch_width", css_classes=["dp-sql"])
-        ]
+        self.param.update(tables=columns, history=history, saved=saved, phase="ready")
 
     def _empty_state(self) -> EmptyState:
         if self.can_edit:
@@ -240,93 +249,19 @@ class SqlWorkbench(pn.viewable.Viewer):
         if not text.strip():
             self._show_message("info", "Type a query first, e.g. <code>SELECT * FROM …</code>.")
             return
-        query_id = uuid.uuid4().hex
-        with self._lock:
-            if self._running is not None:
-                return
-            self._running = {"id": query_id, "sql": text, "start": time.monotonic(), "cancel": 0}
-        self.editor.clear_error()
-        self._message.visible = False
-        self._run_btn.disabled = True
-        self._cancel_btn.visible = True
-        self._cancel_btn.disabled = False
-        self._tick()
-        if pn.state.curdoc is not None:
-            self._ticker = pn.state.add_periodic_callback(self._tick, period=TICK_MS)
-        doc = pn.state.curdoc
-        workspace_id = self.workspace.id
-
-        def work() -> None:
-            try:
-                outcome: Any = self.service.execute(workspace_id, text, query_id=query_id)
-            except Exception as exc:  # reported by _finish
-                outcome = exc
-            try:
-                history = self.service.history(workspace_id)
-            except Exception:
-                history = None
-            with set_curdoc(doc):
-                self._finish(query_id, text, outcome, history)
-
-        threading.Thread(target=work, daemon=True, name="sql-page-run").start()
-
-    def cancel(self) -> None:
-        """Ask the service to stop the running query."""
-        with self._lock:
-            running = self._running
-            if running is None:
-                return
-            running["cancel"] = time.monotonic()
-            self._status.object = self._running_html(running, "Cancelling")
-        self._cancel_btn.disabled = True
-        try:
-            self.service.cancel(self.workspace.id, running["id"])
-        except Exception as exc:
-            notify_error(exc)
-
-    def _tick(self) -> None:
-        with self._lock:
-            running = self._running
-        if running is None:
+        if self._runner.running:
             return
-        if running["cancel"] and time.monotonic() - running["cancel"] > 1.0:
-            # The query may still have been waiting for a slot when Cancel was clicked.
-            running["cancel"] = time.monotonic()
-            try:
-                self.service.cancel(self.workspace.id, running["id"])
-            except Exception:
-                log.debug("retrying a cancel failed", exc_info=True)
-        label = "Cancelling" if running["cancel"] else "Running"
-        with self._lock:  # never after _finish has cleared it
-            if self._running is running:
-                self._status.object = self._running_html(running, label)
+        self.editor.clear_error()
+        self.message = ""
+        self._runner.start(text)
 
-    @staticmethod
-    def _running_html(running: dict[str, Any], label: str) -> str:
-        elapsed = time.monotonic() - running["start"]
-        return (
-            "<span class='dp-running' role='status' aria-live='polite'>"
-            "<span class='dp-spinner' aria-hidden='true'></span>"
-            f"{label}… <span class='dp-elapsed'>{elapsed:.1f} s</span></span>"
-        )
-
-    def _finish(self, query_id: str, sql: str, outcome: Any, history: Any) -> None:
-        with self._lock:
-            if self._running is None or self._running["id"] != query_id:
-                return
-            self._running = None
-            ticker, self._ticker = self._ticker, None
-        if ticker is not None:
-            ticker.stop()
-        self._run_btn.disabled = False
-        self._cancel_btn.visible = False
-        self._status.object = ""
+    def _done(self, sql: str, outcome: Any, history: list[dict[str, Any]] | None) -> None:
         if history is not None:
-            self._show_history(history)
+            self.history = history
         if isinstance(outcome, Exception):
             self._failed(sql, outcome)
             return
-        self._last_sql = sql
+        self.last_sql = sql
         result = outcome.result
         columns = [
             self._column(name, kind)
@@ -349,6 +284,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         if outcome.kind == "unexpected":
             log.error("a SQL run failed unexpectedly", exc_info=exc)
         if outcome.line is not None:
+            # The mark lives in the browser's editor: a call, not a binding.
             self.editor.show_error(
                 outcome.text,
                 line=outcome.line,
@@ -360,41 +296,16 @@ class SqlWorkbench(pn.viewable.Viewer):
         self._show_message(outcome.kind, outcome.html)
 
     def _show_message(self, kind: str, markup: str) -> None:
-        self._message.object = f"<div class='dp-sql-note {kind}' role='alert'>{markup}</div>"
-        self._message.visible = True
+        self.param.update(outcome=kind, message=markup)
 
     # -- history and saved queries -----------------------------------------------------------------
-    def _show_history(self, entries: list[dict[str, Any]]) -> None:
-        self._history = {str(e["id"]): e for e in entries}
-        self.history.items = [
-            {
-                "id": str(e["id"]),
-                "sql": e["sql"],
-                "detail": history_detail(e),
-                "state": history_state(e),
-            }
-            for e in entries
-        ]
-
-    def _show_saved(self, entries: list[dict[str, Any]]) -> None:
-        self._saved = {str(e["id"]): e for e in entries}
-        self.saved.items = [
-            {
-                "id": str(e["id"]),
-                "title": e["name"],
-                "sql": e["sql"],
-                "detail": e.get("description") or "",
-            }
-            for e in entries
-        ]
-
     def _history_action(self, action: str, item_id: str) -> None:
-        entry = self._history.get(item_id)
+        entry = _find(self.history, item_id)
         if entry is not None:
             self._use(entry["sql"], run=action == "run")
 
     def _saved_action(self, action: str, item_id: str) -> None:
-        entry = self._saved.get(item_id)
+        entry = _find(self.saved, item_id)
         if entry is None:
             return
         if action == "delete":
@@ -404,48 +315,48 @@ class SqlWorkbench(pn.viewable.Viewer):
 
     def _ask_delete(self, item_id: str | None) -> None:
         """Ask before deleting the saved query ``item_id``; ``None`` closes the question."""
-        entry = self._saved.get(item_id or "")
-        self._deleting = item_id if entry is not None else None
-        if entry is not None:
-            self._delete_text.object = (
-                f"<div class='dp-sql-note error' role='alert'>Delete saved query "
-                f"“{html.escape(entry['name'])}”? This cannot be undone.</div>"
-            )
-        self._delete_ask.visible = entry is not None
+        self.deleting = item_id if _find(self.saved, item_id) is not None else None
 
     def _delete_saved(self) -> None:
-        entry = self._saved.get(self._deleting or "")
+        entry = _find(self.saved, self.deleting)
         self._ask_delete(None)
         if entry is None:
             return
         try:
-            self.service.delete_saved(self.workspace.id, str(entry["id"]))
-            self._show_saved(self.service.saved(self.workspace.id))
+            self.service.delete_saved(self._workspace_id, str(entry["id"]))
+            self.saved = self.service.saved(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
             return
         notify_success(f"Saved query “{entry['name']}” deleted.")
 
     def _use(self, sql: str, run: bool) -> None:
+        # Pushing text into the browser's editor is a message, not a binding: it must also reach
+        # a browser whose text differs from the last value Python saw (keystrokes on their way).
+        # ``set_sql`` would also send ``value`` as a separate patch; whichever of the two arrives
+        # second can land after the user has started typing and overwrite it. Setting ``value``
+        # silently first leaves the message as the only push (the browser sends ``value`` back).
+        with param.parameterized.discard_events(self.editor):
+            self.editor.value = sql
         self.editor.set_sql(sql)
         self.editor.clear_error()
         if run:
             self.run(sql)
 
-    def _open_save(self) -> None:
-        self._save_form.visible = True
+    def _show_save_form(self, shown: bool) -> None:
+        self.save_open = shown
 
     def _save(self) -> None:
-        if not self._save_form.visible:
+        if not self.save_open:
             return
         name = (self._save_name.value_input or self._save_name.value or "").strip()
         sql = self.editor.value
         chart = None
-        if self._last_sql == sql:
+        if self.last_sql == sql:
             chart = self._results.chart_spec()
         try:
-            entry = self.service.save_query(self.workspace.id, name, sql, chart=chart)
-            saved = self.service.saved(self.workspace.id)
+            entry = self.service.save_query(self._workspace_id, name, sql, chart=chart)
+            saved = self.service.saved(self._workspace_id)
         except Exception as exc:
             failure = describe_failure(sql, exc)
             if failure.kind == "unexpected":
@@ -453,14 +364,81 @@ class SqlWorkbench(pn.viewable.Viewer):
             else:
                 self._show_message("error", failure.html)
             return
-        self._show_saved(saved)
-        self._save_form.visible = False
+        self.param.update(saved=saved, save_open=False)
+        # The name box is the user's input, not page state: a saved name starts it afresh.
         self._save_name.value = self._save_name.value_input = ""
-        self._side.active = 2
+        if self._side is not None:
+            self._side.active = SAVED_TAB  # an action; the tabs stay the user's to switch
         notify_success(f"Query saved as “{entry['name']}”.")
 
+    # -- layout ------------------------------------------------------------------------------------
     def __panel__(self) -> pn.viewable.Viewable:
-        return self._body
+        delete_ask = pn.Column(
+            pn.pane.HTML(self._delete_question, stylesheets=PAGE_STYLES, margin=(4, 5)),
+            pn.Row(self._delete_yes_btn, self._delete_no_btn),
+            visible=self.param.deleting.rx.is_not(None),
+            sizing_mode="stretch_width",
+            css_classes=["dp-sql-delete-ask"],
+        )
+        self._side = pn.Tabs(
+            ("Tables", self.schema),
+            ("History", self.history_list),
+            ("Saved", pn.Column(delete_ask, self.saved_list, sizing_mode="stretch_width")),
+            width=SIDE_WIDTH,
+            css_classes=["dp-sql-side"],
+            stylesheets=PAGE_STYLES,
+            margin=(0, 12, 0, 5),
+        )
+        toolbar = pn.Row(
+            self._run_btn,
+            self._cancel_btn,
+            pn.pane.HTML(
+                self._runner.status_html,
+                stylesheets=PAGE_STYLES,
+                css_classes=["dp-sql-status"],
+                margin=(6, 5),
+            ),
+            pn.layout.HSpacer(),
+            self._save_open_btn,
+            sizing_mode="stretch_width",
+            css_classes=["dp-sql-toolbar"],
+        )
+        save_form = pn.Row(
+            self._save_name,
+            self._save_btn,
+            self._save_close_btn,
+            visible=self.param.save_open,
+            css_classes=["dp-sql-save-form"],
+            stylesheets=PAGE_STYLES,
+        )
+        message = pn.pane.HTML(
+            self._message_html,
+            visible=self.param.message.rx.bool(),
+            sizing_mode="stretch_width",
+            stylesheets=PAGE_STYLES,
+            css_classes=["dp-sql-message"],
+            margin=(4, 5),
+        )
+        main = pn.Column(
+            self.editor,
+            toolbar,
+            save_form,
+            message,
+            self._results,
+            sizing_mode="stretch_width",
+            css_classes=["dp-sql-main"],
+        )
+        workbench = pn.Row(self._side, main, sizing_mode="stretch_width", css_classes=["dp-sql"])
+        loading = pn.pane.HTML(
+            "<p class='dp-loading-text'>Loading tables…</p>", stylesheets=PAGE_STYLES
+        )
+
+        def body(phase: str) -> list[Any]:
+            if phase == "ready":
+                return [workbench]
+            return [self._empty_state()] if phase == "empty" else [loading]
+
+        return pn.Column(objects=self.param.phase.rx.pipe(body), sizing_mode="stretch_width")
 
 
 def page(state: ShellState) -> pn.viewable.Viewable:
