@@ -50,6 +50,7 @@ class AppContext:
                 memory_limit_mb=sql.memory_limit_mb,
                 threads=sql.threads,
                 timeout_seconds=sql.timeout_seconds,
+                value_max_mb=sql.value_max_mb,
             ),
             per_tenant=sql.per_tenant_queries,
             cache_mb=sql.cache_mb,

@@ -150,7 +150,11 @@ class SqlSettings(_Section):
     """The SQL workbench: result limits, the per-workspace sandbox and query history."""
 
     display_limit: int = Field(10_000, ge=1, le=1_000_000)
+    display_max_mb: int = Field(50, ge=1)
     download_max_rows: int = Field(1_000_000, ge=1)
+    download_max_mb: int = Field(1024, ge=1)
+    value_max_mb: int = Field(16, ge=1)
+    csv_neutralise_formulas: bool = True
     memory_limit_mb: int = Field(1024, ge=64)
     threads: int = Field(2, ge=1, le=64)
     timeout_seconds: float = Field(30.0, gt=0)

@@ -2,9 +2,13 @@
 its saved queries.
 
 Every SQL passes the SQL guard and runs in the workspace's sandbox. A refusal by the guard
-answers 422 with the ``position`` at fault; a query DuckDB cannot run answers 422; a query
+answers 422 with the ``position`` at fault; a query DuckDB cannot run answers 422; a result
+larger than the server's byte limit (``sql.display_max_mb``, ``sql.download_max_mb``, or one
+value over ``sql.value_max_mb``) answers **422** with ``limit`` naming which (the request asks
+for something the server will not produce; 413 would blame the request's own body); a query
 cancelled by its user or stopped by the time limit answers **409** (the request conflicted with
-a cancel; the detail says which). Everyone with access to a workspace runs queries and sees
+a cancel; the detail says which). A download that passes its byte limit after its first chunk
+was sent is cut off (the client sees an incomplete body) and the server logs it. Everyone with access to a workspace runs queries and sees
 their own history; editors and admins save, change and delete saved queries. A workspace of
 another tenant is missing (404) on every route, and so is another workspace's saved query.
 
@@ -31,7 +35,7 @@ from app.services.sql.export import MEDIA_TYPES
 from app.services.sql.saved import MAX_DESCRIPTION, MAX_NAME, SavedChart
 from app.services.sql.service import SqlService
 from app.services.sql.tables import MAX_SQL_CHARS
-from pipelines.query import GuardError, QueryCancelled, QueryFailed
+from pipelines.query import GuardError, QueryCancelled, QueryFailed, ResultTooLarge
 
 SQL = f"{PREFIX}/workspaces/{{workspace_id}}/sql"
 QUERIES = f"{PREFIX}/workspaces/{{workspace_id}}/queries"
@@ -164,6 +168,19 @@ class FailedSql(InvalidInput):
         return {"position": self.position}
 
 
+class TooLargeSql(InvalidInput):
+    """The result passed a byte limit: 422 with ``limit`` (display, download or value)."""
+
+    def __init__(self, error: ResultTooLarge) -> None:
+        super().__init__(error.message, "sql")
+        self.limit = error.limit
+        self.max_bytes = error.max_bytes
+
+    @property
+    def problem_fields(self) -> dict[str, Any]:
+        return {"limit": self.limit, "max_bytes": self.max_bytes}
+
+
 class CancelledSql(Conflict):
     """The query was cancelled by its user or stopped by the time limit: 409."""
 
@@ -183,6 +200,8 @@ def sql_errors() -> Iterator[None]:
         yield
     except GuardError as exc:
         raise InvalidSql(exc) from None
+    except ResultTooLarge as exc:
+        raise TooLargeSql(exc) from None
     except QueryFailed as exc:
         raise FailedSql(exc) from None
     except QueryCancelled as exc:
@@ -214,8 +233,9 @@ def _saved_out(entry: dict[str, Any]) -> SavedOut:
     "Run one read-only SQL query on the workspace's tables. Returns at most 'limit' rows "
     "(capped by the display limit; 'truncated' says there were more) and a suggested chart. "
     "A refusal by the SQL guard answers 422 with 'position' {start, end, line, column}; a "
-    "query that cannot run answers 422; a cancelled or timed-out query answers 409 with "
-    "'reason' user or timeout.",
+    "query that cannot run answers 422; a result larger than the display byte limit answers "
+    "422 with 'limit' (display or value) and 'max_bytes'; a cancelled or timed-out query "
+    "answers 409 with 'reason' user or timeout.",
     body=RunBody,
     response=RunOut,
     tag="sql",
@@ -244,7 +264,10 @@ def cancel_sql(req: ApiRequest) -> CancelOut:
     "POST",
     f"{SQL}/download",
     "Download the whole result of a query as CSV (with a header) or Parquet, streamed as it "
-    "is computed; at most the server's download row limit. Refusals as for running a query. "
+    "is computed; at most the server's download row and byte limits. Refusals as for running "
+    "a query; a result past the byte limit answers 422 with 'limit' download when that shows "
+    "in the first chunk, and is cut off (an incomplete body) when it shows later. CSV text "
+    "cells starting with = + - @ tab or CR get a leading ' unless the server turned it off. "
     "Besides a bearer token, the signed-in browser session may call it with the session's "
     "CSRF token in the X-CSRF-Token header (the SQL page's download buttons do).",
     body=DownloadBody,

@@ -9,7 +9,7 @@ Plain Python, no web code::
 from __future__ import annotations
 
 from .cache import CacheKey, ResultCache, normalise_sql
-from .errors import QueryCancelled, QueryFailed, QueryRefused
+from .errors import QueryCancelled, QueryFailed, QueryRefused, ResultTooLarge
 from .functions import ALLOWED_FUNCTIONS
 from .guard import CheckedSql, GuardError, check_sql
 from .results import LOGICAL_TYPES, SqlResult, logical_type
@@ -27,6 +27,7 @@ __all__ = [
     "QueryRefused",
     "QueryRunner",
     "ResultCache",
+    "ResultTooLarge",
     "Sandbox",
     "SandboxLimits",
     "SqlResult",

@@ -1,4 +1,4 @@
-"""A result cache bounded by memory, keyed by tenant, workspace, model version, SQL and limit."""
+"""A result cache bounded by memory, keyed by tenant, workspace, model version, SQL and limits."""
 
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ class CacheKey:
     sql: str
     """The SQL after :func:`normalise_sql`."""
     limit: int
+    max_bytes: int | None = None
+    """The byte limit it ran under: a result allowed by a larger limit is not one by a smaller."""
 
 
 class ResultCache:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 CancelReason = Literal["user", "timeout"]
+SizeLimit = Literal["display", "download", "value"]
 
 # An absolute path of two or more segments (``/a/b``), a home path (``~/x``) or a file URL; the
 # look-behind keeps division (``a / b``) and relative SQL text (``x/y``) untouched.
@@ -34,6 +35,44 @@ class QueryFailed(Exception):
 
 class QueryRefused(QueryFailed):
     """The sandbox's own parser check refused the SQL (not one SELECT statement)."""
+
+
+class ResultTooLarge(QueryFailed):
+    """The result (or one value of it) is larger than a byte limit; refused while fetching.
+
+    Attributes
+    ----------
+    limit : {"display", "download", "value"}
+        Which limit it hit: the displayed result, a download, or one value.
+    max_bytes : int
+        That limit in bytes.
+    """
+
+    def __init__(self, limit: SizeLimit, max_bytes: int) -> None:
+        size = megabytes(max_bytes)
+        if limit == "display":
+            message = (
+                f"The result is larger than the {size} display limit; add a LIMIT or select "
+                "fewer columns, or download it."
+            )
+        elif limit == "download":
+            message = (
+                f"The result is larger than the {size} download limit; add a LIMIT, filter "
+                "or select fewer columns."
+            )
+        else:
+            message = (
+                f"A value of the result would be larger than the {size} limit for one value "
+                "(repeat, lpad or rpad with a large count); use a smaller count."
+            )
+        super().__init__(message)
+        self.limit: SizeLimit = limit
+        self.max_bytes = max_bytes
+
+
+def megabytes(count: int) -> str:
+    """``count`` bytes as ``"50 MB"`` (MiB, which is what the settings count in)."""
+    return f"{count / 2**20:.3g} MB"
 
 
 class QueryCancelled(Exception):

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["ALLOWED_FUNCTIONS", "SYNTAX_FUNCTIONS", "function_refusal", "normalize_name"]
+__all__ = [
+    "ALLOWED_FUNCTIONS",
+    "SYNTAX_FUNCTIONS",
+    "function_refusal",
+    "normalize_name",
+    "qualifier_refusal",
+]
 
 _AGGREGATE = """
     any_value approx_count_distinct approx_quantile approx_top_k arbitrary arg_max arg_max_null
@@ -206,6 +212,23 @@ def function_refusal(written: str) -> str | None:
     if name in ALLOWED_FUNCTIONS:
         return None
     return f"Function {name} is not allowed: {_reason(name)}"
+
+
+SYSTEM_SCHEMAS = frozenset(("system", "main", "temp", "memory", "pg_catalog", "information_schema"))
+"""Catalogs and schemas of the sandbox: a call qualified with one of them could reach a
+built-in function the sandbox shadows with a size-checked macro (``system.main.repeat``)."""
+
+
+def qualifier_refusal(qualifiers: list[str], name: str) -> str | None:
+    """Why ``qualifier.name(...)`` is refused, or None (a method call such as ``x.upper()``)."""
+    qualifiers = [part for part in qualifiers if part]
+    if any(normalize_name(part) in SYSTEM_SCHEMAS for part in qualifiers):
+        dotted = ".".join([*qualifiers, name])
+        return (
+            f"Function {dotted} is not allowed: a function name cannot name a schema; "
+            f"call {name}(...) instead"
+        )
+    return None
 
 
 def _reason(name: str) -> str:

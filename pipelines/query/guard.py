@@ -25,7 +25,7 @@ from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from . import native
-from .functions import ALLOWED_FUNCTIONS, function_refusal, normalize_name
+from .functions import ALLOWED_FUNCTIONS, function_refusal, normalize_name, qualifier_refusal
 from .refusals import (
     GuardError,
     file_table,
@@ -246,6 +246,10 @@ class _TreeCheck:
         if written is None:
             return  # syntax such as [1, 2], a::int or CASE, not a call by name
         refusal = function_refusal(written)
+        parent = node.parent
+        if refusal is None and isinstance(parent, exp.Dot) and parent.expression is node:
+            qualifiers = [part.name for part in parent.this.find_all(exp.Identifier)]
+            refusal = qualifier_refusal(qualifiers, written)
         if refusal is not None:
             raise self.error(refusal, span or self.locate(written))
 

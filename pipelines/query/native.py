@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from .functions import function_refusal
+from .functions import function_refusal, qualifier_refusal
 from .refusals import (
     GuardError,
     qualified_table,
@@ -142,7 +142,9 @@ class _Walk:
         name = node.get("function_name")
         if not isinstance(name, str) or node.get("is_operator"):
             return
-        refusal = function_refusal(name)
+        refusal = function_refusal(name) or qualifier_refusal(
+            [str(node.get("catalog") or ""), str(node.get("schema") or "")], name
+        )
         if refusal is not None:
             raise self.error(refusal, node.get("query_location"), len(name))
 

@@ -4,7 +4,8 @@ One :class:`QueryRunner` serves every tenant. Sandboxes are pooled per workspace
 version (least recently used closed beyond ``max_sandboxes``; a newer model version retires the
 older one). Queries run on a shared thread pool, but each tenant has its own semaphore, so one
 tenant's heavy queries wait behind each other instead of taking every worker. Results are
-cached per tenant, workspace, model version, table files, SQL and limit.
+cached per tenant, workspace, model version, table files, SQL, row and byte limit; a result
+larger than its byte limit never exists, and none larger than the byte limit is cached.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import CacheKey, ResultCache, normalise_sql
 from .errors import QueryCancelled
-from .results import SqlResult
+from .results import SqlResult, approx_bytes
 from .running import SandboxLimits
-from .sandbox import Sandbox
+from .sandbox import RESULT_BATCH_ROWS, Sandbox
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -143,6 +144,7 @@ class QueryRunner:
         sql: str,
         *,
         limit: int,
+        max_bytes: int | None = None,
         query_id: str | None = None,
         use_cache: bool = True,
     ) -> SqlResult:
@@ -160,6 +162,8 @@ class QueryRunner:
             One read-only statement (checked by the guard).
         limit : int
             Display limit.
+        max_bytes : int, optional
+            Display limit in bytes (ResultTooLarge beyond it); nothing larger is cached.
         query_id : str, optional
             Id for :meth:`cancel` (unique among the tenant's running queries).
         use_cache : bool
@@ -180,6 +184,7 @@ class QueryRunner:
             fingerprint,
             _normalised(sql),
             limit,
+            max_bytes,
         )
         if use_cache:
             hit = self.cache.get(cache_key)
@@ -190,11 +195,11 @@ class QueryRunner:
         try:
             with self._turn(query), self._lease(key, tables, allowed_dir, fingerprint) as sandbox:
                 query.attach(sandbox)
-                future = self._executor.submit(self._execute, query, sandbox, sql, limit)
+                future = self._executor.submit(self._execute, query, sandbox, sql, limit, max_bytes)
                 result = future.result()
         finally:
             self._unregister(query)
-        if use_cache:
+        if use_cache and (max_bytes is None or approx_bytes(result) <= max_bytes):
             self.cache.put(cache_key, result)
         return result
 
@@ -206,7 +211,8 @@ class QueryRunner:
         sql: str,
         *,
         max_rows: int,
-        batch_rows: int = 50_000,
+        max_bytes: int | None = None,
+        batch_rows: int = RESULT_BATCH_ROWS,
         query_id: str | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Guarded SQL as Arrow record batches (downloads); holds one of the tenant's turns.
@@ -225,7 +231,11 @@ class QueryRunner:
                 try:
                     query.attach(sandbox)
                     batches = sandbox.stream(
-                        sql, max_rows=max_rows, batch_rows=batch_rows, query_id=query.query_id
+                        sql,
+                        max_rows=max_rows,
+                        max_bytes=max_bytes,
+                        batch_rows=batch_rows,
+                        query_id=query.query_id,
                     )
                 except BaseException:
                     lease.__exit__(None, None, None)
@@ -334,10 +344,12 @@ class QueryRunner:
         finally:
             semaphore.release()
 
-    def _execute(self, query: _Query, sandbox: Sandbox, sql: str, limit: int) -> SqlResult:
+    def _execute(
+        self, query: _Query, sandbox: Sandbox, sql: str, limit: int, max_bytes: int | None
+    ) -> SqlResult:
         if query.cancelled.is_set():  # cancelled while queued for a worker
             raise QueryCancelled("user")
-        return sandbox.execute(sql, limit=limit, query_id=query.query_id)
+        return sandbox.execute(sql, limit=limit, max_bytes=max_bytes, query_id=query.query_id)
 
     # -- sandbox pool ----------------------------------------------------------------------------
     @contextmanager

@@ -29,17 +29,23 @@ class SandboxLimits:
         DuckDB worker threads.
     timeout_seconds : float
         Time limit of one query (for downloads: the time spent inside DuckDB).
+    value_max_mb : int
+        Largest value ``repeat``, ``lpad`` and ``rpad`` may make: DuckDB allocates such a
+        value outside its memory limit, so the sandbox checks the size before making it.
     """
 
     memory_limit_mb: int = 1024
     threads: int = 2
     timeout_seconds: float = 30.0
+    value_max_mb: int = 16
 
     def __post_init__(self) -> None:
         if self.memory_limit_mb < 16:
             raise ValueError(f"memory_limit_mb must be at least 16, got {self.memory_limit_mb}")
         if self.threads < 1:
             raise ValueError(f"threads must be at least 1, got {self.threads}")
+        if self.value_max_mb < 1:
+            raise ValueError(f"value_max_mb must be at least 1, got {self.value_max_mb}")
         if self.timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds must be positive, got {self.timeout_seconds}")
 

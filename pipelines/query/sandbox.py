@@ -6,6 +6,13 @@ threads are capped, spilling to disk is disabled and the configuration is locked
 undo any of it. Independently of the SQL guard, DuckDB's own parser must see exactly one SELECT
 statement. Every query runs on its own cursor; a timer interrupts it at the time limit and
 :meth:`Sandbox.cancel` interrupts it on request.
+
+Results are bounded by bytes as well as rows: they are read as small Arrow record batches and
+refused (:class:`ResultTooLarge`) as soon as the batches read so far exceed the caller's byte
+limit, before any of them becomes Python values. DuckDB's memory limit does not cover a single
+value a function builds (``repeat('x', 2000000000)`` allocates 2 GB outside it), so the
+functions that build a large value from a small input are shadowed by macros that check the
+size first (:data:`SIZE_CHECKED`).
 """
 
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
@@ -28,6 +35,7 @@ from .errors import (
     QueryCancelled,
     QueryFailed,
     QueryRefused,
+    ResultTooLarge,
     clean_message,
     error_position,
 )
@@ -38,6 +46,31 @@ __all__ = ["Sandbox", "SandboxLimits"]  # SandboxLimits lives in .running; named
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+RESULT_BATCH_ROWS = 2048
+"""Rows per Arrow batch read from DuckDB (one DuckDB vector): the unit the byte limit checks."""
+VALUE_LIMIT_MARK = "DATAPILOT-VALUE-LIMIT"
+"""What the size-checked macros raise; turned into :class:`ResultTooLarge` ("value")."""
+SIZE_CHECKED = {
+    # name: (parameters, bytes of the result); the count is HUGEINT so the product never wraps
+    "repeat": ("s, n", "CAST(n AS HUGEINT) * strlen(CAST(s AS VARCHAR))"),
+    "lpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
+    "rpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
+}
+"""Built-in functions that build a value much larger than their input, shadowed by macros."""
+
+
+def _size_checked_macro(name: str, max_bytes: int) -> str:
+    params, size = SIZE_CHECKED[name]
+    first, count, *rest = [part.strip() for part in params.split(",")]
+    # The count goes through CASE so that, with constant arguments, folding the call at plan
+    # time raises the error instead of building the value.
+    checked = (
+        f"CASE WHEN {size} > {int(max_bytes)} THEN error('{VALUE_LIMIT_MARK}') ELSE {count} END"
+    )
+    return (
+        f"CREATE MACRO {name}({params}) AS system.main.{name}({', '.join([first, checked, *rest])})"
+    )
 
 
 def _refuse_links(folder: Path) -> None:
@@ -137,6 +170,8 @@ class Sandbox:
             except duckdb.Error as exc:
                 message = clean_message(str(exc).splitlines()[0], self._known)
                 raise QueryFailed(f"Table '{name}' cannot be read: {message}") from None
+        for name in SIZE_CHECKED:
+            con.execute(_size_checked_macro(name, self.limits.value_max_mb * 2**20))
         # temp_directory cannot change once external access is off; '' disables spilling.
         for statement in (
             "SET temp_directory = ''",
@@ -168,6 +203,7 @@ class Sandbox:
         sql: str,
         *,
         limit: int,
+        max_bytes: int | None = None,
         query_id: str | None = None,
         guard: bool = True,
         allow_list: bool = True,
@@ -180,6 +216,8 @@ class Sandbox:
             One read-only statement.
         limit : int
             Display limit; ``truncated`` tells whether there were more rows.
+        max_bytes : int, optional
+            Display limit in bytes (Arrow size of the rows kept); more raises ResultTooLarge.
         query_id : str, optional
             Id under which :meth:`cancel` can stop the query.
         guard : bool
@@ -197,6 +235,8 @@ class Sandbox:
             DuckDB's parser does not see exactly one SELECT statement.
         QueryCancelled
             Cancelled, or stopped at the time limit.
+        ResultTooLarge
+            The rows (or one value) are larger than ``max_bytes`` (or the value limit).
         QueryFailed
             DuckDB reported an error (message without server paths).
         """
@@ -208,28 +248,65 @@ class Sandbox:
             statement = self._statement(run.cursor, sql, guard, allow_list)
             with timed(run):
                 try:
-                    run.cursor.execute(statement)
-                    description = run.cursor.description or []
-                    fetched = run.cursor.fetchmany(limit + 1)
-                except duckdb.Error as exc:
+                    relation = self._relation(run.cursor, statement)
+                    columns, types = relation.columns, relation.types
+                    reader = relation.to_arrow_reader(RESULT_BATCH_ROWS)
+                    kept = self._first_rows(reader, limit + 1, max_bytes)
+                except Exception as exc:  # DuckDB's, wrapped by Arrow, or a byte limit
                     raise self._error(exc, run, sql) from None
         finally:
             run.end()
             self._forget(run)
+        fetched = python_rows(kept, reader.schema)
         return SqlResult(
-            columns=[column[0] for column in description],
-            types=[logical_type(column[1]) for column in description],
+            columns=list(columns),
+            types=[logical_type(kind) for kind in types],
             rows=[list(row) for row in fetched[:limit]],
             truncated=len(fetched) > limit,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+    @staticmethod
+    def _relation(
+        cursor: duckdb.DuckDBPyConnection, statement: duckdb.Statement
+    ) -> duckdb.DuckDBPyRelation:
+        """The statement as a relation, which streams (``execute`` would materialise it all)."""
+        try:
+            return cursor.sql(statement.query)
+        except (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException):
+            # A relation's binder errors lack the "LINE n:" context: binding it again with
+            # execute fails the same way (before running anything) and says where.
+            cursor.execute(statement)
+            raise
+
+    @staticmethod
+    def _first_rows(
+        reader: pa.RecordBatchReader, rows: int, max_bytes: int | None
+    ) -> list[pa.RecordBatch]:
+        """Up to ``rows`` rows as batches, refused once their size passes ``max_bytes``."""
+        kept: list[pa.RecordBatch] = []
+        total = 0
+        while rows > 0:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            if batch.num_rows > rows:
+                batch = batch.slice(0, rows)
+            total += batch.nbytes
+            if max_bytes is not None and total > max_bytes:
+                raise ResultTooLarge("display", max_bytes)
+            kept.append(batch)
+            rows -= batch.num_rows
+        return kept
 
     def stream(
         self,
         sql: str,
         *,
         max_rows: int,
-        batch_rows: int = 50_000,
+        max_bytes: int | None = None,
+        batch_rows: int = RESULT_BATCH_ROWS,
         query_id: str | None = None,
         guard: bool = True,
         allow_list: bool = True,
@@ -246,6 +323,9 @@ class Sandbox:
             One read-only statement.
         max_rows : int
             Stop after this many rows.
+        max_bytes : int, optional
+            Download limit in bytes: the batch that passes it raises ResultTooLarge instead of
+            being yielded (so does the start, when the first batch alone passes it).
         batch_rows : int
             Rows per batch (the last may be smaller).
         query_id : str, optional
@@ -269,18 +349,23 @@ class Sandbox:
             run.end()
             self._forget(run)
             raise
-        batches = self._batches(run, reader, sql, max_rows)
+        batches = self._batches(run, reader, sql, max_rows, max_bytes)
         next(batches)  # started, so closing or collecting it ends the query (see _batches)
         return batches
 
     def _batches(
-        self, run: Run, reader: pa.RecordBatchReader, sql: str, max_rows: int
+        self,
+        run: Run,
+        reader: pa.RecordBatchReader,
+        sql: str,
+        max_rows: int,
+        max_bytes: int | None,
     ) -> Iterator[Any]:
         import pyarrow as pa
 
         try:
             yield None  # consumed by stream(): from here on, ``finally`` runs on close
-            left, sent = max_rows, False
+            left, sent, total = max_rows, False, 0
             while left > 0:
                 with timed(run):
                     try:
@@ -291,6 +376,9 @@ class Sandbox:
                         raise self._error(exc, run, sql) from None
                 if batch.num_rows > left:
                     batch = batch.slice(0, left)
+                total += batch.nbytes
+                if max_bytes is not None and total > max_bytes:
+                    raise ResultTooLarge("download", max_bytes)
                 left -= batch.num_rows
                 sent = True
                 yield batch
@@ -383,6 +471,10 @@ class Sandbox:
         return statement
 
     def _error(self, exc: Exception, run: Run | None, sql: str) -> Exception:
+        if isinstance(exc, QueryFailed):  # already ours (a byte limit)
+            return exc
+        if VALUE_LIMIT_MARK in str(exc):
+            return ResultTooLarge("value", self.limits.value_max_mb * 2**20)
         if run is not None and run.reason is not None:
             return QueryCancelled(run.reason, self.limits.timeout_seconds)
         if isinstance(exc, duckdb.InterruptException):
@@ -395,3 +487,21 @@ class Sandbox:
         raw = str(exc).strip()
         line, column = error_position(raw, sql)
         return QueryFailed(clean_message(raw, self._known), line=line, column=column)
+
+
+def python_rows(batches: list[pa.RecordBatch], schema: pa.Schema) -> list[tuple[Any, ...]]:
+    """The rows of ``batches`` as Python values, converted the way DuckDB converts them
+    (dates as ``datetime.date``, decimals as ``Decimal``, maps as dicts).
+
+    A private in-memory DuckDB reads the Arrow data: no user SQL ever reaches it.
+    """
+    import pyarrow as pa
+
+    if not batches:
+        return []
+    table = pa.Table.from_batches(batches, schema=schema)
+    con = duckdb.connect(":memory:")
+    try:
+        return con.from_arrow(table).fetchall()
+    finally:
+        con.close()

@@ -285,6 +285,17 @@ def test_a_refused_query_shows_its_line_and_column_beside_the_editor(
     expect(page.locator(".dp-sql-editor .dp-sql-error-mark")).to_have_count(0)
 
 
+def test_a_result_over_the_display_limit_says_which_limit_it_hit(page: Any, orders: Api) -> None:
+    open_sql(page)
+    # 10,000 rows of 10 KB: 100 MB, twice the default 50 MB display limit.
+    put_sql(page, "SELECT repeat('x', 10000) || i AS s FROM (SELECT unnest(range(10000)) AS i)")
+    page.keyboard.press("Control+Enter")
+    note = message(page)
+    expect(note).to_contain_text("The result is too large.")
+    expect(note).to_contain_text("larger than the 50 MB display limit; add a LIMIT")
+    expect(page.locator(".dp-result")).to_be_hidden()
+
+
 def test_save_a_query_reload_it_and_rerun_from_history(page: Any, orders: Api) -> None:
     open_sql(page)
     put_sql(page, "SELECT customer, count(*) AS n FROM orders GROUP BY customer")

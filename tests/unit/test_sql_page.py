@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.pages.sql.feedback import describe_failure, history_detail, history_state
 from app.services.errors import Conflict
-from pipelines.query import GuardError, QueryCancelled, QueryFailed, check_sql
+from pipelines.query import GuardError, QueryCancelled, QueryFailed, ResultTooLarge, check_sql
 
 
 def test_a_guard_refusal_carries_its_position_and_offsets() -> None:
@@ -33,6 +33,13 @@ def test_a_duckdb_failure_keeps_its_excerpt_monospaced_and_escaped() -> None:
     assert (outcome.line, outcome.column) == (1, 8)
     assert "<pre class='dp-sql-detail'>LINE 1: SELECT nope FROM &lt;t&gt;" in outcome.html
     assert "Line 1, column 8" in outcome.html
+
+
+def test_a_result_over_a_byte_limit_says_which_limit() -> None:
+    outcome = describe_failure("SELECT *", ResultTooLarge("display", 50 * 2**20))
+    assert outcome.kind == "error"
+    assert outcome.text.startswith("The result is larger than the 50 MB display limit")
+    assert "The result is too large." in outcome.html
 
 
 def test_cancelled_and_timed_out_runs_are_not_errors() -> None:

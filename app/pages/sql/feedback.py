@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services.errors import DomainError
-from pipelines.query import GuardError, QueryCancelled, QueryFailed
+from pipelines.query import GuardError, QueryCancelled, QueryFailed, ResultTooLarge
 
 GENERIC = "Something went wrong on our side; it has been logged. Try again."
 
@@ -70,6 +70,8 @@ def describe_failure(sql: str, exc: BaseException) -> RunOutcome:
     if isinstance(exc, QueryCancelled):
         message = exc.message
         return RunOutcome("cancelled", message, _box("Cancelled.", message))
+    if isinstance(exc, ResultTooLarge):
+        return RunOutcome("error", exc.message, _box("The result is too large.", exc.message))
     if isinstance(exc, QueryFailed):
         message = exc.message
         return RunOutcome(

@@ -46,7 +46,7 @@ from pipelines.query import (
     check_sql,
 )
 
-DOWNLOAD_BATCH_ROWS = 50_000
+MB = 2**20
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ class SqlService(SavedQueries):
         ----------
         limit
             Rows to return at most; ``None`` or more than ``sql.display_limit`` means the
-            display limit. More rows set ``truncated``.
+            display limit. More rows set ``truncated``; rows of more than ``sql.display_max_mb``
+            are refused (ResultTooLarge, a QueryFailed).
         query_id
             The id :meth:`cancel` stops it by; one is made up when not given.
 
@@ -132,6 +133,7 @@ class SqlService(SavedQueries):
                 tables.allowed_dir,
                 sql,
                 limit=rows,
+                max_bytes=self.settings.display_max_mb * MB,
                 query_id=runner_id,
             )
         except (GuardError, QueryFailed, QueryCancelled) as exc:
@@ -187,7 +189,9 @@ class SqlService(SavedQueries):
 
         The workspace, the guard and DuckDB's start of the query are checked before this
         returns (NotFound, GuardError, QueryFailed); it holds one of the tenant's query turns
-        until the iterator is exhausted or closed (closing it stops the query).
+        until the iterator is exhausted or closed (closing it stops the query). Reading past
+        ``sql.download_max_mb`` raises ResultTooLarge from the iterator. CSV text cells that
+        start like a formula get a leading ``'`` unless ``sql.csv_neutralise_formulas`` is off.
         """
         check_sql_text(sql)
         if fmt not in ("csv", "parquet"):
@@ -200,9 +204,9 @@ class SqlService(SavedQueries):
             tables.allowed_dir,
             sql,
             max_rows=self.settings.download_max_rows,
-            batch_rows=DOWNLOAD_BATCH_ROWS,
+            max_bytes=self.settings.download_max_mb * MB,
         )
-        return export(batches, fmt)
+        return export(batches, fmt, neutralise_formulas=self.settings.csv_neutralise_formulas)
 
     # -- history ----------------------------------------------------------------------------------
     def history(self, workspace_id: uuid.UUID | str) -> list[dict[str, Any]]:
