@@ -48,14 +48,35 @@ def normalise_email(email: str) -> str:
     return email
 
 
+# Bidirectional marks, embeddings, overrides and isolates: invisible, and U+202E can make a
+# name display reversed ("invoice\u202egpj.exe" reads "invoiceexe.jpg"); names never keep them.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def _visible(ch: str) -> bool:
+    # Whitespace controls (tab, newline) survive here and are collapsed to one space below.
+    if ch in _BIDI_CONTROLS:
+        return False
+    return ch.isspace() or unicodedata.category(ch) != "Cc"
+
+
 def clean_name(name: str, field: str = "name", max_length: int = 200) -> str:
-    name = " ".join((name or "").split())
+    """A name without control characters or direction overrides, whitespace collapsed."""
+    raw = name or ""
+    name = " ".join("".join(ch for ch in raw if _visible(ch)).split())
+    label = field.replace("_", " ")
     if not name:
-        raise InvalidInput(f"The {field.replace('_', ' ')} cannot be empty.", field)
+        if raw.strip():
+            raise InvalidInput(
+                f"The {label} has no visible characters; control characters and text-direction "
+                "marks are removed from names.",
+                field,
+            )
+        raise InvalidInput(f"The {label} cannot be empty.", field)
     if len(name) > max_length:
-        raise InvalidInput(
-            f"The {field.replace('_', ' ')} must be at most {max_length} characters.", field
-        )
+        raise InvalidInput(f"The {label} must be at most {max_length} characters.", field)
     return name
 
 

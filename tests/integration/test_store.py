@@ -165,6 +165,15 @@ def test_empty_workspace_name_is_invalid(store: Store) -> None:
     assert caught.value.field == "name"
 
 
+def test_workspace_names_drop_control_and_direction_characters(store: Store) -> None:
+    a = store.register()
+    ws = store.workspaces(a).create("Sales\x00\u202e 2024")
+    assert ws.name == "Sales 2024"
+    assert store.workspaces(a).update(ws.id, "\u2066HR\u2069\x1b", None).name == "HR"
+    with pytest.raises(InvalidInput, match="no visible characters"):
+        store.workspaces(a).create("\u202e\x00")
+
+
 # -- accounts ------------------------------------------------------------------------------------------
 
 

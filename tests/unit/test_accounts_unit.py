@@ -94,6 +94,28 @@ def test_clean_name_rejects_empty_and_overlong_names() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Sales\x00 2024", "Sales 2024"),
+        ("Q3\x07\x1b[31m report", "Q3[31m report"),
+        ("Budget\x85\x9b", "Budget"),
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),
+        ("\u2066Team\u2069 \u200fB\u200e \u202aC\u202c\u202bD\u202d\u061c", "Team B CD"),
+        ("مبيعات 2024", "مبيعات 2024"),  # right-to-left text itself is kept
+    ],
+)
+def test_clean_name_drops_control_characters_and_direction_overrides(raw: str, clean: str) -> None:
+    assert clean_name(raw) == clean
+
+
+def test_a_name_of_only_invisible_characters_is_refused_saying_why() -> None:
+    with pytest.raises(InvalidInput, match="no visible characters") as caught:
+        clean_name("\x00\u202e\u2066", "name")
+    assert caught.value.field == "name"
+    assert "text-direction" in str(caught.value)
+
+
+@pytest.mark.parametrize(
     ("name", "slug"),
     [
         ("Acme Inc.", "acme-inc"),
