@@ -130,11 +130,21 @@ class AccountService:
         self._key = OctKey.import_key(settings.secret_key.encode())
 
     # -- registration -----------------------------------------------------------------------
-    def check_new_password(self, password: str, *user_inputs: str) -> None:
+    def check_new_password(self, password: str, *user_inputs: str | None) -> None:
+        """Refuse a weak password; ``user_inputs`` are the user's name, email, organisation."""
         auth = self.settings.auth
-        check_strength(
-            password, auth.min_password_length, auth.min_password_score, list(user_inputs)
-        )
+        check_strength(password, auth.min_password_length, auth.min_password_score, user_inputs)
+
+    def personal_details(self, email: str) -> list[str]:
+        """An existing user's name and tenant names, which their new password must avoid."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(User.display_name, Tenant.name, Tenant.slug)
+                .join(Membership, Membership.user_id == User.id)
+                .join(Tenant, Tenant.id == Membership.tenant_id)
+                .where(User.email == normalise_email(email))
+            ).all()
+        return [value for row in rows for value in row]
 
     def register(
         self, display_name: str, email: str, password: str, tenant_name: str | None = None
@@ -146,8 +156,8 @@ class AccountService:
             )
         display_name = clean_name(display_name, "name")
         email = normalise_email(email)
-        self.check_new_password(password, email, display_name)
         tenant_name = clean_name(tenant_name or f"{display_name}'s team", "organisation")
+        self.check_new_password(password, email, display_name, tenant_name)
         with self.db.transaction() as session:
             if session.scalar(select(User.id).where(User.email == email)) is not None:
                 raise Conflict("An account with this email already exists; sign in instead.")

@@ -125,7 +125,8 @@ class MemberService:
         return display_name
 
     def change_own_password(self, current: str, new: str) -> None:
-        self.accounts.check_new_password(new, self.principal.email, self.principal.display_name)
+        p = self.principal
+        self.accounts.check_new_password(new, p.email, p.display_name, p.tenant_name)
         with self.db.transaction() as session:
             user = session.get(User, self.principal.user_id)
             assert user is not None

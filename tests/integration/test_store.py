@@ -177,6 +177,30 @@ def test_workspace_names_drop_control_and_direction_characters(store: Store) -> 
 # -- accounts ------------------------------------------------------------------------------------------
 
 
+def test_user_and_tenant_names_drop_control_and_direction_characters(store: Store) -> None:
+    principal = store.register("Ada\x00\u202e", organisation="Acme\u2067 Labs\x07")
+    assert (principal.display_name, principal.tenant_name) == ("Ada", "Acme Labs")
+    members = store.members(principal)
+    assert members.rename_self("\u202eGrace\u202c Hopper") == "Grace Hopper"
+    with pytest.raises(InvalidInput, match="no visible characters"):
+        members.rename_self("\u200f\u200e")
+
+
+def test_a_password_made_of_the_users_own_details_is_refused_everywhere(store: Store) -> None:
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.register("User A", "usera@tenanta.example", "usera@tenanta", "Tenant A")
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.register("User C", "userc@example.com", "Tenant c 2024", "Tenant C")
+    principal = store.register("Grace", organisation="Navy Labs")
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.members(principal).change_own_password(STRONG_PASSWORD, "NavyLabsGrace")
+    # The CLI checks an admin's reset against the user's name and tenants, looked up by email.
+    details = store.accounts.personal_details(principal.email)
+    assert "Grace" in details and "Navy Labs" in details
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.check_new_password("GraceNavyLabs", principal.email, *details)
+
+
 def test_register_creates_a_tenant_administered_by_the_new_user(store: Store) -> None:
     principal = store.register("Grace", organisation="Hopper Labs")
     assert (principal.role, principal.tenant_name) == ("admin", "Hopper Labs")

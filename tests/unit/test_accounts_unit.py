@@ -14,6 +14,7 @@ from app.services.passwords import (
     generate_password,
     hash_password,
     needs_rehash,
+    personal_words,
     verify_password,
 )
 from app.services.principal import Principal
@@ -194,6 +195,29 @@ def test_password_equal_to_the_users_own_email_is_refused() -> None:
     check_strength(email, 10, 3)  # strong for a stranger ...
     with pytest.raises(InvalidInput, match="too easy to guess"):
         check_strength(email, 10, 3, [email, "Grace"])  # ... but not as Grace's own password
+
+
+@pytest.mark.parametrize(
+    ("password", "details"),
+    [
+        ("Tenant c 2024", ["usera@tenantc.example", "User A", "Tenant C"]),
+        ("usera@tenanta", ["usera@tenanta.example", "User A", "Tenant A"]),
+        ("GraceHopperNavyLabs", ["grace@navy.example", "Grace Hopper", "Navy Labs"]),
+    ],
+)
+def test_passwords_made_of_the_users_own_details_are_refused(
+    password: str, details: list[str]
+) -> None:
+    check_strength(password, 10, 3)  # strong for a stranger ...
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        check_strength(password, 10, 3, details)  # ... not from this user
+
+
+def test_personal_words_split_names_and_emails() -> None:
+    words = personal_words(["usera@tenanta.example", "Navy Labs 2024", None, ""])
+    for expected in ("usera", "tenanta", "usera@tenanta", "navy", "labs", "navylabs2024"):
+        assert expected in words
+    assert len(words) == len(set(words))
 
 
 def test_strong_password_passes() -> None:
