@@ -366,14 +366,21 @@ class AccountService:
             raise failure
         return TokenPair(self._access_token(principal), new_refresh, self._access_lifetime())
 
-    def revoke_family_of(self, refresh_token: str, reason: str = "logout") -> bool:
+    def revoke_family_of(
+        self, refresh_token: str, reason: str = "logout", owner: Principal | None = None
+    ) -> bool:
+        """Revoke the sign-in a refresh token belongs to; True when it was found.
+
+        With ``owner``, only that user's own sign-ins can be ended: another user's token is
+        treated exactly like an unknown one, so logout is no oracle for whose token it is.
+        """
         with self.db.transaction() as session:
             row = session.scalars(
                 select(RefreshToken).where(
                     RefreshToken.token_hash == token_hash(refresh_token or "")
                 )
             ).first()
-            if row is None:
+            if row is None or (owner is not None and row.family.user_id != owner.user_id):
                 return False
             if row.family.revoked_at is None:
                 row.family.revoked_at, row.family.revoked_reason = utcnow(), reason
