@@ -110,9 +110,11 @@ class SecretSettings(_Section):
 
 
 class ThrottleSettings(_Section):
+    # Per account *from one address*: another address's failures never lock the owner out.
     max_failures_per_account: int = Field(5, ge=1)
     max_failures_per_address: int = Field(20, ge=1)
     window_seconds: int = Field(900, ge=1)
+    lockout_seconds: int = Field(30, ge=1)
 
 
 class OidcProviderSettings(_Section):

@@ -39,6 +39,8 @@ from app.store.models import (
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACCESS_TOKEN_AUDIENCE = "datapilot-api"
+# How long an account+address pair's failed sign-ins count towards its growing wait.
+PAIR_MEMORY = timedelta(days=1)
 
 
 def normalise_email(email: str) -> str:
@@ -193,49 +195,48 @@ class AccountService:
         raise AuthenticationFailed("Email or password is not correct.")
 
     def _check_throttle(self, session: Session, email: str, address: str) -> None:
-        """Refuse when an account or a client address has failed too often in the window.
+        """Refuse when this address failed this account, or any accounts, too often.
 
-        A successful sign-in clears an account's count (its owner is back), but never an
-        address's: otherwise one valid account would let an address guess others forever.
+        Failures count per account *and* address together, so a stranger's wrong passwords
+        never lock the owner out from their own address. Past the limit each further failure
+        doubles the wait (``lockout_seconds``, 2x, 4x ... up to the window). A pair remembers
+        its failures for a day, so the waits keep growing past the window; a success from the
+        address clears them (its owner is back), but never the address's own count: otherwise
+        one valid account would let an address guess others forever.
         """
         rules = self.settings.auth.login_throttle
-        since = utcnow() - timedelta(seconds=rules.window_seconds)
+        now = utcnow()
+        since = now - timedelta(seconds=rules.window_seconds)
+        pair = (LoginAttempt.email == email, LoginAttempt.client_address == address)
+        remembered = now - PAIR_MEMORY
         last_ok = session.scalar(
             select(func.max(LoginAttempt.created_at)).where(
-                LoginAttempt.email == email,
-                LoginAttempt.succeeded.is_(True),
-                LoginAttempt.created_at >= since,
+                *pair, LoginAttempt.succeeded.is_(True), LoginAttempt.created_at >= remembered
             )
         )
-        checks = (
-            (
-                LoginAttempt.email == email,
-                max(since, _aware(last_ok)) if last_ok else since,
-                rules.max_failures_per_account,
-                "this account",
-            ),
-            (
+        start = max(remembered, _aware(last_ok)) if last_ok else remembered
+        failed, latest = session.execute(
+            select(func.count(), func.max(LoginAttempt.created_at)).where(
+                *pair, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > start
+            )
+        ).one()
+        if failed >= rules.max_failures_per_account:
+            excess = min(failed - rules.max_failures_per_account, 30)  # 2**30 s is "the window"
+            wait = min(rules.lockout_seconds * 2**excess, rules.window_seconds)
+            _refuse_until(_aware(latest) + timedelta(seconds=wait), "this account")
+        failures = session.scalars(
+            select(LoginAttempt.created_at)
+            .where(
                 LoginAttempt.client_address == address,
-                since,
-                rules.max_failures_per_address,
-                "your address",
-            ),
-        )
-        for condition, start, limit, what in checks:
-            failures = session.scalars(
-                select(LoginAttempt.created_at)
-                .where(
-                    condition, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > start
-                )
-                .order_by(LoginAttempt.created_at.desc())
-                .limit(limit)
-            ).all()
-            if len(failures) >= limit:
-                lifts_at = _aware(failures[-1]) + timedelta(seconds=rules.window_seconds)
-                retry = max(1, int((lifts_at - utcnow()).total_seconds()) + 1)
-                raise Throttled(
-                    f"Too many failed sign-ins for {what}. Try again in {_humanise(retry)}.", retry
-                )
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.created_at > since,
+            )
+            .order_by(LoginAttempt.created_at.desc())
+            .limit(rules.max_failures_per_address)
+        ).all()
+        if len(failures) >= rules.max_failures_per_address:
+            lifts_at = _aware(failures[-1]) + timedelta(seconds=rules.window_seconds)
+            _refuse_until(lifts_at, "your address")
 
     def _default_principal(self, session: Session, user: User) -> Principal:
         row = session.execute(
@@ -438,6 +439,15 @@ def _principal(user: User, tenant: Tenant, membership: Membership) -> Principal:
         display_name=user.display_name,
         tenant_name=tenant.name,
     )
+
+
+def _refuse_until(lifts_at: datetime, what: str) -> None:
+    remaining = (lifts_at - utcnow()).total_seconds()
+    if remaining > 0:
+        retry = int(remaining) + 1
+        raise Throttled(
+            f"Too many failed sign-ins for {what}. Try again in {_humanise(retry)}.", retry
+        )
 
 
 def _humanise(seconds: int) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.services.accounts import ACCESS_TOKEN_AUDIENCE
@@ -20,7 +22,7 @@ from app.services.errors import (
     NotFound,
     Throttled,
 )
-from app.store.models import Membership, Tenant, User, Workspace
+from app.store.models import LoginAttempt, Membership, Tenant, User, Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository
 from tests.conftest import STRONG_PASSWORD
 from tests.integration.conftest import Store, open_store
@@ -245,7 +247,16 @@ def test_authenticate_unknown_email_fails_like_a_wrong_password(store: Store) ->
         store.accounts.authenticate("nobody@example.com", STRONG_PASSWORD, "10.0.0.1")
 
 
-def test_failed_logins_throttle_the_account(database_url: str, tmp_path: Path) -> None:
+def _age_login_attempts(store: Store, seconds: float) -> None:
+    """Move every recorded sign-in attempt ``seconds`` into the past (no sleeping)."""
+    with store.db.transaction() as session:
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.created_at -= timedelta(seconds=seconds)
+
+
+def test_failed_logins_from_one_address_do_not_lock_the_owner_out(
+    database_url: str, tmp_path: Path
+) -> None:
     throttled = open_store(
         tmp_path,
         database_url,
@@ -253,12 +264,40 @@ def test_failed_logins_throttle_the_account(database_url: str, tmp_path: Path) -
     )
     try:
         user = throttled.register()
-        for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        for _ in range(3):
             with pytest.raises(AuthenticationFailed):
-                throttled.accounts.authenticate(user.email, "wrong-password-here", address)
-        with pytest.raises(Throttled, match="this account") as caught:
-            throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4")
-        assert 590 <= caught.value.retry_after <= 601
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        # The attacker's address is throttled for this account, even with the right password ...
+        with pytest.raises(Throttled, match="this account"):
+            throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.6.6.6")
+        # ... while the owner, elsewhere, signs in, and still can after failing once themselves.
+        assert throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4") == user
+        with pytest.raises(AuthenticationFailed):
+            throttled.accounts.authenticate(user.email, "typo-password", "10.0.0.4")
+        assert throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4") == user
+    finally:
+        throttled.db.dispose()
+
+
+def test_failed_logins_wait_longer_after_each_further_failure(
+    database_url: str, tmp_path: Path
+) -> None:
+    rules = {"max_failures_per_account": 3, "lockout_seconds": 30, "window_seconds": 600}
+    throttled = open_store(tmp_path, database_url, auth={"login_throttle": rules})
+    try:
+        user = throttled.register()
+        for _ in range(3):
+            with pytest.raises(AuthenticationFailed):
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        waits = []
+        for _ in range(6):
+            with pytest.raises(Throttled, match="this account") as caught:
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+            waits.append(caught.value.retry_after)
+            _age_login_attempts(throttled, caught.value.retry_after)  # the wait is over ...
+            with pytest.raises(AuthenticationFailed):  # ... and the next guess fails again
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        assert [round(w, -1) for w in waits] == [30, 60, 120, 240, 480, 600]  # capped: window
         assert "10 minutes" in str(caught.value)
     finally:
         throttled.db.dispose()
