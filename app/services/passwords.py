@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
