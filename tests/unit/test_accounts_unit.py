@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 
-from app.auth.web import HOME, safe_next
+from app.auth.web import HOME, request_client_address, request_is_https, safe_next
 from app.services.accounts import clean_name, normalise_email, slugify, token_hash
 from app.services.errors import Forbidden, InvalidInput
 from app.services.passwords import (
@@ -18,6 +20,7 @@ from app.services.passwords import (
     verify_password,
 )
 from app.services.principal import Principal
+from app.settings import ServerSettings
 
 # -- safe_next ------------------------------------------------------------------------------------------
 
@@ -234,6 +237,39 @@ def test_generated_passwords_pass_the_default_policy_and_differ() -> None:
     assert len(passwords) == 20
     for password in passwords:
         check_strength(password, 10, 3)
+
+
+# -- behind a proxy -------------------------------------------------------------------------------------
+PROXY = ServerSettings(trusted_proxies=["10.0.0.0/8"])
+
+
+def _request(peer: str, protocol: str = "http", **headers: str) -> HTTPServerRequest:
+    context = SimpleNamespace(remote_ip=peer, protocol=protocol)
+    fields = HTTPHeaders({"Host": "datapilot.example"})
+    for name, value in headers.items():
+        fields[name.replace("_", "-")] = value
+    line = RequestStartLine("GET", "/login", "HTTP/1.1")
+    return HTTPServerRequest(
+        headers=fields, start_line=line, connection=SimpleNamespace(context=context)
+    )
+
+
+def test_https_is_tls_to_us_or_a_trusted_proxy_saying_so() -> None:
+    assert request_is_https(_request("192.0.2.7", "https"), ServerSettings())
+    assert request_is_https(_request("10.0.0.2", X_Forwarded_Proto="https"), PROXY)
+    assert not request_is_https(_request("192.0.2.7", X_Forwarded_Proto="https"), PROXY)
+    assert not request_is_https(_request("10.0.0.2", X_Forwarded_Proto="https, http"), PROXY)
+
+
+def test_client_address_is_the_last_hop_no_trusted_proxy_added() -> None:
+    spoofed = "1.2.3.4, 198.51.100.9, 10.0.0.3"  # the client wrote 1.2.3.4 itself
+    assert request_client_address(_request("10.0.0.2", X_Forwarded_For=spoofed), PROXY) == (
+        "198.51.100.9"
+    )
+    assert request_client_address(_request("192.0.2.7", X_Forwarded_For=spoofed), PROXY) == (
+        "192.0.2.7"
+    )
+    assert request_client_address(_request("10.0.0.2"), PROXY) == "10.0.0.2"
 
 
 # -- roles --------------------------------------------------------------------------------------------------
