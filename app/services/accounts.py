@@ -45,7 +45,8 @@ PAIR_MEMORY = timedelta(days=1)
 
 def normalise_email(email: str) -> str:
     email = unicodedata.normalize("NFKC", email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
+    invisible = any(not _visible(ch) for ch in email)  # PostgreSQL refuses NUL outright
+    if invisible or not EMAIL_RE.match(email) or len(email) > 320:
         raise InvalidInput("Enter a valid email address, like name@example.com.", "email")
     return email
 
@@ -177,7 +178,10 @@ class AccountService:
     # -- sign-in ------------------------------------------------------------------------------
     def authenticate(self, email: str, password: str, client_address: str) -> Principal:
         """Check a password; throttled per account and per client address."""
+        # No address has control characters (normalise_email refuses them), and PostgreSQL
+        # cannot even compare a NUL: drop them so such a sign-in simply fails.
         email_key = unicodedata.normalize("NFKC", email or "").strip().lower()[:320]
+        email_key = "".join(ch for ch in email_key if _visible(ch))
         address = (client_address or "unknown")[:64]
         with self.db.transaction() as session:
             self._check_throttle(session, email_key, address)

@@ -180,12 +180,25 @@ def test_workspace_names_drop_control_and_direction_characters(store: Store) -> 
 
 
 def test_user_and_tenant_names_drop_control_and_direction_characters(store: Store) -> None:
-    principal = store.register("Ada\x00\u202e", organisation="Acme\u2067 Labs\x07")
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+    principal = store.accounts.register(
+        "Ada\x00\u202e", email, STRONG_PASSWORD, "Acme\u2067 Labs\x07"
+    )
     assert (principal.display_name, principal.tenant_name) == ("Ada", "Acme Labs")
     members = store.members(principal)
     assert members.rename_self("\u202eGrace\u202c Hopper") == "Grace Hopper"
     with pytest.raises(InvalidInput, match="no visible characters"):
         members.rename_self("\u200f\u200e")
+
+
+def test_emails_with_control_characters_are_refused_and_fail_sign_in_cleanly(
+    store: Store,
+) -> None:
+    with pytest.raises(InvalidInput, match="valid email"):
+        store.accounts.register("Ada", "ada\x00@example.com", STRONG_PASSWORD)
+    registered = store.register()
+    with pytest.raises(AuthenticationFailed, match="not correct"):
+        store.accounts.authenticate(registered.email + "\x00", "wrong-password", "10.0.0.1")
 
 
 def test_a_password_made_of_the_users_own_details_is_refused_everywhere(store: Store) -> None:
