@@ -70,10 +70,13 @@ def test_register_lands_in_the_shell_as_admin_of_a_new_team(page) -> None:
 
 def test_register_meter_scores_a_password_against_the_typed_name_email_and_team(page) -> None:
     page.goto("/register")
-    page.locator("#name").fill("User C")
-    page.locator("#email").fill(f"userc-{uuid.uuid4().hex[:8]}@example.com")
-    page.locator("#password").fill("Tenant c 2024")
+    page.locator("#name").fill("User A")
+    page.locator("#password").fill("usera@tenanta")
     expect(page.locator("#strength-text")).to_have_text("Very strong")  # for a stranger ...
-    page.locator("#organisation").fill("Tenant C")  # ... not in team Tenant C
+    page.locator("#email").fill("usera@tenanta.example")  # ... not for usera@tenanta
+    expect(page.locator("#strength-text")).to_contain_text("Very weak —")
+    page.locator("#password").fill("Tenant c 2024")
+    expect(page.locator("#strength-text")).to_have_text("Very strong")
+    page.locator("#organisation").fill("Tenant C")
     expect(page.locator("#strength-text")).to_contain_text("Fair —")
     assert int(page.locator("#strength-bar").get_attribute("data-score") or "-1") < 3
