@@ -1,4 +1,7 @@
-"""Accounts: registration, password sign-in with throttling, browser sessions, API tokens."""
+"""Accounts: registration, password sign-in with throttling, browser sessions, API tokens.
+
+Over 450 lines while issue 9 moves ORM queries here; sign-in throttling is the next to split out.
+"""
 
 from __future__ import annotations
 
