@@ -210,7 +210,7 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     elif action == "create-user":
         password = _password(args)
         if password:
-            ctx.accounts.check_new_password(password, args.email, args.name or "")
+            ctx.accounts.check_new_password(password, args.email, args.name, args.tenant)
         generated = admin.create_user(args.email, args.name or "", args.tenant, args.role, password)
         print(f"created user {args.email} in {args.tenant} as {args.role}")
         _show_generated(args.email, generated)
@@ -220,7 +220,8 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     elif action == "reset-password":
         password = _password(args)
         if password:
-            ctx.accounts.check_new_password(password, args.email)
+            details = ctx.accounts.personal_details(args.email)
+            ctx.accounts.check_new_password(password, args.email, *details)
         _show_generated(args.email, admin.reset_password(args.email, password))
         print(f"password reset for {args.email}; their sessions were signed out")
     elif action in ("deactivate", "activate"):

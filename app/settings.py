@@ -6,6 +6,7 @@ Nested keys use ``__`` in environment variables: ``DATAPILOT_SERVER__PORT=8080``
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -62,11 +63,31 @@ class ServerSettings(_Section):
     allowed_websocket_origins: EnvList = Field(default_factory=list)
     num_threads: int = Field(4, ge=1, le=64)
     secure_cookies: bool = False
+    trusted_proxies: EnvList = Field(default_factory=list)
+    hsts_seconds: int = Field(31536000, ge=0)
 
-    @field_validator("allowed_websocket_origins", mode="before")
+    @field_validator("allowed_websocket_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
+    def _split_lists(cls, value: Any) -> Any:
         return _list_from_env(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        """Whether a peer may tell us the scheme and client behind it (X-Forwarded-*)."""
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.trusted_proxies)
 
     @property
     def base_url(self) -> str:
@@ -110,9 +131,11 @@ class SecretSettings(_Section):
 
 
 class ThrottleSettings(_Section):
+    # Per account *from one address*: another address's failures never lock the owner out.
     max_failures_per_account: int = Field(5, ge=1)
     max_failures_per_address: int = Field(20, ge=1)
     window_seconds: int = Field(900, ge=1)
+    lockout_seconds: int = Field(30, ge=1)
 
 
 class OidcProviderSettings(_Section):

@@ -162,13 +162,15 @@ def refresh(req: ApiRequest) -> TokenResponse:
 @api.operation(
     "POST",
     f"{PREFIX}/auth/logout",
-    "Revoke the refresh-token family of this sign-in",
+    "Revoke the refresh-token family of this sign-in (the caller's own; others are ignored)",
     body=RefreshBody,
     status=204,
     tag="auth",
 )
 def logout(req: ApiRequest) -> Reply:
-    req.ctx.accounts.revoke_family_of(req.body.refresh_token)
+    # Someone else's refresh token answers 204 like an unknown one and stays valid: a 4xx would
+    # tell the caller that the token is live for another account.
+    req.ctx.accounts.revoke_family_of(req.body.refresh_token, owner=req.caller)
     return Reply(status=204)
 
 

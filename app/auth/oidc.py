@@ -26,8 +26,8 @@ from joserfc.jwk import KeySet, OctKey
 from app.auth.web import HOME, WebHandler, safe_next
 from app.context import AppContext
 from app.principal import Principal
-from app.services.accounts import normalise_email
 from app.services.errors import DomainError
+from app.services.names import normalise_email
 from app.settings import OidcProviderSettings
 
 log = logging.getLogger("datapilot.oidc")
@@ -156,7 +156,7 @@ class OidcLoginHandler(_OidcHandler):
             httponly=True,
             samesite="Lax",
             path=FLOW_PATH,
-            secure=self.ctx.settings.server.secure_cookies,
+            secure=self.cookie_secure,
             expires_days=FLOW_SECONDS / 86400,
         )
         query = {

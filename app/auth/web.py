@@ -11,10 +11,12 @@ from urllib.parse import quote, urlparse
 import tornado.web
 from bokeh.server.auth_provider import AuthProvider
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from tornado.httputil import HTTPServerRequest
 
 from app.context import AppContext
 from app.principal import Principal
 from app.services.errors import DomainError, Throttled
+from app.settings import ServerSettings
 
 SESSION_COOKIE = "dp_session"
 FORM_CSRF_COOKIE = "dp_form_csrf"
@@ -42,6 +44,33 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _forwarded(request: HTTPServerRequest, name: str, server: ServerSettings) -> list[str]:
+    """The values of an X-Forwarded-* header, only when a trusted proxy sent the request."""
+    if not server.is_trusted_proxy(request.remote_ip):
+        return []
+    joined = ",".join(request.headers.get_list(name))
+    return [value.strip() for value in joined.split(",") if value.strip()]
+
+
+def request_is_https(request: HTTPServerRequest, server: ServerSettings) -> bool:
+    """TLS to us, or a trusted proxy saying so (the last X-Forwarded-Proto is its own)."""
+    if request.protocol == "https":
+        return True
+    protos = _forwarded(request, "X-Forwarded-Proto", server)
+    return bool(protos) and protos[-1].lower() == "https"
+
+
+def request_client_address(request: HTTPServerRequest, server: ServerSettings) -> str:
+    """The client's address: behind trusted proxies, the last X-Forwarded-For hop they did not
+    add themselves (everything left of it could be written by the client)."""
+    address = request.remote_ip or "unknown"
+    for hop in reversed(_forwarded(request, "X-Forwarded-For", server)):
+        address = hop
+        if not server.is_trusted_proxy(hop):
+            break
+    return address[:64]
+
+
 class WebHandler(tornado.web.RequestHandler):
     """Base for the HTML auth pages: templates, cookies, security headers, CSRF."""
 
@@ -60,10 +89,31 @@ class WebHandler(tornado.web.RequestHandler):
             "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
             "form-action 'self' http: https:; frame-ancestors 'none'",
         )
+        if getattr(self, "ctx", None) is not None:  # not yet in __init__; again after clear()
+            self.set_transport_headers()
+
+    def prepare(self) -> None:
+        self.set_transport_headers()
+
+    def set_transport_headers(self) -> None:
+        """HSTS on every answer that went over HTTPS (browsers ignore it over plain HTTP)."""
+        if self.ctx.settings.server.hsts_seconds and self.is_https:
+            self.set_header(
+                "Strict-Transport-Security", f"max-age={self.ctx.settings.server.hsts_seconds}"
+            )
+
+    @property
+    def is_https(self) -> bool:
+        """Whether the browser reached us over TLS, directly or through a trusted proxy."""
+        return request_is_https(self.request, self.ctx.settings.server)
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.ctx.settings.server.secure_cookies or self.is_https
 
     @property
     def client_address(self) -> str:
-        return self.request.remote_ip or "unknown"
+        return request_client_address(self.request, self.ctx.settings.server)
 
     def current_principal(self) -> tuple[Principal, str] | None:
         token = self.get_cookie(SESSION_COOKIE)
@@ -76,7 +126,7 @@ class WebHandler(tornado.web.RequestHandler):
             csrf,
             httponly=True,
             samesite="Strict",
-            secure=self.ctx.settings.server.secure_cookies,
+            secure=self.cookie_secure,
         )
         values.setdefault("error", None)
         values.setdefault("values", {})
@@ -104,7 +154,7 @@ class WebHandler(tornado.web.RequestHandler):
             httponly=True,
             samesite="Lax",
             path="/login",
-            secure=self.ctx.settings.server.secure_cookies,
+            secure=self.cookie_secure,
         )
 
     def take_flash_error(self) -> str | None:
@@ -124,7 +174,7 @@ class WebHandler(tornado.web.RequestHandler):
             browser.token,
             httponly=True,
             samesite="Lax",
-            secure=self.ctx.settings.server.secure_cookies,
+            secure=self.cookie_secure,
             expires_days=browser.max_age_seconds / 86400,
             path="/",
         )

@@ -1,34 +1,35 @@
 """Accounts: registration, sign-in (password with throttling, or SSO), sessions, API tokens.
 
-Long because: everything that happens before a Principal exists, kept in one service.
+Everything that happens before a Principal exists; names are cleaned in
+:mod:`app.services.names`, failed sign-ins are counted in :mod:`app.services.throttle`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import secrets
-import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
-from app.services.errors import AuthenticationFailed, Conflict, InvalidInput, Throttled
+from app.services.errors import AuthenticationFailed, Conflict, InvalidInput
+from app.services.names import clean_name, lookup_email, normalise_email, slugify
 from app.services.passwords import (
     check_strength,
     hash_password,
     needs_rehash,
     verify_password,
 )
+from app.services.throttle import aware, check_login_throttle
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import (
@@ -43,43 +44,11 @@ from app.store.models import (
 )
 
 log = logging.getLogger("datapilot.accounts")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACCESS_TOKEN_AUDIENCE = "datapilot-api"
-
-
-def normalise_email(email: str) -> str:
-    email = unicodedata.normalize("NFKC", email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        raise InvalidInput("Enter a valid email address, like name@example.com.", "email")
-    return email
-
-
-def clean_name(name: str, field: str = "name", max_length: int = 200) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise InvalidInput(f"The {field.replace('_', ' ')} cannot be empty.", field)
-    if len(name) > max_length:
-        raise InvalidInput(
-            f"The {field.replace('_', ' ')} must be at most {max_length} characters.", field
-        )
-    return name
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40]
-    return slug or "tenant"
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -115,11 +84,21 @@ class AccountService:
         self._key = OctKey.import_key(settings.secret_key.encode())
 
     # -- registration -----------------------------------------------------------------------
-    def check_new_password(self, password: str, *user_inputs: str) -> None:
+    def check_new_password(self, password: str, *user_inputs: str | None) -> None:
+        """Refuse a weak password; ``user_inputs`` are the user's name, email, organisation."""
         auth = self.settings.auth
-        check_strength(
-            password, auth.min_password_length, auth.min_password_score, list(user_inputs)
-        )
+        check_strength(password, auth.min_password_length, auth.min_password_score, user_inputs)
+
+    def personal_details(self, email: str) -> list[str]:
+        """An existing user's name and tenant names, which their new password must avoid."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(User.display_name, Tenant.name, Tenant.slug)
+                .join(Membership, Membership.user_id == User.id)
+                .join(Tenant, Tenant.id == Membership.tenant_id)
+                .where(User.email == normalise_email(email))
+            ).all()
+        return [value for row in rows for value in row]
 
     def register(
         self, display_name: str, email: str, password: str, tenant_name: str | None = None
@@ -131,8 +110,8 @@ class AccountService:
             )
         display_name = clean_name(display_name, "name")
         email = normalise_email(email)
-        self.check_new_password(password, email, display_name)
         tenant_name = clean_name(tenant_name or f"{display_name}'s team", "organisation")
+        self.check_new_password(password, email, display_name, tenant_name)
         with self.db.transaction() as session:
             if session.scalar(select(User.id).where(User.email == email)) is not None:
                 raise Conflict("An account with this email already exists; sign in instead.")
@@ -150,10 +129,10 @@ class AccountService:
     # -- sign-in ------------------------------------------------------------------------------
     def authenticate(self, email: str, password: str, client_address: str) -> Principal:
         """Check a password; throttled per account and per client address."""
-        email_key = unicodedata.normalize("NFKC", email or "").strip().lower()[:320]
+        email_key = lookup_email(email)
         address = (client_address or "unknown")[:64]
         with self.db.transaction() as session:
-            self._check_throttle(session, email_key, address)
+            check_login_throttle(session, self.settings.auth.login_throttle, email_key, address)
             user = session.scalars(select(User).where(User.email == email_key)).first()
             ok = verify_password(user.password_hash if user else None, password or "")
             session.add(LoginAttempt(email=email_key, client_address=address, succeeded=ok))
@@ -166,51 +145,6 @@ class AccountService:
         if ok and user is not None:
             raise AuthenticationFailed("This account is deactivated; ask a tenant admin.")
         raise AuthenticationFailed("Email or password is not correct.")
-
-    def _check_throttle(self, session: Session, email: str, address: str) -> None:
-        """Refuse when an account or a client address has failed too often in the window.
-
-        A successful sign-in clears an account's count (its owner is back), but never an
-        address's: otherwise one valid account would let an address guess others forever.
-        """
-        rules = self.settings.auth.login_throttle
-        since = utcnow() - timedelta(seconds=rules.window_seconds)
-        last_ok = session.scalar(
-            select(func.max(LoginAttempt.created_at)).where(
-                LoginAttempt.email == email,
-                LoginAttempt.succeeded.is_(True),
-                LoginAttempt.created_at >= since,
-            )
-        )
-        checks = (
-            (
-                LoginAttempt.email == email,
-                max(since, _aware(last_ok)) if last_ok else since,
-                rules.max_failures_per_account,
-                "this account",
-            ),
-            (
-                LoginAttempt.client_address == address,
-                since,
-                rules.max_failures_per_address,
-                "your address",
-            ),
-        )
-        for condition, start, limit, what in checks:
-            failures = session.scalars(
-                select(LoginAttempt.created_at)
-                .where(
-                    condition, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > start
-                )
-                .order_by(LoginAttempt.created_at.desc())
-                .limit(limit)
-            ).all()
-            if len(failures) >= limit:
-                lifts_at = _aware(failures[-1]) + timedelta(seconds=rules.window_seconds)
-                retry = max(1, int((lifts_at - utcnow()).total_seconds()) + 1)
-                raise Throttled(
-                    f"Too many failed sign-ins for {what}. Try again in {_humanise(retry)}.", retry
-                )
 
     def _default_principal(self, session: Session, user: User) -> Principal:
         row = session.execute(
@@ -329,7 +263,7 @@ class AccountService:
             ui = session.scalars(
                 select(UiSession).where(UiSession.token_hash == token_hash(token))
             ).first()
-            if ui is None or ui.revoked_at is not None or _aware(ui.expires_at) <= utcnow():
+            if ui is None or ui.revoked_at is not None or aware(ui.expires_at) <= utcnow():
                 return None
             user_id, tenant_id, csrf = ui.user_id, ui.tenant_id, ui.csrf_token
         principal = self.principal_for(user_id, tenant_id)
@@ -371,7 +305,7 @@ class AccountService:
             if row is None:
                 raise failure
             family = row.family
-            if family.revoked_at is not None or _aware(row.expires_at) <= utcnow():
+            if family.revoked_at is not None or aware(row.expires_at) <= utcnow():
                 raise failure
             # Spend atomically: of two refreshes with one token, only the first wins; any later
             # presentation is a reuse and ends the whole family.
@@ -397,14 +331,21 @@ class AccountService:
             raise failure
         return TokenPair(self._access_token(principal), new_refresh, self._access_lifetime())
 
-    def revoke_family_of(self, refresh_token: str, reason: str = "logout") -> bool:
+    def revoke_family_of(
+        self, refresh_token: str, reason: str = "logout", owner: Principal | None = None
+    ) -> bool:
+        """Revoke the sign-in a refresh token belongs to; True when it was found.
+
+        With ``owner``, only that user's own sign-ins can be ended: another user's token is
+        treated exactly like an unknown one, so logout is no oracle for whose token it is.
+        """
         with self.db.transaction() as session:
             row = session.scalars(
                 select(RefreshToken).where(
                     RefreshToken.token_hash == token_hash(refresh_token or "")
                 )
             ).first()
-            if row is None:
+            if row is None or (owner is not None and row.family.user_id != owner.user_id):
                 return False
             if row.family.revoked_at is None:
                 row.family.revoked_at, row.family.revoked_reason = utcnow(), reason
@@ -462,9 +403,3 @@ def _principal(user: User, tenant: Tenant, membership: Membership) -> Principal:
         display_name=user.display_name,
         tenant_name=tenant.name,
     )
-
-
-def _humanise(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{round(seconds / 60)} minutes"

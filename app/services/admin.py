@@ -25,9 +25,9 @@ from pydantic import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.services.accounts import clean_name, normalise_email
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.members import check_role, revoke_access
+from app.services.names import clean_name, normalise_email
 from app.services.passwords import generate_password, hash_password
 from app.store.db import Database
 from app.store.models import Membership, Tenant, User, Workspace
@@ -132,14 +132,12 @@ class AdminService:
             ]
 
     # -- declarative config -----------------------------------------------------------------------
-    def apply(
-        self, path: Path, check_password: Callable[[str, str], None] | None = None
-    ) -> ApplyReport:
+    def apply(self, path: Path, check_password: Callable[..., None] | None = None) -> ApplyReport:
         """Create or update the tenants, users and roles declared in a YAML file; idempotent.
 
         The whole file is validated first and applied in one transaction: a problem anywhere
         changes nothing. Users, workspaces and tenants missing from the file are left alone.
-        ``check_password(password, email)`` vets passwords read from ``password_env``.
+        ``check_password(password, email, name, tenant name, slug)`` vets passwords read from ``password_env``.
         """
         spec = read_tenants_file(path)
         report = ApplyReport()
@@ -183,7 +181,7 @@ class AdminService:
         spec: UserSpec,
         report: ApplyReport,
         where: str,
-        check_password: Callable[[str, str], None] | None,
+        check_password: Callable[..., None] | None,
     ) -> None:
         email, role, active = spec.email, spec.role, spec.active
         user = session.scalars(select(User).where(User.email == email)).first()
@@ -198,7 +196,7 @@ class AdminService:
                     )
                 if check_password is not None:
                     try:
-                        check_password(password, email)
+                        check_password(password, email, spec.name, tenant.name, tenant.slug)
                     except InvalidInput as exc:
                         raise InvalidInput(f"{where}: {exc}") from None
             else:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from app.principal import ROLE_RANK, Principal
-from app.services.accounts import AccountService, clean_name, normalise_email
+from app.services.accounts import AccountService
 from app.services.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from app.services.names import clean_name, normalise_email
 from app.services.passwords import generate_password, hash_password, verify_password
 from app.store.models import Membership, RefreshTokenFamily, UiSession, User, utcnow
 from app.store.repositories import MembershipRepository
@@ -125,7 +126,8 @@ class MemberService:
         return display_name
 
     def change_own_password(self, current: str, new: str) -> None:
-        self.accounts.check_new_password(new, self.principal.email, self.principal.display_name)
+        p = self.principal
+        self.accounts.check_new_password(new, p.email, p.display_name, p.tenant_name)
         with self.db.transaction() as session:
             user = session.get(User, self.principal.user_id)
             assert user is not None

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.principal import Principal
-from app.services.accounts import clean_name
 from app.services.errors import Conflict, NotFound
+from app.services.names import clean_name
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import Workspace

@@ -11,8 +11,33 @@
   const confirmText = document.getElementById("confirm-text");
   const labels = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
 
+  // The same expansion as personal_words() in app/services/passwords.py: zxcvbn matches a user
+  // input only as a whole word, so each value also gives its words and its email parts.
+  function personalWords(values) {
+    const words = [];
+    for (const raw of values) {
+      const value = (raw || "").trim().toLowerCase().slice(0, 200);
+      if (!value) continue;
+      const at = value.indexOf("@");
+      const local = at < 0 ? value : value.slice(0, at);
+      const domain = at < 0 ? "" : value.slice(at + 1);
+      const labels = domain ? domain.split(".") : [];
+      const parts = value.split(/[^0-9a-z]+|(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])/);
+      const found = [value, local, domain, ...labels, value.split(/\s+/).join("")];
+      if (labels.length) found.push(`${local}@${labels[0]}`);
+      found.push(...parts.filter((p) => p.length >= 2), parts.join(""));
+      words.push(...found.filter((w) => w.length >= 2));
+    }
+    return [...new Set(words)];
+  }
+
   function userInputs() {
-    return ["name", "email", "organisation"].map((id) => document.getElementById(id).value);
+    const [name, email, organisation] = ["name", "email", "organisation"].map(
+      (id) => document.getElementById(id).value
+    );
+    // With no organisation the server names the team "<name>'s team".
+    const team = organisation.trim() || (name.trim() ? `${name.trim()}'s team` : "");
+    return personalWords([email, name, team]);
   }
 
   function update() {

@@ -148,6 +148,18 @@ def test_logout_revokes_the_refresh_family(client: httpx.Client, api_user: ApiUs
     assert_problem(refresh(client, rotated["refresh_token"]), 401)
 
 
+def test_logout_with_another_users_refresh_token_leaves_that_sign_in_alone(
+    client: httpx.Client, api_user: ApiUser
+) -> None:
+    other = register_api_user(client, "Bea")
+    response = client.post(
+        f"{API}/auth/logout", json={"refresh_token": other.refresh_token}, headers=api_user.headers
+    )
+    assert response.status_code == 204  # like an unknown token: no oracle for whose it is
+    assert refresh(client, other.refresh_token).status_code == 200
+    assert refresh(client, api_user.refresh_token).status_code == 200  # nor was the caller's
+
+
 def test_logout_requires_an_access_token(client: httpx.Client, api_user: ApiUser) -> None:
     response = client.post(f"{API}/auth/logout", json={"refresh_token": api_user.refresh_token})
     assert_problem(response, 401)

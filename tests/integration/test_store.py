@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.services.accounts import ACCESS_TOKEN_AUDIENCE
@@ -20,7 +22,7 @@ from app.services.errors import (
     NotFound,
     Throttled,
 )
-from app.store.models import Membership, Tenant, User, Workspace
+from app.store.models import LoginAttempt, Membership, Tenant, User, Workspace
 from app.store.repositories import MembershipRepository, WorkspaceRepository
 from tests.conftest import STRONG_PASSWORD
 from tests.integration.conftest import Store, open_store
@@ -165,7 +167,53 @@ def test_empty_workspace_name_is_invalid(store: Store) -> None:
     assert caught.value.field == "name"
 
 
+def test_workspace_names_drop_control_and_direction_characters(store: Store) -> None:
+    a = store.register()
+    ws = store.workspaces(a).create("Sales\x00\u202e 2024")
+    assert ws.name == "Sales 2024"
+    assert store.workspaces(a).update(ws.id, "\u2066HR\u2069\x1b", None).name == "HR"
+    with pytest.raises(InvalidInput, match="no visible characters"):
+        store.workspaces(a).create("\u202e\x00")
+
+
 # -- accounts ------------------------------------------------------------------------------------------
+
+
+def test_user_and_tenant_names_drop_control_and_direction_characters(store: Store) -> None:
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+    principal = store.accounts.register(
+        "Ada\x00\u202e", email, STRONG_PASSWORD, "Acme\u2067 Labs\x07"
+    )
+    assert (principal.display_name, principal.tenant_name) == ("Ada", "Acme Labs")
+    members = store.members(principal)
+    assert members.rename_self("\u202eGrace\u202c Hopper") == "Grace Hopper"
+    with pytest.raises(InvalidInput, match="no visible characters"):
+        members.rename_self("\u200f\u200e")
+
+
+def test_emails_with_control_characters_are_refused_and_fail_sign_in_cleanly(
+    store: Store,
+) -> None:
+    with pytest.raises(InvalidInput, match="valid email"):
+        store.accounts.register("Ada", "ada\x00@example.com", STRONG_PASSWORD)
+    registered = store.register()
+    with pytest.raises(AuthenticationFailed, match="not correct"):
+        store.accounts.authenticate(registered.email + "\x00", "wrong-password", "10.0.0.1")
+
+
+def test_a_password_made_of_the_users_own_details_is_refused_everywhere(store: Store) -> None:
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.register("User A", "usera@tenanta.example", "usera@tenanta", "Tenant A")
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.register("User C", "userc@example.com", "Tenant c 2024", "Tenant C")
+    principal = store.register("Grace", organisation="Navy Labs")
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.members(principal).change_own_password(STRONG_PASSWORD, "NavyLabsGrace")
+    # The CLI checks an admin's reset against the user's name and tenants, looked up by email.
+    details = store.accounts.personal_details(principal.email)
+    assert "Grace" in details and "Navy Labs" in details
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        store.accounts.check_new_password("GraceNavyLabs", principal.email, *details)
 
 
 def test_register_creates_a_tenant_administered_by_the_new_user(store: Store) -> None:
@@ -212,7 +260,16 @@ def test_authenticate_unknown_email_fails_like_a_wrong_password(store: Store) ->
         store.accounts.authenticate("nobody@example.com", STRONG_PASSWORD, "10.0.0.1")
 
 
-def test_failed_logins_throttle_the_account(database_url: str, tmp_path: Path) -> None:
+def _age_login_attempts(store: Store, seconds: float) -> None:
+    """Move every recorded sign-in attempt ``seconds`` into the past (no sleeping)."""
+    with store.db.transaction() as session:
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.created_at -= timedelta(seconds=seconds)
+
+
+def test_failed_logins_from_one_address_do_not_lock_the_owner_out(
+    database_url: str, tmp_path: Path
+) -> None:
     throttled = open_store(
         tmp_path,
         database_url,
@@ -220,12 +277,40 @@ def test_failed_logins_throttle_the_account(database_url: str, tmp_path: Path) -
     )
     try:
         user = throttled.register()
-        for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        for _ in range(3):
             with pytest.raises(AuthenticationFailed):
-                throttled.accounts.authenticate(user.email, "wrong-password-here", address)
-        with pytest.raises(Throttled, match="this account") as caught:
-            throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4")
-        assert 590 <= caught.value.retry_after <= 601
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        # The attacker's address is throttled for this account, even with the right password ...
+        with pytest.raises(Throttled, match="this account"):
+            throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.6.6.6")
+        # ... while the owner, elsewhere, signs in, and still can after failing once themselves.
+        assert throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4") == user
+        with pytest.raises(AuthenticationFailed):
+            throttled.accounts.authenticate(user.email, "typo-password", "10.0.0.4")
+        assert throttled.accounts.authenticate(user.email, STRONG_PASSWORD, "10.0.0.4") == user
+    finally:
+        throttled.db.dispose()
+
+
+def test_failed_logins_wait_longer_after_each_further_failure(
+    database_url: str, tmp_path: Path
+) -> None:
+    rules = {"max_failures_per_account": 3, "lockout_seconds": 30, "window_seconds": 600}
+    throttled = open_store(tmp_path, database_url, auth={"login_throttle": rules})
+    try:
+        user = throttled.register()
+        for _ in range(3):
+            with pytest.raises(AuthenticationFailed):
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        waits = []
+        for _ in range(6):
+            with pytest.raises(Throttled, match="this account") as caught:
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+            waits.append(caught.value.retry_after)
+            _age_login_attempts(throttled, caught.value.retry_after)  # the wait is over ...
+            with pytest.raises(AuthenticationFailed):  # ... and the next guess fails again
+                throttled.accounts.authenticate(user.email, "wrong-password-here", "10.6.6.6")
+        assert [round(w, -1) for w in waits] == [30, 60, 120, 240, 480, 600]  # capped: window
         assert "10 minutes" in str(caught.value)
     finally:
         throttled.db.dispose()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+import time
+import uuid
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import httpx
 import pytest
 
-from tests.conftest import STRONG_PASSWORD, RunningServer
-from tests.integration.conftest import ApiUser, browser_login, form_csrf
+from tests.conftest import STRONG_PASSWORD, RunningServer, start_server
+from tests.integration.conftest import ApiUser, browser_login, form_csrf, register_api_user
 
 PAGES = ["/sources", "/model", "/explore", "/sql", "/dashboards", "/settings"]
 
@@ -251,3 +253,135 @@ def test_auth_pages_send_security_headers(browser: httpx.Client) -> None:
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert headers["Cache-Control"] == "no-store"
+
+
+def test_register_refuses_a_password_made_of_the_users_own_details(
+    browser: httpx.Client,
+) -> None:
+    email = f"userc-{uuid.uuid4().hex[:8]}@tenantc.example"
+    fields = {"name": "User C", "email": email, "organisation": "Tenant C"}
+    response = register_form(browser, **fields, password="Tenant c 2024", confirm="Tenant c 2024")
+    assert response.status_code == 422
+    assert "too easy to guess" in response.text
+    assert not set_cookie_headers(response, "dp_session")
+
+
+# -- behind a reverse proxy --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server behind a proxy at 127.0.0.1, with quick sign-in waits to watch them grow."""
+    running = start_server(
+        tmp_path_factory.mktemp("proxied"),
+        settings={
+            "server": {"trusted_proxies": ["127.0.0.1"]},
+            "auth": {
+                "login_throttle": {
+                    "max_failures_per_account": 2,
+                    "lockout_seconds": 1,
+                    "max_failures_per_address": 50,
+                    "window_seconds": 60,
+                }
+            },
+        },
+        demo=False,
+    )
+    yield running
+    running.stop()
+
+
+def tls_login(server: RunningServer, user: ApiUser, proto: str) -> httpx.Response:
+    """Sign in through the form as a proxy forwarding ``proto`` would.
+
+    The cookie is sent by hand: a client talking plain HTTP to us keeps Secure cookies to itself.
+    """
+    with server.client() as client:
+        client.headers["X-Forwarded-Proto"] = proto
+        page = client.get("/login")
+        [csrf_cookie] = set_cookie_headers(page, "dp_form_csrf")
+        cookie = csrf_cookie.split(";")[0]
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": user.password, "csrf": form_csrf(page.text)},
+            headers={"Cookie": cookie},
+        )
+    assert response.status_code == 302, response.text
+    return response
+
+
+def cookie_flags(header: str) -> set[str]:
+    return {part.strip().lower() for part in header.split(";")[1:]}
+
+
+def test_cookies_are_secure_with_hsts_behind_a_trusted_https_proxy(
+    proxied_server: RunningServer,
+) -> None:
+    with proxied_server.client() as client:
+        user = register_api_user(client)
+    response = tls_login(proxied_server, user, "https")
+    [session] = set_cookie_headers(response, "dp_session")
+    assert "secure" in cookie_flags(session)
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    with proxied_server.client() as client:
+        page = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    [csrf] = set_cookie_headers(page, "dp_form_csrf")
+    assert "secure" in cookie_flags(csrf)
+    assert "Strict-Transport-Security" in page.headers
+
+
+def test_plain_http_through_a_trusted_proxy_keeps_cookies_usable(
+    proxied_server: RunningServer,
+) -> None:
+    with proxied_server.client() as client:
+        user = register_api_user(client)
+    response = tls_login(proxied_server, user, "http")
+    [session] = set_cookie_headers(response, "dp_session")
+    assert "secure" not in cookie_flags(session)
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_forwarded_proto_from_an_untrusted_address_is_ignored(
+    server: RunningServer, api_user: ApiUser
+) -> None:
+    response = tls_login(server, api_user, "https")  # the shared server trusts no proxy
+    [session] = set_cookie_headers(response, "dp_session")
+    assert "secure" not in cookie_flags(session)
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def form_login_from(server: RunningServer, address: str, email: str, password: str) -> int:
+    """Sign in through the form from ``address`` (as forwarded by the proxy); the status."""
+    with server.client() as client:
+        client.headers["X-Forwarded-For"] = address
+        response = browser_login(client, email, password)
+        return (
+            response.status_code
+            if response.status_code != 429
+            else -int(response.headers["Retry-After"])
+        )
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out_and_waits_longer_each_time(
+    proxied_server: RunningServer,
+) -> None:
+    with proxied_server.client() as client:
+        alice = register_api_user(client, "Alice")
+    attacker = "203.0.113.9"
+    assert [form_login_from(proxied_server, attacker, alice.email, "guess-1!") for _ in "ab"] == [
+        401,
+        401,
+    ]
+    waits = []
+    deadline = time.monotonic() + 20
+    while len(waits) < 3:
+        status = form_login_from(proxied_server, attacker, alice.email, "guess-2!")
+        if status < 0 and (not waits or -status > waits[-1]):
+            waits.append(-status)  # a new, longer wait after the last failure
+        assert time.monotonic() < deadline, waits
+        time.sleep(0.2)
+    assert waits[0] < waits[1] < waits[2]
+    # Even the right password is refused from the attacker's address for now ...
+    assert form_login_from(proxied_server, attacker, alice.email, alice.password) < 0
+    # ... while Alice, from her own address, signs in at once.
+    assert form_login_from(proxied_server, "198.51.100.4", alice.email, alice.password) == 302

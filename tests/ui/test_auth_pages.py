@@ -66,3 +66,17 @@ def test_register_lands_in_the_shell_as_admin_of_a_new_team(page) -> None:
     expect(page.locator(".dp-user-name")).to_have_text("Mary Jackson")
     expect(page.locator(".dp-user-role")).to_have_text("admin")
     expect(page.locator(".dp-crumb-tenant")).to_have_text("Langley Analytics")
+
+
+def test_register_meter_scores_a_password_against_the_typed_name_email_and_team(page) -> None:
+    page.goto("/register")
+    page.locator("#name").fill("User A")
+    page.locator("#password").fill("usera@tenanta")
+    expect(page.locator("#strength-text")).to_have_text("Very strong")  # for a stranger ...
+    page.locator("#email").fill("usera@tenanta.example")  # ... not for usera@tenanta
+    expect(page.locator("#strength-text")).to_contain_text("Very weak —")
+    page.locator("#password").fill("Tenant c 2024")
+    expect(page.locator("#strength-text")).to_have_text("Very strong")
+    page.locator("#organisation").fill("Tenant C")
+    expect(page.locator("#strength-text")).to_contain_text("Fair —")
+    assert int(page.locator("#strength-bar").get_attribute("data-score") or "-1") < 3

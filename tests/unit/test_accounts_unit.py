@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 
-from app.auth.web import HOME, safe_next
+from app.auth.web import HOME, request_client_address, request_is_https, safe_next
 from app.principal import Principal
-from app.services.accounts import clean_name, normalise_email, slugify, token_hash
+from app.services.accounts import token_hash
 from app.services.errors import Forbidden, InvalidInput
+from app.services.names import clean_name, normalise_email, slugify
 from app.services.passwords import (
     check_strength,
     generate_password,
     hash_password,
     needs_rehash,
+    personal_words,
     verify_password,
 )
+from app.settings import ServerSettings
 
 # -- safe_next ------------------------------------------------------------------------------------------
 
@@ -91,6 +96,28 @@ def test_clean_name_rejects_empty_and_overlong_names() -> None:
     assert "display name" in str(caught.value)
     with pytest.raises(InvalidInput, match="at most 5 characters"):
         clean_name("abcdef", "name", max_length=5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Sales\x00 2024", "Sales 2024"),
+        ("Q3\x07\x1b[31m report", "Q3[31m report"),
+        ("Budget\x85\x9b", "Budget"),
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),
+        ("\u2066Team\u2069 \u200fB\u200e \u202aC\u202c\u202bD\u202d\u061c", "Team B CD"),
+        ("مبيعات 2024", "مبيعات 2024"),  # right-to-left text itself is kept
+    ],
+)
+def test_clean_name_drops_control_characters_and_direction_overrides(raw: str, clean: str) -> None:
+    assert clean_name(raw) == clean
+
+
+def test_a_name_of_only_invisible_characters_is_refused_saying_why() -> None:
+    with pytest.raises(InvalidInput, match="no visible characters") as caught:
+        clean_name("\x00\u202e\u2066", "name")
+    assert caught.value.field == "name"
+    assert "text-direction" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -174,6 +201,29 @@ def test_password_equal_to_the_users_own_email_is_refused() -> None:
         check_strength(email, 10, 3, [email, "Grace"])  # ... but not as Grace's own password
 
 
+@pytest.mark.parametrize(
+    ("password", "details"),
+    [
+        ("Tenant c 2024", ["usera@tenantc.example", "User A", "Tenant C"]),
+        ("usera@tenanta", ["usera@tenanta.example", "User A", "Tenant A"]),
+        ("GraceHopperNavyLabs", ["grace@navy.example", "Grace Hopper", "Navy Labs"]),
+    ],
+)
+def test_passwords_made_of_the_users_own_details_are_refused(
+    password: str, details: list[str]
+) -> None:
+    check_strength(password, 10, 3)  # strong for a stranger ...
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        check_strength(password, 10, 3, details)  # ... not from this user
+
+
+def test_personal_words_split_names_and_emails() -> None:
+    words = personal_words(["usera@tenanta.example", "Navy Labs 2024", None, ""])
+    for expected in ("usera", "tenanta", "usera@tenanta", "navy", "labs", "navylabs2024"):
+        assert expected in words
+    assert len(words) == len(set(words))
+
+
 def test_strong_password_passes() -> None:
     check_strength("correct-horse-battery-staple-42", 10, 3)
 
@@ -188,6 +238,39 @@ def test_generated_passwords_pass_the_default_policy_and_differ() -> None:
     assert len(passwords) == 20
     for password in passwords:
         check_strength(password, 10, 3)
+
+
+# -- behind a proxy -------------------------------------------------------------------------------------
+PROXY = ServerSettings(trusted_proxies=["10.0.0.0/8"])
+
+
+def _request(peer: str, protocol: str = "http", **headers: str) -> HTTPServerRequest:
+    context = SimpleNamespace(remote_ip=peer, protocol=protocol)
+    fields = HTTPHeaders({"Host": "datapilot.example"})
+    for name, value in headers.items():
+        fields[name.replace("_", "-")] = value
+    line = RequestStartLine("GET", "/login", "HTTP/1.1")
+    return HTTPServerRequest(
+        headers=fields, start_line=line, connection=SimpleNamespace(context=context)
+    )
+
+
+def test_https_is_tls_to_us_or_a_trusted_proxy_saying_so() -> None:
+    assert request_is_https(_request("192.0.2.7", "https"), ServerSettings())
+    assert request_is_https(_request("10.0.0.2", X_Forwarded_Proto="https"), PROXY)
+    assert not request_is_https(_request("192.0.2.7", X_Forwarded_Proto="https"), PROXY)
+    assert not request_is_https(_request("10.0.0.2", X_Forwarded_Proto="https, http"), PROXY)
+
+
+def test_client_address_is_the_last_hop_no_trusted_proxy_added() -> None:
+    spoofed = "1.2.3.4, 198.51.100.9, 10.0.0.3"  # the client wrote 1.2.3.4 itself
+    assert request_client_address(_request("10.0.0.2", X_Forwarded_For=spoofed), PROXY) == (
+        "198.51.100.9"
+    )
+    assert request_client_address(_request("192.0.2.7", X_Forwarded_For=spoofed), PROXY) == (
+        "192.0.2.7"
+    )
+    assert request_client_address(_request("10.0.0.2"), PROXY) == "10.0.0.2"
 
 
 # -- roles --------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from app.settings import (
     DEFAULT_CONFIG,
     ConfigError,
+    ServerSettings,
     Settings,
     ensure_secrets,
     load_settings,
@@ -258,3 +259,19 @@ def test_an_unwritable_data_dir_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "data").write_text("a file where the data directory should be")
     with pytest.raises(ConfigError, match=r"storage\.data_dir: cannot write"):
         ensure_secrets(_settings(tmp_path))
+
+
+def test_trusted_proxies_take_addresses_and_networks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAPILOT_SERVER__TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8")
+    server = load_settings(_config(tmp_path, {})).server
+    assert server.trusted_proxies == ["127.0.0.1", "10.0.0.0/8"]
+    assert server.is_trusted_proxy("10.2.3.4") and server.is_trusted_proxy("127.0.0.1")
+    assert not server.is_trusted_proxy("192.0.2.1") and not server.is_trusted_proxy("unknown")
+    assert not ServerSettings().is_trusted_proxy("127.0.0.1")  # by default: trust no one
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"server\.trusted_proxies.*not an IP address"):
+        load_settings(_config(tmp_path, {"server": {"trusted_proxies": ["proxy.local"]}}))

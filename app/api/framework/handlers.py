@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from app.api.framework.operation import CSRF_HEADER, ApiRequest, Operation, Reply
 from app.api.framework.problems import BodyError, ProblemMixin
 from app.api.framework.streaming import Stream, send_stream
-from app.auth.web import SESSION_COOKIE
+from app.auth.web import SESSION_COOKIE, request_client_address
 from app.context import AppContext
 from app.principal import Principal
 from app.services.errors import AuthenticationFailed, DomainError, Forbidden
@@ -56,7 +56,7 @@ class ApiHandler(ProblemMixin):
                 path=path,
                 body=body,
                 query={k: self.get_query_argument(k) for k in self.request.query_arguments},
-                client_address=self.request.remote_ip or "unknown",
+                client_address=request_client_address(self.request, self.ctx.settings.server),
             )
             result = await self._in_thread(op, op.func, request)
         except (BodyError, DomainError) as exc:

@@ -21,6 +21,7 @@ from app.api.framework.uploads import (
     UploadRefused,
     UploadTarget,
 )
+from app.auth.web import request_client_address
 from app.context import AppContext
 from app.services.errors import DomainError
 
@@ -124,7 +125,7 @@ class StreamingApiHandler(ApiHandler):
                 path=dict(self.path_kwargs),
                 body=None,
                 query={k: self.get_query_argument(k) for k in self.request.query_arguments},
-                client_address=self.request.remote_ip or "unknown",
+                client_address=request_client_address(self.request, self.ctx.settings.server),
                 content_length=self._content_length(),
             )
             target = await asyncio.to_thread(op.func, request)

@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 
 from app.principal import Principal
-from app.services.accounts import clean_name
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.names import clean_name
 from app.services.sources.errors import SchemaMismatch, TooLarge
 from app.services.sources.files import (
     REPLACE_PARQUET,

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
-from app.services.accounts import clean_name
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.names import clean_name
 from app.services.sources.files import SourceFiles
 from app.services.sql.tables import check_sql_text, load_tables, workspace_of
 from app.store.db import Database
