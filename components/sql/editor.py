@@ -218,9 +218,12 @@ class SqlEditor(pn.custom.JSComponent):
         """Replace the whole text (e.g. a query loaded from the history) and focus the editor.
 
         Unlike assigning ``value``, this also reaches a browser whose text differs from the
-        last value Python saw (keystrokes still on their way).
+        last value Python saw (keystrokes still on their way). ``value`` is set silently so the
+        message is the only push: a separate ``value`` patch arriving after the user started
+        typing would overwrite the typing. The browser sends ``value`` back once it applied it.
         """
-        self.value = text
+        with param.parameterized.discard_events(self):
+            self.value = text
         self._send_msg({"type": "set", "text": text})
 
     def request_run(self) -> None:

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import CacheKey, ResultCache, normalise_sql
 from .errors import QueryCancelled
+from .fetch import RESULT_BATCH_ROWS
 from .results import SqlResult, approx_bytes
 from .running import SandboxLimits
-from .sandbox import RESULT_BATCH_ROWS, Sandbox
+from .sandbox import Sandbox
 
 if TYPE_CHECKING:
     import pyarrow as pa

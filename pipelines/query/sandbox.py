@@ -7,12 +7,7 @@ undo any of it. Independently of the SQL guard, DuckDB's own parser must see exa
 statement. Every query runs on its own cursor; a timer interrupts it at the time limit and
 :meth:`Sandbox.cancel` interrupts it on request.
 
-Results are bounded by bytes as well as rows: they are read as small Arrow record batches and
-refused (:class:`ResultTooLarge`) as soon as the batches read so far exceed the caller's byte
-limit, before any of them becomes Python values. DuckDB's memory limit does not cover a single
-value a function builds (``repeat('x', 2000000000)`` allocates 2 GB outside it), so the
-functions that build a large value from a small input are shadowed by macros that check the
-size first (:data:`SIZE_CHECKED`).
+Results are bounded by bytes as well as rows (:mod:`pipelines.query.fetch`).
 """
 
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
@@ -39,6 +34,14 @@ from .errors import (
     clean_message,
     error_position,
 )
+from .fetch import (
+    RESULT_BATCH_ROWS,
+    SIZE_CHECKED,
+    VALUE_LIMIT_MARK,
+    first_rows,
+    python_rows,
+    size_checked_macro,
+)
 from .results import SqlResult, logical_type
 from .running import Run, SandboxLimits, timed
 
@@ -46,31 +49,6 @@ __all__ = ["Sandbox", "SandboxLimits"]  # SandboxLimits lives in .running; named
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-RESULT_BATCH_ROWS = 2048
-"""Rows per Arrow batch read from DuckDB (one DuckDB vector): the unit the byte limit checks."""
-VALUE_LIMIT_MARK = "DATAPILOT-VALUE-LIMIT"
-"""What the size-checked macros raise; turned into :class:`ResultTooLarge` ("value")."""
-SIZE_CHECKED = {
-    # name: (parameters, bytes of the result); the count is HUGEINT so the product never wraps
-    "repeat": ("s, n", "CAST(n AS HUGEINT) * strlen(CAST(s AS VARCHAR))"),
-    "lpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
-    "rpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
-}
-"""Built-in functions that build a value much larger than their input, shadowed by macros."""
-
-
-def _size_checked_macro(name: str, max_bytes: int) -> str:
-    params, size = SIZE_CHECKED[name]
-    first, count, *rest = [part.strip() for part in params.split(",")]
-    # The count goes through CASE so that, with constant arguments, folding the call at plan
-    # time raises the error instead of building the value.
-    checked = (
-        f"CASE WHEN {size} > {int(max_bytes)} THEN error('{VALUE_LIMIT_MARK}') ELSE {count} END"
-    )
-    return (
-        f"CREATE MACRO {name}({params}) AS system.main.{name}({', '.join([first, checked, *rest])})"
-    )
 
 
 def _refuse_links(folder: Path) -> None:
@@ -171,7 +149,7 @@ class Sandbox:
                 message = clean_message(str(exc).splitlines()[0], self._known)
                 raise QueryFailed(f"Table '{name}' cannot be read: {message}") from None
         for name in SIZE_CHECKED:
-            con.execute(_size_checked_macro(name, self.limits.value_max_mb * 2**20))
+            con.execute(size_checked_macro(name, self.limits.value_max_mb * 2**20))
         # temp_directory cannot change once external access is off; '' disables spilling.
         for statement in (
             "SET temp_directory = ''",
@@ -251,7 +229,7 @@ class Sandbox:
                     relation = self._relation(run.cursor, statement)
                     columns, types = relation.columns, relation.types
                     reader = relation.to_arrow_reader(RESULT_BATCH_ROWS)
-                    kept = self._first_rows(reader, limit + 1, max_bytes)
+                    kept = first_rows(reader, limit + 1, max_bytes)
                 except Exception as exc:  # DuckDB's, wrapped by Arrow, or a byte limit
                     raise self._error(exc, run, sql) from None
         finally:
@@ -278,27 +256,6 @@ class Sandbox:
             # execute fails the same way (before running anything) and says where.
             cursor.execute(statement)
             raise
-
-    @staticmethod
-    def _first_rows(
-        reader: pa.RecordBatchReader, rows: int, max_bytes: int | None
-    ) -> list[pa.RecordBatch]:
-        """Up to ``rows`` rows as batches, refused once their size passes ``max_bytes``."""
-        kept: list[pa.RecordBatch] = []
-        total = 0
-        while rows > 0:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            if batch.num_rows > rows:
-                batch = batch.slice(0, rows)
-            total += batch.nbytes
-            if max_bytes is not None and total > max_bytes:
-                raise ResultTooLarge("display", max_bytes)
-            kept.append(batch)
-            rows -= batch.num_rows
-        return kept
 
     def stream(
         self,
@@ -487,21 +444,3 @@ class Sandbox:
         raw = str(exc).strip()
         line, column = error_position(raw, sql)
         return QueryFailed(clean_message(raw, self._known), line=line, column=column)
-
-
-def python_rows(batches: list[pa.RecordBatch], schema: pa.Schema) -> list[tuple[Any, ...]]:
-    """The rows of ``batches`` as Python values, converted the way DuckDB converts them
-    (dates as ``datetime.date``, decimals as ``Decimal``, maps as dicts).
-
-    A private in-memory DuckDB reads the Arrow data: no user SQL ever reaches it.
-    """
-    import pyarrow as pa
-
-    if not batches:
-        return []
-    table = pa.Table.from_batches(batches, schema=schema)
-    con = duckdb.connect(":memory:")
-    try:
-        return con.from_arrow(table).fetchall()
-    finally:
-        con.close()

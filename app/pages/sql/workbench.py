@@ -331,13 +331,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         notify_success(f"Saved query “{entry['name']}” deleted.")
 
     def _use(self, sql: str, run: bool) -> None:
-        # Pushing text into the browser's editor is a message, not a binding: it must also reach
-        # a browser whose text differs from the last value Python saw (keystrokes on their way).
-        # ``set_sql`` would also send ``value`` as a separate patch; whichever of the two arrives
-        # second can land after the user has started typing and overwrite it. Setting ``value``
-        # silently first leaves the message as the only push (the browser sends ``value`` back).
-        with param.parameterized.discard_events(self.editor):
-            self.editor.value = sql
+        # Pushing text into the browser's editor is a message, not a binding (see ``set_sql``).
         self.editor.set_sql(sql)
         self.editor.clear_error()
         if run:
