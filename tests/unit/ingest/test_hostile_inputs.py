@@ -294,3 +294,13 @@ def test_messages_name_no_server_path_and_no_engine_internals(
     assert "/tmp" not in message and ".partial" not in message
     assert "Error:" not in message and "Exception" not in message
     assert "LINE 1" not in message
+
+
+def test_a_parquet_file_wider_than_the_limit_is_refused(tmp_path: Path) -> None:
+    import duckdb
+
+    source = tmp_path / "wide.parquet"
+    columns = ", ".join(f"1 AS c{i}" for i in range(60))
+    duckdb.connect().execute(f"COPY (SELECT {columns}) TO '{source}' (FORMAT parquet)")
+    error = _ingest(tmp_path, "wide.parquet", source.read_bytes(), IngestOptions(max_columns=50))
+    assert error.code == "too_many_columns"
