@@ -169,6 +169,18 @@ class ModelSettings(_Section):
     keep_versions: int = Field(20, ge=1, le=1000)
 
 
+class IngestSettings(_Section):
+    """Bounds on one ingest (see ``pipelines.ingest.IngestOptions``); 0 means no limit."""
+
+    # Annotated constraints with plain defaults keep the section constructible under mypy.
+    max_columns: Annotated[int, Field(ge=0)] = 2000
+    max_cells: Annotated[int, Field(ge=0)] = 50_000_000
+    max_expansion_ratio: Annotated[float, Field(ge=0)] = 100.0
+    memory_limit_mb: Annotated[int, Field(ge=0)] = 1024
+    threads: Annotated[int, Field(ge=0, le=64)] = 2
+    timeout_seconds: Annotated[int, Field(ge=0)] = 1800
+
+
 class SqlSettings(_Section):
     """The SQL workbench: result limits, the per-workspace sandbox and query history."""
 
@@ -239,6 +251,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    ingest: IngestSettings = IngestSettings()
     sql: SqlSettings = Field(default_factory=SqlSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)

@@ -15,13 +15,14 @@ from __future__ import annotations
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
 # ruff: noqa: S608
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 import duckdb
 
+from .bounds import check_width, too_many_columns
 from .conversion import TextColumns, TextReader, convert
 from .dialect import Dialect, detect_dialect
 from .errors import IngestError
@@ -93,13 +94,16 @@ def ingest_text(
 ) -> Written:
     """Detect, plan and convert a UTF-8 delimited text file into the Parquet file ``out``."""
     report("detecting", 0.0)
+    check_width(text.head, forced_delimiter or options.delimiter, options.max_columns)
     dialect = detect_dialect(
         con,
         text,
         forced_delimiter=forced_delimiter or options.delimiter,
         prefer_tab=prefer_tab,
     )
-    text, padded_rows = _pad(text, dialect, out.parent)
+    if 0 < options.max_columns < dialect.columns:
+        raise too_many_columns(dialect.columns, options.max_columns)
+    text, padded_rows = _pad(text, dialect, out.parent, report.check)
     reader = TextReader(str(text.path), dialect, options.max_line_bytes)
     raw_labels, sampled = _sample(con, reader, options.sample_rows)
     columns, totals = _plan(con, reader, raw_labels, sampled, options.header)
@@ -130,7 +134,9 @@ def ingest_text(
     )
 
 
-def _pad(text: TextInput, dialect: Dialect, folder: Path) -> tuple[TextInput, int]:
+def _pad(
+    text: TextInput, dialect: Dialect, folder: Path, check: Callable[[], None] | None
+) -> tuple[TextInput, int]:
     """Copy the file with its short rows padded when the dialect says rows are ragged.
 
     Returns the text to read from now on and the number of rows padded.
@@ -138,7 +144,7 @@ def _pad(text: TextInput, dialect: Dialect, folder: Path) -> tuple[TextInput, in
     if not dialect.null_padding:
         return text, 0
     padded_path = folder / "padded.csv"
-    padded_rows = pad_short_rows(text.path, padded_path, dialect)
+    padded_rows = pad_short_rows(text.path, padded_path, dialect, check)
     return replace(text, path=padded_path), padded_rows
 
 

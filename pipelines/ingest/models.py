@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -89,6 +90,21 @@ class IngestOptions:
         estimated from evenly spread slices.
     encoding, delimiter, header
         Force the encoding, delimiter or header presence instead of detecting them.
+    cancel
+        Set this event (from any thread) to stop the ingest as soon as it can; it then
+        raises ``IngestError`` with code ``"cancelled"`` and leaves nothing behind.
+    timeout_seconds
+        Longest an ingest may run before it is stopped (code ``"timeout"``); 0 for no limit.
+    max_columns
+        Widest table accepted; counted on the first lines before any detection (0: no limit).
+    memory_limit_mb, threads
+        Memory and threads DuckDB may use for this ingest (it spills to disk beyond the
+        memory limit where it can, and fails with a clear message where it cannot).
+    max_expansion_ratio
+        A compressed input (gzip, the parts of an .xlsx) may unpack to at most this many
+        times its compressed size (0: no limit).
+    max_cells
+        Most cells read from a workbook sheet, declared or actual (0: no limit).
     """
 
     sheet: str | None = None
@@ -102,6 +118,13 @@ class IngestOptions:
     encoding: str | None = None
     delimiter: str | None = None
     header: bool | None = None
+    cancel: threading.Event | None = field(default=None, compare=False)
+    timeout_seconds: float = 1800
+    max_columns: int = 2_000
+    memory_limit_mb: int = 1024
+    threads: int = 2
+    max_expansion_ratio: float = 100
+    max_cells: int = 50_000_000
 
 
 @dataclass(frozen=True)

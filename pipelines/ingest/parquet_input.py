@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from .bounds import too_many_columns
 from .errors import IngestError
 from .identifiers import make_identifiers
 from .models import BadRows, ColumnDetection, ColumnType, Detected, IngestOptions
@@ -55,6 +56,8 @@ def ingest_parquet(
     except duckdb.Error as exc:
         raise IngestError(f"Cannot read the Parquet file: {readable(exc)}", "bad_parquet") from exc
     labels = [str(row[0]) for row in described]
+    if 0 < options.max_columns < len(labels):
+        raise too_many_columns(len(labels), options.max_columns)
     identifiers = make_identifiers(labels)
     by_key = {
         **{label: i for i, label in enumerate(labels)},

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import duckdb
 
+from .bounds import size_text
 from .delimited import RetryAsWindows1252, ingest_text
 from .errors import IngestError
-from .excel import sheet_to_csv
-from .models import IngestOptions, IngestResult, ProgressCallback
+from .excel import WorkbookLimits, sheet_to_csv
+from .limits import Guard
+from .models import MIB, IngestOptions, IngestResult, ProgressCallback
 from .parquet_input import ingest_parquet
 from .profile import build_profile
 from .runtime import Reporter, Written, readable
@@ -45,8 +47,16 @@ def file_kind(path: Path) -> str:
     )
 
 
-def _connect(work: Path, progress: bool) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"temp_directory": str(work / "spill")})
+def _connect(work: Path, progress: bool, options: IngestOptions) -> duckdb.DuckDBPyConnection:
+    # Each ingest is bounded in memory and threads: several run at once in the server.
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "temp_directory": str(work / "spill")
+    }
+    if options.memory_limit_mb > 0:
+        config["memory_limit"] = f"{int(options.memory_limit_mb)}MB"
+    if options.threads > 0:
+        config["threads"] = int(options.threads)
+    con = duckdb.connect(":memory:", config=config)
     con.execute("SET TimeZone = 'UTC'")
     # Progress tracking costs a little, so it is only on when someone listens. Inside Jupyter
     # DuckDB refuses to change the setting unless ipywidgets is installed; an ingest there then
@@ -77,8 +87,10 @@ def _ingest_delimited(
             gzipped=gzipped,
             max_bytes=options.max_bytes,
             max_line_bytes=options.max_line_bytes,
+            max_expansion_ratio=options.max_expansion_ratio,
             forced_encoding=encoding,
             progress=lambda f: report("reading", f),
+            check=report.check,
         )
         try:
             return ingest_text(
@@ -109,8 +121,14 @@ def _ingest_workbook(
         source,
         options.sheet,
         csv_path,
-        max_bytes=options.max_bytes,
+        limits=WorkbookLimits(
+            max_bytes=options.max_bytes,
+            max_expansion_ratio=options.max_expansion_ratio,
+            max_cells=options.max_cells,
+            max_columns=options.max_columns,
+        ),
         progress=lambda f: report("reading", f),
+        check=report.check,
     )
     if rows == 0:
         raise IngestError(f"The sheet {sheet!r} is empty.", "empty_file")
@@ -130,6 +148,41 @@ def _ingest_workbook(
         escape=None,
     )
     return replace(written, detected=detected)
+
+
+def _failure(
+    exc: Exception, guard: Guard, options: IngestOptions, paths: dict[str, str]
+) -> IngestError:
+    """The error to raise for ``exc``, in words a user can act on.
+
+    A stop request wins over whatever it interrupted; running out of memory says which limit;
+    no message names a folder of the server (``paths`` maps each to what is shown instead).
+    """
+    if guard.reason is not None:
+        return guard.error()
+    if any(isinstance(e, MemoryError | duckdb.OutOfMemoryException) for e in _chain(exc)):
+        limit = f" of {size_text(options.memory_limit_mb * MIB)}" if options.memory_limit_mb else ""
+        return IngestError(
+            f"The file needs more memory than the ingest limit{limit}. Split it into smaller "
+            "files or fewer columns, or ask an administrator to raise the limit.",
+            "out_of_memory",
+        )
+    if isinstance(exc, IngestError):
+        error = exc
+    else:
+        error = IngestError(f"Could not read the file: {readable(exc)}", "unreadable")
+    message = error.message
+    for path, shown in sorted(paths.items(), key=lambda item: -len(item[0])):
+        message = message.replace(path, shown)
+    return error if message == error.message else IngestError(message, error.code)
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 def ingest_file(
@@ -165,9 +218,11 @@ def ingest_file(
         raise IngestError(f"The file {src.name!r} does not exist.", "not_found")
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
-    report = Reporter(progress)
+    guard = Guard(options.cancel, options.timeout_seconds)
+    report = Reporter(progress, guard.check)
     out = work / "output.parquet"
-    con = _connect(work, progress is not None)
+    con = _connect(work, progress is not None, options)
+    guard.start(con)
     try:
         if kind == "parquet":
             written = ingest_parquet(con, src, out, options, report)
@@ -188,13 +243,19 @@ def ingest_file(
             exact_distinct_rows=options.exact_distinct_rows,
         )
         report("profiling", 1.0)
+        guard.stop()
         con.close()
         os.replace(out, dest)
         return IngestResult(dest, profile, written.bad_rows, written.detected)
-    except duckdb.Error as exc:
-        raise IngestError(f"Could not read the file: {readable(exc)}", "unreadable") from exc
-    except MemoryError as exc:
-        raise IngestError("Not enough memory to ingest this file.", "out_of_memory") from exc
+    except (IngestError, duckdb.Error, MemoryError) as exc:
+        shown = {str(work / n): src.name for n in ("input.csv", "padded.csv", "sheet.csv")}
+        shown |= {str(src.resolve()): src.name, str(src): src.name, str(work): "the work folder"}
+        shown |= {str(p) + os.sep: "" for p in (src.parent, src.resolve().parent, dest.parent)}
+        failure = _failure(exc, guard, options, shown)
+        if failure is exc:
+            raise
+        raise failure from exc
     finally:
+        guard.stop()
         con.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -8,6 +8,7 @@ read and update the source, bound to the Principal who asked.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from app.services.errors import InvalidInput, NotFound
 from app.services.sources.files import SourceFiles
 from app.services.sources.info import SourceInfo
 from app.services.sources.jobs import IngestJobs, Progress
+from app.settings import IngestSettings
 from pipelines.ingest import (
     COLUMN_TYPES,
     ColumnOverride,
@@ -76,10 +78,31 @@ def schema_differences(old: dict[str, Any] | None, new: dict[str, Any]) -> list[
     return problems
 
 
-def ingest_options(info: SourceInfo, max_bytes: int) -> IngestOptions:
-    """The source's sheet and stored column overrides, as the ingest takes them."""
+def ingest_options(
+    info: SourceInfo,
+    max_bytes: int,
+    limits: IngestSettings | None = None,
+    cancel: threading.Event | None = None,
+) -> IngestOptions:
+    """The source's sheet and stored column overrides, with the configured bounds.
+
+    ``max_bytes`` bounds the data once decompressed (the caller passes the smaller of the
+    per-file limit and the storage the tenant has left); ``cancel`` stops the ingest.
+    """
     overrides = {k: ColumnOverride(**v) for k, v in (info.overrides or {}).items()}
-    return IngestOptions(sheet=info.sheet, overrides=overrides, max_bytes=max_bytes)
+    limits = limits or IngestSettings()
+    return IngestOptions(
+        sheet=info.sheet,
+        overrides=overrides,
+        max_bytes=max_bytes,
+        cancel=cancel,
+        timeout_seconds=limits.timeout_seconds,
+        max_columns=limits.max_columns,
+        memory_limit_mb=limits.memory_limit_mb,
+        threads=limits.threads,
+        max_expansion_ratio=limits.max_expansion_ratio,
+        max_cells=limits.max_cells,
+    )
 
 
 def result_values(result: IngestResult, size_bytes: int) -> dict[str, Any]:
@@ -105,11 +128,15 @@ class IngestRunner:
     files, jobs
         The sources' files on disk, and the jobs whose progress the ingest reports.
     max_bytes
-        The most Parquet an ingest may write.
+        The most data an ingest may unpack (and Parquet it may write).
     load
         The source with its profile and its folder; raises ``NotFound`` once it was deleted.
     update
         Sets columns of the source's row.
+    limits
+        The configured bounds of one ingest (``settings.ingest``); None takes the defaults.
+    remaining_quota
+        The bytes of storage the tenant has left; decompressed data may not exceed them.
     """
 
     def __init__(
@@ -119,12 +146,24 @@ class IngestRunner:
         max_bytes: int,
         load: Callable[[uuid.UUID], tuple[SourceInfo, Path]],
         update: Callable[..., None],
+        *,
+        limits: IngestSettings | None = None,
+        remaining_quota: Callable[[], int] | None = None,
     ) -> None:
         self.files = files
         self.jobs = jobs
         self.max_bytes = max_bytes
         self.load = load
         self.update = update
+        self.limits = limits
+        self.remaining_quota = remaining_quota
+
+    def _max_bytes(self) -> tuple[int, bool]:
+        """The unpacking limit, and whether the tenant's storage left is what bounds it."""
+        if self.remaining_quota is None:
+            return self.max_bytes, False
+        left = max(0, self.remaining_quota())
+        return min(self.max_bytes, left), left < self.max_bytes
 
     def run(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
         """Ingest the source's stored original; with ``fallback``, a failure keeps its data."""
@@ -147,11 +186,17 @@ class IngestRunner:
             self.jobs.report(source_id, Progress(stage, fraction))
 
         failed = {"status": "failed", "profile": None, "row_count": None, "column_count": None}
+        max_bytes, by_quota = self._max_bytes()
+        options = ingest_options(info, max_bytes, self.limits)
         try:
-            result = ingest_file(
-                original, parquet, ingest_options(info, self.max_bytes), progress=progress
-            )
+            result = ingest_file(original, parquet, options, progress=progress)
         except IngestError as exc:
+            if by_quota and exc.code == "too_large":
+                exc = IngestError(
+                    f"{exc} That is the storage your team has left; delete sources you no "
+                    "longer need.",
+                    exc.code,
+                )
             if fallback is not None and parquet.exists():
                 # ingest_file leaves an existing Parquet untouched on failure: keep serving it.
                 self.update(
