@@ -8,6 +8,7 @@ read and update the source, bound to the Principal who asked.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,19 +127,31 @@ class IngestRunner:
         self.load = load
         self.update = update
 
-    def run(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
-        """Ingest the source's stored original; with ``fallback``, a failure keeps its data."""
+    def run(
+        self,
+        source_id: uuid.UUID,
+        fallback: Fallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Ingest the source's stored original; with ``fallback``, a failure keeps its data.
+        Setting ``cancel`` stops the ingest (the source is being deleted)."""
         folder: Path | None = None
         try:
             info, folder = self.load(source_id)
-            self._ingest(info, folder, fallback)
+            self._ingest(info, folder, fallback, cancel)
         except NotFound:  # deleted meanwhile (with its workspace): leave no files behind
             if folder is not None:
                 self.files.remove(folder)
         finally:
             self.jobs.report(source_id, None)
 
-    def _ingest(self, info: SourceInfo, folder: Path, fallback: Fallback | None) -> None:
+    def _ingest(
+        self,
+        info: SourceInfo,
+        folder: Path,
+        fallback: Fallback | None,
+        cancel: threading.Event | None,
+    ) -> None:
         source_id = info.id
         original = self.files.original(folder, "." + info.file_format)
         parquet = self.files.parquet(folder)

@@ -50,6 +50,7 @@ from pipelines.ingest import IngestError, ingest_file
 
 STATES = ("uploading", "ingesting", "ready", "failed")
 MAX_PAGE_SIZE = 500
+CANCEL_WAIT_SECONDS = 10.0  # how long a delete waits for the source's running ingest to stop
 
 
 class SourceService:
@@ -270,7 +271,11 @@ class SourceService:
         runner = IngestRunner(
             self.files, self.jobs, self._max_ingest_bytes(), self._load, self._set
         )
-        self.jobs.submit(source_id, lambda: runner.run(source_id, fallback))
+        self.jobs.submit(
+            source_id,
+            self.principal.tenant_id,
+            lambda cancel: runner.run(source_id, fallback, cancel),
+        )
 
     # -- changes -----------------------------------------------------------------------------------
     def rename(
@@ -284,12 +289,17 @@ class SourceService:
     def delete(
         self, source_id: uuid.UUID | str, workspace_id: uuid.UUID | str | None = None
     ) -> None:
+        """Delete the source and its files; an ingest in progress is cancelled first."""
         self.principal.require("editor", "delete sources")
+        with self.db.transaction() as session:
+            row = self._source(session, source_id, workspace_id)
+            source_id, status = row.id, row.status
+        if status == "ingesting":
+            # queued: dropped; running: stopped, or (if slow to stop) it finds the source gone
+            self.jobs.cancel(source_id, wait=CANCEL_WAIT_SECONDS)
         with self.db.transaction() as session:
             repo = SourceRepository(session, self.principal)
             row = self._source(session, source_id, workspace_id)
-            if row.status == "ingesting":
-                raise Conflict(f"“{row.name}” is being ingested; delete it when that finishes.")
             folder = self.files.folder(row.tenant_id, row.workspace_id, row.id)
             repo.delete(row)
         self.files.remove(folder)
