@@ -15,7 +15,7 @@ from __future__ import annotations
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
 # ruff: noqa: S608
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -99,7 +99,7 @@ def ingest_text(
         forced_delimiter=forced_delimiter or options.delimiter,
         prefer_tab=prefer_tab,
     )
-    text, padded_rows = _pad(text, dialect, out.parent)
+    text, padded_rows = _pad(text, dialect, out.parent, report.check)
     reader = TextReader(str(text.path), dialect, options.max_line_bytes)
     raw_labels, sampled = _sample(con, reader, options.sample_rows)
     columns, totals = _plan(con, reader, raw_labels, sampled, options.header)
@@ -130,7 +130,9 @@ def ingest_text(
     )
 
 
-def _pad(text: TextInput, dialect: Dialect, folder: Path) -> tuple[TextInput, int]:
+def _pad(
+    text: TextInput, dialect: Dialect, folder: Path, check: Callable[[], None] | None
+) -> tuple[TextInput, int]:
     """Copy the file with its short rows padded when the dialect says rows are ragged.
 
     Returns the text to read from now on and the number of rows padded.
@@ -138,7 +140,7 @@ def _pad(text: TextInput, dialect: Dialect, folder: Path) -> tuple[TextInput, in
     if not dialect.null_padding:
         return text, 0
     padded_path = folder / "padded.csv"
-    padded_rows = pad_short_rows(text.path, padded_path, dialect)
+    padded_rows = pad_short_rows(text.path, padded_path, dialect, check)
     return replace(text, path=padded_path), padded_rows
 
 

@@ -66,6 +66,7 @@ def sheet_to_csv(
     *,
     max_bytes: int,
     progress: Callable[[float], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> tuple[str, list[str], int]:
     """Write one sheet as CSV to ``target``.
 
@@ -92,6 +93,8 @@ def sheet_to_csv(
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if check is not None and number % 256 == 0:
+                    check()
                 cells = [_text(v) for v in values]
                 while cells and cells[-1] == "":
                     cells.pop()

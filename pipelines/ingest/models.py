@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -89,6 +90,11 @@ class IngestOptions:
         estimated from evenly spread slices.
     encoding, delimiter, header
         Force the encoding, delimiter or header presence instead of detecting them.
+    cancel
+        Set this event (from any thread) to stop the ingest as soon as it can; it then
+        raises ``IngestError`` with code ``"cancelled"`` and leaves nothing behind.
+    timeout_seconds
+        Longest an ingest may run before it is stopped (code ``"timeout"``); 0 for no limit.
     """
 
     sheet: str | None = None
@@ -102,6 +108,8 @@ class IngestOptions:
     encoding: str | None = None
     delimiter: str | None = None
     header: bool | None = None
+    cancel: threading.Event | None = field(default=None, compare=False)
+    timeout_seconds: float = 1800
 
 
 @dataclass(frozen=True)

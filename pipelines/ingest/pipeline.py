@@ -17,6 +17,7 @@ import duckdb
 from .delimited import RetryAsWindows1252, ingest_text
 from .errors import IngestError
 from .excel import sheet_to_csv
+from .limits import Guard
 from .models import IngestOptions, IngestResult, ProgressCallback
 from .parquet_input import ingest_parquet
 from .profile import build_profile
@@ -79,6 +80,7 @@ def _ingest_delimited(
             max_line_bytes=options.max_line_bytes,
             forced_encoding=encoding,
             progress=lambda f: report("reading", f),
+            check=report.check,
         )
         try:
             return ingest_text(
@@ -111,6 +113,7 @@ def _ingest_workbook(
         csv_path,
         max_bytes=options.max_bytes,
         progress=lambda f: report("reading", f),
+        check=report.check,
     )
     if rows == 0:
         raise IngestError(f"The sheet {sheet!r} is empty.", "empty_file")
@@ -130,6 +133,17 @@ def _ingest_workbook(
         escape=None,
     )
     return replace(written, detected=detected)
+
+
+def _failure(exc: Exception, guard: Guard) -> IngestError:
+    """The error to raise for ``exc``; a stop request wins over whatever it interrupted."""
+    if guard.reason is not None:
+        return guard.error()
+    if isinstance(exc, IngestError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return IngestError("Not enough memory to ingest this file.", "out_of_memory")
+    return IngestError(f"Could not read the file: {readable(exc)}", "unreadable")
 
 
 def ingest_file(
@@ -165,9 +179,11 @@ def ingest_file(
         raise IngestError(f"The file {src.name!r} does not exist.", "not_found")
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
-    report = Reporter(progress)
+    guard = Guard(options.cancel, options.timeout_seconds)
+    report = Reporter(progress, guard.check)
     out = work / "output.parquet"
     con = _connect(work, progress is not None)
+    guard.start(con)
     try:
         if kind == "parquet":
             written = ingest_parquet(con, src, out, options, report)
@@ -188,13 +204,16 @@ def ingest_file(
             exact_distinct_rows=options.exact_distinct_rows,
         )
         report("profiling", 1.0)
+        guard.stop()
         con.close()
         os.replace(out, dest)
         return IngestResult(dest, profile, written.bad_rows, written.detected)
-    except duckdb.Error as exc:
-        raise IngestError(f"Could not read the file: {readable(exc)}", "unreadable") from exc
-    except MemoryError as exc:
-        raise IngestError("Not enough memory to ingest this file.", "out_of_memory") from exc
+    except (IngestError, duckdb.Error, MemoryError) as exc:
+        failure = _failure(exc, guard)
+        if failure is exc:
+            raise
+        raise failure from exc
     finally:
+        guard.stop()
         con.close()
         shutil.rmtree(work, ignore_errors=True)

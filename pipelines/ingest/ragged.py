@@ -10,7 +10,7 @@ numbers stay the same and DuckDB still reports any row it cannot read.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .dialect import Dialect
@@ -39,8 +39,13 @@ def _balanced(raw: str, dialect: Dialect) -> bool:
     return quotes % 2 == 0
 
 
-def pad_short_rows(source: Path, target: Path, dialect: Dialect) -> int:
-    """Copy ``source`` to ``target`` padding short records; return how many were padded."""
+def pad_short_rows(
+    source: Path, target: Path, dialect: Dialect, check: Callable[[], None] | None = None
+) -> int:
+    """Copy ``source`` to ``target`` padding short records; return how many were padded.
+
+    ``check`` is called every few thousand records and raises to stop the copy.
+    """
     padded = 0
     with (
         source.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle,
@@ -60,7 +65,9 @@ def pad_short_rows(source: Path, target: Path, dialect: Dialect) -> int:
             escapechar=None if dialect.escape in ("", dialect.quote) else dialect.escape,
             strict=False,
         )
-        for fields in reader:
+        for number, fields in enumerate(reader):
+            if check is not None and number % 4096 == 0:
+                check()
             raw = "".join(lines.current)
             lines.current = []
             missing = dialect.columns - len(fields)

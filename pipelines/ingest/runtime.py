@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,27 @@ from .models import BadRows, ColumnType, Detected, ProgressCallback, Stage
 
 
 class Reporter:
-    """Forwards progress to the user's callback (never lets it break an ingest)."""
+    """Forwards progress to the user's callback; each step also checks for a stop request.
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    Parameters
+    ----------
+    callback
+        The user's ``progress(stage, fraction)``, or None.
+    check
+        Raises when the ingest must stop (cancelled, out of time); only called from the
+        thread that created the reporter, so a progress poller never raises.
+    """
+
+    def __init__(
+        self, callback: ProgressCallback | None, check: Callable[[], None] | None = None
+    ) -> None:
         self.callback = callback
+        self.check = check
+        self._owner = threading.get_ident()
 
     def __call__(self, stage: Stage, fraction: float | None) -> None:
+        if self.check is not None and threading.get_ident() == self._owner:
+            self.check()
         if self.callback is not None:
             self.callback(stage, fraction)
 

@@ -204,6 +204,7 @@ def prepare_text(
     max_line_bytes: int,
     forced_encoding: str | None = None,
     progress: Callable[[float], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> TextInput:
     """Return a UTF-8 version of ``source`` (decompressed and transcoded when needed).
 
@@ -250,6 +251,8 @@ def prepare_text(
         with target.open("wb") as out:
             out.write(text.encode("utf-8"))
             while True:
+                if check is not None:
+                    check()
                 chunk = reader.read(CHUNK_BYTES)
                 final = not chunk
                 try:
