@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,9 +161,8 @@ class IngestRunner:
 
         failed = {"status": "failed", "profile": None, "row_count": None, "column_count": None}
         try:
-            result = ingest_file(
-                original, parquet, ingest_options(info, self.max_bytes), progress=progress
-            )
+            options = replace(ingest_options(info, self.max_bytes), cancel=cancel)
+            result = ingest_file(original, parquet, options, progress=progress)
         except IngestError as exc:
             if fallback is not None and parquet.exists():
                 # ingest_file leaves an existing Parquet untouched on failure: keep serving it.

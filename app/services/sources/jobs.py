@@ -153,6 +153,7 @@ class IngestJobs:
                     self._cond.wait()
                 self._running[job.source_id] = job
                 self._busy[job.tenant_id] += 1
+            self.report(job.source_id, Progress("reading"))  # no longer "queued" from now on
             try:
                 job.work(job.cancel)
             except Exception:  # a job records its own failures; never lose a worker to one
