@@ -22,6 +22,7 @@ from typing import NoReturn
 
 import duckdb
 
+from .bounds import check_width, too_many_columns
 from .conversion import TextColumns, TextReader, convert
 from .dialect import Dialect, detect_dialect
 from .errors import IngestError
@@ -93,12 +94,15 @@ def ingest_text(
 ) -> Written:
     """Detect, plan and convert a UTF-8 delimited text file into the Parquet file ``out``."""
     report("detecting", 0.0)
+    check_width(text.head, forced_delimiter or options.delimiter, options.max_columns)
     dialect = detect_dialect(
         con,
         text,
         forced_delimiter=forced_delimiter or options.delimiter,
         prefer_tab=prefer_tab,
     )
+    if 0 < options.max_columns < dialect.columns:
+        raise too_many_columns(dialect.columns, options.max_columns)
     text, padded_rows = _pad(text, dialect, out.parent, report.check)
     reader = TextReader(str(text.path), dialect, options.max_line_bytes)
     raw_labels, sampled = _sample(con, reader, options.sample_rows)

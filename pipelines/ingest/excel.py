@@ -11,33 +11,59 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+from .bounds import too_many_columns
 from .errors import IngestError
+from .workbook_checks import check_archive, check_dimension, damaged, too_many_cells, unsafe
+
+_BROKEN = (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error, TypeError)
+"""What openpyxl raises on a damaged workbook (a missing part, bad values, broken streams)."""
 
 
 @contextmanager
-def _workbook(path: Path) -> Iterator[Any]:
+def _reading() -> Iterator[None]:
+    """Turn what openpyxl raises while parsing into a readable :class:`IngestError`."""
     try:
+        yield
+    except ElementTree.ParseError as exc:
+        raise unsafe("a part of it is not well-formed XML") from exc
+    except _BROKEN as exc:
+        raise damaged("it is not a valid .xlsx file or a part of it is damaged") from exc
+
+
+@contextmanager
+def _workbook(path: Path, limits: WorkbookLimits) -> Iterator[Any]:
+    check_archive(path, max_bytes=limits.max_bytes, max_expansion_ratio=limits.max_expansion_ratio)
+    with _reading():
         import openpyxl  # type: ignore[import-untyped, unused-ignore]
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise IngestError(
-            f"Cannot open the workbook: it is not a valid .xlsx file ({exc}).", "bad_workbook"
-        ) from exc
     try:
         yield book
     finally:
         book.close()
 
 
-def list_sheets(path: Path) -> list[str]:
+@dataclass(frozen=True)
+class WorkbookLimits:
+    """Bounds on a workbook: unpacked bytes, expansion ratio, cells and columns of a sheet."""
+
+    max_bytes: int
+    max_expansion_ratio: float = 0
+    max_cells: int = 0
+    max_columns: int = 0
+
+
+def list_sheets(path: Path, limits: WorkbookLimits | None = None) -> list[str]:
     """Return the worksheet names of an ``.xlsx`` file, in workbook order."""
-    with _workbook(Path(path)) as book:
+    with _workbook(Path(path), limits or WorkbookLimits(max_bytes=20 * 1024**3)) as book:
         return [str(name) for name in book.sheetnames]
 
 
@@ -64,16 +90,17 @@ def sheet_to_csv(
     sheet: str | None,
     target: Path,
     *,
-    max_bytes: int,
+    limits: WorkbookLimits,
     progress: Callable[[float], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> tuple[str, list[str], int]:
     """Write one sheet as CSV to ``target``.
 
     Returns the sheet name, all sheet names and the number of rows written. Fully empty
-    rows are skipped and trailing empty columns trimmed.
+    rows are skipped and trailing empty columns trimmed. The workbook is checked first (see
+    :mod:`.workbook_checks`), and the sheet's declared and actual size are bounded.
     """
-    with _workbook(path) as book:
+    with _workbook(path, limits) as book:
         names = [str(n) for n in book.sheetnames]
         if sheet is None:
             if not names:
@@ -84,37 +111,68 @@ def sheet_to_csv(
                 f"Sheet {sheet!r} not found; the workbook has: {', '.join(names)}.",
                 "sheet_not_found",
             )
-        worksheet = book[sheet]
-        total = worksheet.max_row or 0
-        rows: list[list[str]] = []
-        width = 0
-        written = 0
-        size = 0
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                if check is not None and number % 256 == 0:
-                    check()
-                cells = [_text(v) for v in values]
-                while cells and cells[-1] == "":
-                    cells.pop()
-                if not cells:
-                    continue
-                width = max(width, len(cells))
-                rows.append(cells)
-                if len(rows) >= 1000:
-                    size += _flush(writer, rows, width)
-                    written += len(rows)
-                    rows = []
-                    if size > max_bytes:
-                        raise IngestError(
-                            "The sheet is larger than the size limit once unpacked.", "too_large"
-                        )
-                    if progress is not None and total:
-                        progress(min(1.0, number / total))
+        with _reading():
+            worksheet = book[sheet]
+            total = worksheet.max_row or 0
+            check_dimension(
+                worksheet.max_row,
+                worksheet.max_column,
+                max_cells=limits.max_cells,
+                max_columns=limits.max_columns,
+            )
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                written = _copy_rows(
+                    worksheet,
+                    csv.writer(handle, lineterminator="\n"),
+                    limits,
+                    total,
+                    progress,
+                    check,
+                )
+    return sheet, names, written
+
+
+def _copy_rows(
+    worksheet: Any,
+    writer: Any,
+    limits: WorkbookLimits,
+    total: int,
+    progress: Callable[[float], None] | None,
+    check: Callable[[], None] | None,
+) -> int:
+    """Write the sheet's non-empty rows; return how many. Cells read are counted as they come."""
+    rows: list[list[str]] = []
+    width = 0
+    written = 0
+    size = 0
+    cells_read = 0
+    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if check is not None and number % 256 == 0:
+            check()
+        cells_read += len(values)
+        if limits.max_cells > 0 and cells_read > limits.max_cells:
+            raise too_many_cells(cells_read, limits.max_cells)
+        cells = [_text(v) for v in values]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not cells:
+            continue
+        width = max(width, len(cells))
+        if limits.max_columns > 0 and width > limits.max_columns:
+            raise too_many_columns(width, limits.max_columns)
+        rows.append(cells)
+        if len(rows) >= 1000:
             size += _flush(writer, rows, width)
             written += len(rows)
-    return sheet, names, written
+            rows = []
+            if size > limits.max_bytes:
+                raise IngestError(
+                    "The sheet is larger than the size limit once unpacked.", "too_large"
+                )
+            if progress is not None and total:
+                progress(min(1.0, number / total))
+    _flush(writer, rows, width)
+    return written + len(rows)
 
 
 def _flush(writer: Any, rows: list[list[str]], width: int) -> int:

@@ -95,6 +95,16 @@ class IngestOptions:
         raises ``IngestError`` with code ``"cancelled"`` and leaves nothing behind.
     timeout_seconds
         Longest an ingest may run before it is stopped (code ``"timeout"``); 0 for no limit.
+    max_columns
+        Widest table accepted; counted on the first lines before any detection (0: no limit).
+    memory_limit_mb, threads
+        Memory and threads DuckDB may use for this ingest (it spills to disk beyond the
+        memory limit where it can, and fails with a clear message where it cannot).
+    max_expansion_ratio
+        A compressed input (gzip, the parts of an .xlsx) may unpack to at most this many
+        times its compressed size (0: no limit).
+    max_cells
+        Most cells read from a workbook sheet, declared or actual (0: no limit).
     """
 
     sheet: str | None = None
@@ -110,6 +120,11 @@ class IngestOptions:
     header: bool | None = None
     cancel: threading.Event | None = field(default=None, compare=False)
     timeout_seconds: float = 1800
+    max_columns: int = 2_000
+    memory_limit_mb: int = 1024
+    threads: int = 2
+    max_expansion_ratio: float = 100
+    max_cells: int = 50_000_000
 
 
 @dataclass(frozen=True)

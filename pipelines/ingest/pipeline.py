@@ -14,11 +14,12 @@ from pathlib import Path
 
 import duckdb
 
+from .bounds import size_text
 from .delimited import RetryAsWindows1252, ingest_text
 from .errors import IngestError
-from .excel import sheet_to_csv
+from .excel import WorkbookLimits, sheet_to_csv
 from .limits import Guard
-from .models import IngestOptions, IngestResult, ProgressCallback
+from .models import MIB, IngestOptions, IngestResult, ProgressCallback
 from .parquet_input import ingest_parquet
 from .profile import build_profile
 from .runtime import Reporter, Written, readable
@@ -46,8 +47,16 @@ def file_kind(path: Path) -> str:
     )
 
 
-def _connect(work: Path, progress: bool) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"temp_directory": str(work / "spill")})
+def _connect(work: Path, progress: bool, options: IngestOptions) -> duckdb.DuckDBPyConnection:
+    # Each ingest is bounded in memory and threads: several run at once in the server.
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "temp_directory": str(work / "spill")
+    }
+    if options.memory_limit_mb > 0:
+        config["memory_limit"] = f"{int(options.memory_limit_mb)}MB"
+    if options.threads > 0:
+        config["threads"] = int(options.threads)
+    con = duckdb.connect(":memory:", config=config)
     con.execute("SET TimeZone = 'UTC'")
     # Progress tracking costs a little, so it is only on when someone listens. Inside Jupyter
     # DuckDB refuses to change the setting unless ipywidgets is installed; an ingest there then
@@ -78,6 +87,7 @@ def _ingest_delimited(
             gzipped=gzipped,
             max_bytes=options.max_bytes,
             max_line_bytes=options.max_line_bytes,
+            max_expansion_ratio=options.max_expansion_ratio,
             forced_encoding=encoding,
             progress=lambda f: report("reading", f),
             check=report.check,
@@ -111,7 +121,12 @@ def _ingest_workbook(
         source,
         options.sheet,
         csv_path,
-        max_bytes=options.max_bytes,
+        limits=WorkbookLimits(
+            max_bytes=options.max_bytes,
+            max_expansion_ratio=options.max_expansion_ratio,
+            max_cells=options.max_cells,
+            max_columns=options.max_columns,
+        ),
         progress=lambda f: report("reading", f),
         check=report.check,
     )
@@ -135,15 +150,39 @@ def _ingest_workbook(
     return replace(written, detected=detected)
 
 
-def _failure(exc: Exception, guard: Guard) -> IngestError:
-    """The error to raise for ``exc``; a stop request wins over whatever it interrupted."""
+def _failure(
+    exc: Exception, guard: Guard, options: IngestOptions, paths: dict[str, str]
+) -> IngestError:
+    """The error to raise for ``exc``, in words a user can act on.
+
+    A stop request wins over whatever it interrupted; running out of memory says which limit;
+    no message names a folder of the server (``paths`` maps each to what is shown instead).
+    """
     if guard.reason is not None:
         return guard.error()
+    if any(isinstance(e, MemoryError | duckdb.OutOfMemoryException) for e in _chain(exc)):
+        limit = f" of {size_text(options.memory_limit_mb * MIB)}" if options.memory_limit_mb else ""
+        return IngestError(
+            f"The file needs more memory than the ingest limit{limit}. Split it into smaller "
+            "files or fewer columns, or ask an administrator to raise the limit.",
+            "out_of_memory",
+        )
     if isinstance(exc, IngestError):
-        return exc
-    if isinstance(exc, MemoryError):
-        return IngestError("Not enough memory to ingest this file.", "out_of_memory")
-    return IngestError(f"Could not read the file: {readable(exc)}", "unreadable")
+        error = exc
+    else:
+        error = IngestError(f"Could not read the file: {readable(exc)}", "unreadable")
+    message = error.message
+    for path, shown in sorted(paths.items(), key=lambda item: -len(item[0])):
+        message = message.replace(path, shown)
+    return error if message == error.message else IngestError(message, error.code)
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 def ingest_file(
@@ -182,7 +221,7 @@ def ingest_file(
     guard = Guard(options.cancel, options.timeout_seconds)
     report = Reporter(progress, guard.check)
     out = work / "output.parquet"
-    con = _connect(work, progress is not None)
+    con = _connect(work, progress is not None, options)
     guard.start(con)
     try:
         if kind == "parquet":
@@ -209,7 +248,10 @@ def ingest_file(
         os.replace(out, dest)
         return IngestResult(dest, profile, written.bad_rows, written.detected)
     except (IngestError, duckdb.Error, MemoryError) as exc:
-        failure = _failure(exc, guard)
+        shown = {str(work / n): src.name for n in ("input.csv", "padded.csv", "sheet.csv")}
+        shown |= {str(src.resolve()): src.name, str(src): src.name, str(work): "the work folder"}
+        shown |= {str(p) + os.sep: "" for p in (src.parent, src.resolve().parent, dest.parent)}
+        failure = _failure(exc, guard, options, shown)
         if failure is exc:
             raise
         raise failure from exc

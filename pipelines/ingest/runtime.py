@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,12 +52,25 @@ class Written:
     detected: Detected
 
 
-def readable(exc: Exception) -> str:
-    """First meaningful line of a DuckDB error."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    for prefix in ("Invalid Input Error: ", "Conversion Error: ", "IO Error: "):
-        text = text.removeprefix(prefix)
-    return text
+_ENGINE_PREFIX = re.compile(r"^(?:[A-Za-z]+ )*(?:Error|Exception): ")
+_QUOTED_PATH = re.compile(r"""(["'])(?:[A-Za-z]:)?[\\/][^"'\n]*?([^"'\\/\n]*)\1""")
+_BARE_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[\\/](?:[^\s\\/'\"]+[\\/])+([^\s\\/'\",;:]*)")
+
+
+def without_paths(text: str) -> str:
+    """``text`` with every absolute path shortened to the file name it ends with."""
+    text = _QUOTED_PATH.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(1)}", text)
+    return _BARE_PATH.sub(lambda m: m.group(1), text)
+
+
+def readable(exc: BaseException) -> str:
+    """First meaningful line of a DuckDB error, without its engine prefix or any path."""
+    text = str(exc).strip().splitlines()[0].strip() if str(exc).strip() else ""
+    if isinstance(exc, duckdb.InternalException) or text.upper().startswith("INTERNAL"):
+        return "the reading engine failed on this file"
+    while (match := _ENGINE_PREFIX.match(text)) is not None:
+        text = text[match.end() :]
+    return without_paths(text) or "the reading engine could not read it"
 
 
 def run_with_progress(

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
+from .bounds import expands_too_much, size_text, too_large
 from .errors import IngestError
 from .models import MIB
 
 HEAD_BYTES = 4 * MIB
+RATIO_FLOOR = 16 * MIB
+"""Decompressed bytes always allowed, whatever the expansion ratio."""
 CHUNK_BYTES = 4 * MIB
 
 _BINARY_MAGIC = {
@@ -74,13 +77,20 @@ class TextInput:
 
 
 class _CappedReader:
-    """Reads a (possibly gzip) stream, failing once more than ``limit`` bytes came out."""
+    """Reads a (possibly gzip) stream, failing once more than ``limit`` bytes came out.
 
-    def __init__(self, raw: IO[bytes], stream: IO[bytes], limit: int, compressed: bool):
+    A compressed stream also fails once it has unpacked to more than ``ratio`` times the
+    compressed bytes consumed so far (past :data:`RATIO_FLOOR`, so small files always pass).
+    """
+
+    def __init__(
+        self, raw: IO[bytes], stream: IO[bytes], limit: int, compressed: bool, ratio: float
+    ):
         self.raw = raw
         self.stream = stream
         self.limit = limit
         self.compressed = compressed
+        self.ratio = ratio
         self.total = 0
 
     def read(self, size: int) -> bytes:
@@ -88,23 +98,22 @@ class _CappedReader:
             data = self.stream.read(size)
         except (OSError, EOFError, zlib.error) as exc:
             raise IngestError(
-                f"The compressed file is damaged or truncated ({exc}).", "bad_compression"
+                "The compressed file is damaged or truncated.", "bad_compression"
             ) from exc
         self.total += len(data)
         if self.total > self.limit:
-            what = "decompressed file" if self.compressed else "file"
-            raise IngestError(
-                f"The {what} is larger than the limit of {_size(self.limit)}.", "too_large"
-            )
+            raise too_large(self.limit, "decompressed file" if self.compressed else "file")
+        if (
+            self.compressed
+            and self.ratio > 0
+            and self.total > RATIO_FLOOR
+            and self.total > self.ratio * max(1, self.raw.tell())
+        ):
+            raise expands_too_much(self.ratio)
         return data
 
 
-def _size(count: int) -> str:
-    if count >= 1024**3:
-        return f"{count / 1024**3:.1f} GB"
-    if count >= 1024**2:
-        return f"{count / 1024**2:.0f} MB"
-    return f"{count} bytes"
+_size = size_text
 
 
 def _detect_encoding(head: bytes, complete: bool, forced: str | None) -> tuple[str, bool]:
@@ -202,6 +211,7 @@ def prepare_text(
     gzipped: bool,
     max_bytes: int,
     max_line_bytes: int,
+    max_expansion_ratio: float = 0,
     forced_encoding: str | None = None,
     progress: Callable[[float], None] | None = None,
     check: Callable[[], None] | None = None,
@@ -211,7 +221,9 @@ def prepare_text(
     Raises
     ------
     IngestError
-        Empty, binary, too large, invalid UTF-8 despite a UTF-8 BOM, first line too long.
+        Empty, binary, too large (the size limit counts the bytes written, after
+        decompression and transcoding), expands too much, invalid UTF-8 despite a UTF-8 BOM,
+        first line too long.
     """
     size = source.stat().st_size
     if size == 0:
@@ -223,7 +235,7 @@ def prepare_text(
             gzipped = True
         raw.seek(0)
         stream = cast("IO[bytes]", gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw)
-        reader = _CappedReader(raw, stream, max_bytes, gzipped)
+        reader = _CappedReader(raw, stream, max_bytes, gzipped, max_expansion_ratio)
         head = reader.read(HEAD_BYTES)
         complete = len(head) < HEAD_BYTES or _at_end(reader)
         if not head.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -249,16 +261,18 @@ def prepare_text(
             return TextInput(source, "utf-8", bom, None, text, complete, text.isascii() and not bom)
         target = workdir / "input.csv"
         with target.open("wb") as out:
-            out.write(text.encode("utf-8"))
+            written = out.write(text.encode("utf-8"))
             while True:
                 if check is not None:
                     check()
                 chunk = reader.read(CHUNK_BYTES)
                 final = not chunk
                 try:
-                    out.write(decoder.decode(chunk, final=final).encode("utf-8"))
+                    written += out.write(decoder.decode(chunk, final=final).encode("utf-8"))
                 except UnicodeDecodeError as exc:
                     raise _invalid(codec, bom, reader.total - len(chunk) + exc.start) from exc
+                if written > max_bytes:  # transcoding may grow the text
+                    raise too_large(max_bytes, "decompressed file" if gzipped else "file")
                 if progress is not None and size:
                     progress(min(1.0, raw.tell() / size))
                 if final:
