@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pipelines.ingest import IngestOptions
 from tests.conftest import RunningServer, start_server
 from tests.integration.conftest import ApiUser, register_api_user
 from tests.integration.sources_api import (
@@ -34,9 +35,8 @@ from tests.integration.test_upload_memory import PeakSampler, rss_bytes
 WORKERS = 2
 HOSTILE_FILES = 4  # more than the workers: A has a backlog
 HOSTILE_MB = 80
-PER_INGEST_MB = 512
-"""What one streaming CSV ingest may add to the server's memory (DuckDB's buffers, the profile,
-the sample): the bound is the idle server plus this much per ingest worker."""
+PER_INGEST_MB = IngestOptions().memory_limit_mb
+"""DuckDB's memory limit for one ingest: the bound is the idle server plus this per worker."""
 
 
 def wait_for(condition: Callable[[], Any], timeout: float) -> Any:
