@@ -43,7 +43,8 @@ class AppContext:
         self.accounts = AccountService(self.db, self.settings)
         self.admin = AdminService(self.db)
         self.files = SourceFiles(self.settings.storage.data_dir)
-        self.jobs = IngestJobs(workers=self.settings.uploads.ingest_workers)
+        uploads = self.settings.uploads
+        self.jobs = IngestJobs(uploads.ingest_workers, uploads.per_tenant_ingests)
         sql = self.settings.sql
         self.queries = QueryRunner(
             SandboxLimits(

@@ -162,7 +162,8 @@ class AuthSettings(_Section):
 class UploadSettings(_Section):
     max_file_mb: int = Field(1024, ge=1)
     tenant_quota_mb: int = Field(10240, ge=1)
-    ingest_workers: int = Field(2, ge=1, le=16)
+    ingest_workers: int = Field(4, ge=1, le=16)
+    per_tenant_ingests: int = Field(1, ge=1, le=16)
 
 
 class ModelSettings(_Section):

@@ -328,10 +328,10 @@ def rename_source(req: ApiRequest) -> SourceOut:
 @api.operation(
     "DELETE",
     SOURCE,
-    "Delete a source and its files (editor or admin)",
+    "Delete a source and its files (editor or admin); an ingest in progress is cancelled",
     status=204,
     tag="sources",
-    errors=(403, 409),
+    errors=(403,),
 )
 def delete_source(req: ApiRequest) -> Reply:
     _service(req).delete(req.path["source_id"], workspace_id=req.path["workspace_id"])

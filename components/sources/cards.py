@@ -235,7 +235,8 @@ class SourceCard(pn.viewable.Viewer):
         self._actions.visible = self.can_edit and not self._form_open()
         self._rename_btn.disabled = busy
         self._replace_btn.disabled = status != "ready"
-        self._delete_btn.disabled = status == "ingesting"
+        # Deleting a source that is being ingested cancels the ingest first (the service does).
+        self._delete_btn.disabled = False
         show_sheets = self.can_edit and len(sheets) > 1 and not busy
         if show_sheets:
             current = source.get("sheet") or sheets[0]

@@ -160,3 +160,19 @@ def zip_bomb(expanded_mb: int) -> bytes:
     size = (len(header) + expanded_mb * MIB) & 0xFFFFFFFF
     body = deflate(header) + deflate(zeros) * expanded_mb + b"\x03\x00"
     return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + body + struct.pack("<II", crc, size)
+
+
+def big_csv(path: Path, megabytes: int) -> int:
+    """Write a mixed-type CSV of about ``megabytes`` MB (ids, text, decimals, dates, booleans);
+    returns its number of data rows."""
+    block = "".join(
+        f"{i},customer {i % 997},{i * 7 % 10007}.{i % 100:02d},2024-{i % 12 + 1:02d}-"
+        f"{i % 28 + 1:02d},{'true' if i % 3 else 'false'}\n"
+        for i in range(20_000)
+    ).encode()
+    with path.open("wb") as out:
+        out.write(b"id,customer,amount,day,active\n")
+        blocks = megabytes * MIB // len(block)
+        for _ in range(blocks):
+            out.write(block)
+    return blocks * 20_000

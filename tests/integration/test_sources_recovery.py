@@ -19,6 +19,7 @@ from tests.conftest import RunningServer, start_server
 from tests.integration.conftest import login_api_user, register_api_user
 from tests.integration.sources_api import (
     MIB,
+    big_csv,
     create_workspace,
     multipart,
     source_url,
@@ -54,22 +55,6 @@ def partial_files(root: Path) -> list[str]:
 
 def digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
-
-
-def big_csv(path: Path, megabytes: int) -> int:
-    """Write a mixed-type CSV of about ``megabytes`` MB (ids, text, decimals, dates, booleans);
-    returns its number of data rows."""
-    block = "".join(
-        f"{i},customer {i % 997},{i * 7 % 10007}.{i % 100:02d},2024-{i % 12 + 1:02d}-"
-        f"{i % 28 + 1:02d},{'true' if i % 3 else 'false'}\n"
-        for i in range(20_000)
-    ).encode()
-    with path.open("wb") as out:
-        out.write(b"id,customer,amount,day,active\n")
-        blocks = megabytes * MIB // len(block)
-        for _ in range(blocks):
-            out.write(block)
-    return blocks * 20_000
 
 
 @pytest.fixture
@@ -130,9 +115,9 @@ def test_kill_during_ingest_leaves_a_failed_source_and_no_partial_file(
         user = login_api_user(http, user.email, user.password)
         source = http.get(source_url(workspace, big["id"]), headers=user.headers).json()
         assert source["status"] == "failed"
-        assert source["error"] == (
-            "The server stopped while this file was being ingested; nothing was kept. "
-            "Retry, or upload it again."
+        assert source["error"] == (  # the original is kept, so a retry is possible
+            "The server stopped while this file was being ingested; the uploaded file is kept, "
+            "so you can retry it (or upload it again)."
         )
         assert sorted(p.name for p in folder.iterdir()) == ["original.csv"]
         assert partial_files(second.data_dir) == []
@@ -215,9 +200,12 @@ def test_kill_during_upload_leaves_a_failed_source_and_no_partial_upload(
         user = login_api_user(http, user.email, user.password)
         source = http.get(source_url(workspace, source_id), headers=user.headers).json()
         assert source["status"] == "failed"
-        assert "stopped while this file was being uploaded" in source["error"]
+        assert source["error"] == (
+            "The server stopped while this file was being uploaded; nothing was kept. "
+            "Upload it again."
+        )
         assert source["size_bytes"] == 0
-        assert list(part.parent.iterdir()) == []
+        assert not part.parent.exists()  # no empty source folder is left behind
         assert partial_files(second.data_dir) == []
         again = http.post(
             source_url(workspace, source_id) + "/retry", json={}, headers=user.headers

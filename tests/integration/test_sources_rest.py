@@ -27,6 +27,7 @@ from tests.integration.conftest import (
 from tests.integration.sources_api import (
     MIB,
     ORDERS,
+    big_csv,
     create_workspace,
     multipart,
     multipart_length,
@@ -254,6 +255,37 @@ def test_delete_answers_204_and_removes_the_files(
     assert not folder.exists()
     assert_problem(client.get(url, headers=api_user.headers), 404)
     assert items(client, api_user, orders["workspace_id"]) == []
+
+
+def test_delete_during_ingest_cancels_it_and_answers_204(
+    server: RunningServer,
+    client: httpx.Client,
+    api_user: ApiUser,
+    workspace: str,
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "big.csv"
+    big_csv(data, 60)
+    with data.open("rb") as handle:
+        response = client.post(
+            sources_url(workspace),
+            files={"file": ("big.csv", handle, "text/csv")},
+            headers=api_user.headers,
+        )
+    assert response.status_code == 202, response.text
+    source = response.json()
+    folder = source_folder(server, tenant_id(client, api_user), workspace, source["id"])
+    url = source_url(workspace, source["id"])
+    wait_for(lambda: list(folder.glob(".data.parquet.*")))  # the ingest is writing
+
+    started = time.monotonic()
+    response = client.delete(url, headers=api_user.headers)  # was 409 "being ingested"
+
+    assert response.status_code == 204, response.text
+    assert time.monotonic() - started < 5  # the ingest was stopped, not waited out
+    assert_problem(client.get(url, headers=api_user.headers), 404)
+    wait_for(lambda: not folder.exists(), timeout=10)
+    assert items(client, api_user, workspace) == []
 
 
 def test_retry_with_a_date_override_reingests_the_column_as_dates(

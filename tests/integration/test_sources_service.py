@@ -503,11 +503,13 @@ def test_start_up_recovery_fails_stuck_sources_and_removes_partial_files(
     half = service.get(uploading.source_id)
     assert half.status == "failed"
     assert half.error and "stopped while this file was being uploaded" in half.error
+    assert "nothing was kept" in half.error
     assert half.size_bytes == 0
-    assert list(uploading.path.parent.iterdir()) == []
+    assert not uploading.path.parent.exists()  # its folder held only the partial upload
     again = service.get(stuck.id)
     assert again.status == "failed"
     assert again.error and "stopped while this file was being ingested" in again.error
+    assert "nothing was kept" not in again.error and "retry it" in again.error
     assert sorted(p.name for p in sources.folder(stuck).iterdir()) == ["original.csv"]
     assert not orphan.exists()
     assert foreign.exists()

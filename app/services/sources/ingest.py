@@ -165,19 +165,31 @@ class IngestRunner:
         left = max(0, self.remaining_quota())
         return min(self.max_bytes, left), left < self.max_bytes
 
-    def run(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
-        """Ingest the source's stored original; with ``fallback``, a failure keeps its data."""
+    def run(
+        self,
+        source_id: uuid.UUID,
+        fallback: Fallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        """Ingest the source's stored original; with ``fallback``, a failure keeps its data.
+        Setting ``cancel`` stops the ingest (the source is being deleted)."""
         folder: Path | None = None
         try:
             info, folder = self.load(source_id)
-            self._ingest(info, folder, fallback)
+            self._ingest(info, folder, fallback, cancel)
         except NotFound:  # deleted meanwhile (with its workspace): leave no files behind
             if folder is not None:
                 self.files.remove(folder)
         finally:
             self.jobs.report(source_id, None)
 
-    def _ingest(self, info: SourceInfo, folder: Path, fallback: Fallback | None) -> None:
+    def _ingest(
+        self,
+        info: SourceInfo,
+        folder: Path,
+        fallback: Fallback | None,
+        cancel: threading.Event | None,
+    ) -> None:
         source_id = info.id
         original = self.files.original(folder, "." + info.file_format)
         parquet = self.files.parquet(folder)
@@ -187,7 +199,7 @@ class IngestRunner:
 
         failed = {"status": "failed", "profile": None, "row_count": None, "column_count": None}
         max_bytes, by_quota = self._max_bytes()
-        options = ingest_options(info, max_bytes, self.limits)
+        options = ingest_options(info, max_bytes, self.limits, cancel=cancel)
         try:
             result = ingest_file(original, parquet, options, progress=progress)
         except IngestError as exc:

@@ -1,24 +1,35 @@
-"""The life cycle of ingest jobs: worker threads, their progress, and recovery after a crash.
+"""The life cycle of ingest jobs: fair scheduling over worker threads, their progress,
+cancellation, and recovery after a crash.
 
 A source is ``uploading`` while its bytes stream in, ``ingesting`` while a worker of
 :class:`IngestJobs` runs it, then ``ready`` or ``failed``. A stop in the middle leaves it
 half-way: :func:`recover_interrupted` marks it failed at the next start and removes its partial
 files.
+
+Scheduling is fair between tenants: each tenant has its own queue, served round-robin, and runs at
+most ``per_tenant`` ingests at a time. With more workers than that, a tenant with a backlog of slow
+files never holds every worker, so another tenant's small file starts at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from app.services.sources.files import SourceFiles, is_source_folder
 from app.store.db import Database
 from app.store.models import Source, utcnow
+
+log = logging.getLogger("datapilot.sources")
+
+Work = Callable[[threading.Event], None]
+"""What a job runs; it should stop early (and leave nothing behind) once the event is set."""
 
 
 @dataclass(frozen=True)
@@ -27,18 +38,136 @@ class Progress:
     fraction: float | None = None
 
 
+@dataclass(eq=False)
+class _Job:
+    source_id: uuid.UUID
+    tenant_id: uuid.UUID
+    work: Work
+    cancel: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 class IngestJobs:
-    """Worker threads for ingests, and their progress for the UI and the API."""
+    """Worker threads for ingests, scheduled fairly per tenant, and their progress.
 
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
+    Parameters
+    ----------
+    workers
+        Ingests that run at the same time in the whole server.
+    per_tenant
+        Ingests one tenant may run at the same time; its other files wait in its own queue.
+    """
+
+    def __init__(self, workers: int = 4, per_tenant: int = 1) -> None:
+        self.workers = workers
+        self.per_tenant = per_tenant
         self._progress: dict[uuid.UUID, Progress] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # progress only; written from many threads
+        self._cond = threading.Condition()  # the queues below
+        # tenant → its waiting jobs; the dict's order is the round-robin turn (served tenants
+        # move to the end), and a tenant without waiting jobs has no entry.
+        self._queues: dict[uuid.UUID, deque[_Job]] = {}
+        self._running: dict[uuid.UUID, _Job] = {}
+        self._busy: Counter[uuid.UUID] = Counter()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
 
-    def submit(self, source_id: uuid.UUID, work: Callable[[], None]) -> Future[None]:
+    # -- scheduling ----------------------------------------------------------------------------------
+    def submit(self, source_id: uuid.UUID, tenant_id: uuid.UUID, work: Work) -> None:
+        """Queue ``work`` for the source, behind the tenant's own earlier jobs only."""
         self.report(source_id, Progress("queued"))
-        return self._pool.submit(work)
+        with self._cond:
+            if self._closed:
+                return
+            self._queues.setdefault(tenant_id, deque()).append(_Job(source_id, tenant_id, work))
+            self._start_workers()
+            self._cond.notify_all()
 
+    def cancel(self, source_id: uuid.UUID, wait: float = 0) -> bool:
+        """Drop the source's queued job, or ask its running one to stop and wait up to ``wait``
+        seconds for it; True when no job of the source runs any more."""
+        with self._cond:
+            for tenant, queue in list(self._queues.items()):
+                for job in [j for j in queue if j.source_id == source_id]:
+                    queue.remove(job)
+                    job.done.set()
+                if not queue:
+                    del self._queues[tenant]
+            running = self._running.get(source_id)
+        if running is None:
+            self.report(source_id, None)
+            return True
+        running.cancel.set()
+        return running.done.wait(wait)
+
+    def queued(self, tenant_id: uuid.UUID | None = None) -> int:
+        """Jobs waiting for a worker (of one tenant, or of all)."""
+        with self._cond:
+            if tenant_id is not None:
+                return len(self._queues.get(tenant_id, ()))
+            return sum(len(q) for q in self._queues.values())
+
+    def running(self, tenant_id: uuid.UUID | None = None) -> int:
+        """Jobs a worker runs now (of one tenant, or of all)."""
+        with self._cond:
+            if tenant_id is not None:
+                return self._busy[tenant_id]
+            return len(self._running)
+
+    def shutdown(self) -> None:
+        """Drop the waiting jobs and let the workers end after their current one."""
+        with self._cond:
+            self._closed = True
+            for queue in self._queues.values():
+                for job in queue:
+                    job.done.set()
+            self._queues.clear()
+            self._cond.notify_all()
+
+    def _start_workers(self) -> None:
+        # started on the first job, so services built in tests and tools cost no threads
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(
+                target=self._serve, name=f"ingest-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _next(self) -> _Job | None:
+        """The first waiting job, in round-robin order, of a tenant below its limit."""
+        for tenant, queue in self._queues.items():
+            if self._busy[tenant] < self.per_tenant:
+                job = queue.popleft()
+                del self._queues[tenant]
+                if queue:  # its turn is over: to the back of the line
+                    self._queues[tenant] = queue
+                return job
+        return None
+
+    def _serve(self) -> None:
+        while True:
+            with self._cond:
+                while (job := self._next()) is None:
+                    if self._closed:
+                        return
+                    self._cond.wait()
+                self._running[job.source_id] = job
+                self._busy[job.tenant_id] += 1
+            self.report(job.source_id, Progress("reading"))  # no longer "queued" from now on
+            try:
+                job.work(job.cancel)
+            except Exception:  # a job records its own failures; never lose a worker to one
+                log.exception("ingest job of source %s failed", job.source_id)
+            finally:
+                with self._cond:
+                    self._running.pop(job.source_id, None)
+                    self._busy[job.tenant_id] -= 1
+                    if not self._busy[job.tenant_id]:
+                        del self._busy[job.tenant_id]
+                    self._cond.notify_all()
+                job.done.set()
+
+    # -- progress ------------------------------------------------------------------------------------
     def report(self, source_id: uuid.UUID, progress: Progress | None) -> None:
         with self._lock:
             if progress is None:
@@ -50,26 +179,30 @@ class IngestJobs:
         with self._lock:
             return self._progress.get(source_id)
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+
+STOPPED = "The server stopped while this file was being {}"
+KEPT = STOPPED + "; the uploaded file is kept, so you can retry it (or upload it again)."
+LOST = STOPPED + "; nothing was kept. Upload it again."
 
 
 def recover_interrupted(db: Database, files: SourceFiles) -> int:
     """At start-up: fail sources a crash left mid-way and remove partial and orphan files.
 
-    Returns how many sources were marked failed.
+    A source whose original file was stored says it can be retried; one stopped while uploading
+    keeps no folder (nothing of it was kept). Returns how many sources were marked failed.
     """
-    reason = (
-        "The server stopped while this file was being {}; nothing was kept. "
-        "Retry, or upload it again."
-    )
     fixed = 0
     with db.transaction() as session:
         stuck = session.scalars(
             select(Source).where(Source.status.in_(("uploading", "ingesting")))
         ).all()
         for row in stuck:
-            row.error = reason.format("uploaded" if row.status == "uploading" else "ingested")
+            folder = files.folder(row.tenant_id, row.workspace_id, row.id)
+            stage = "uploaded" if row.status == "uploading" else "ingested"
+            kept = row.status == "ingesting" and (
+                files.original(folder, "." + row.file_format).is_file()
+            )
+            row.error = (KEPT if kept else LOST).format(stage)
             row.status = "failed"
             row.updated_at = utcnow()
             fixed += 1
@@ -95,6 +228,9 @@ def recover_interrupted(db: Database, files: SourceFiles) -> int:
                     partial.unlink(missing_ok=True)
         if status == "failed":
             files.parquet(folder).unlink(missing_ok=True)
+        if not any(folder.iterdir()):  # an upload the crash cut short: nothing to keep
+            folder.rmdir()
+            continue
         sizes[uuid.UUID(folder.name)] = files.size(folder)
     with db.transaction() as session:  # reserved bytes of broken uploads go back to the quota
         for row in session.scalars(select(Source).where(Source.status == "failed")).all():

@@ -23,7 +23,7 @@ import duckdb
 from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.names import clean_name
-from app.services.sources.errors import SchemaMismatch, TooLarge
+from app.services.sources.errors import SchemaMismatch
 from app.services.sources.files import (
     REPLACE_PARQUET,
     REPLACE_PART,
@@ -42,6 +42,7 @@ from app.services.sources.ingest import (
     schema_differences,
 )
 from app.services.sources.jobs import IngestJobs, Progress
+from app.services.sources.quota import StorageQuota
 from app.settings import Settings
 from app.store.db import Database
 from app.store.models import Source, Workspace, utcnow
@@ -50,6 +51,7 @@ from pipelines.ingest import IngestError, ingest_file
 
 STATES = ("uploading", "ingesting", "ready", "failed")
 MAX_PAGE_SIZE = 500
+CANCEL_WAIT_SECONDS = 10.0  # how long a delete waits for the source's running ingest to stop
 
 
 class SourceService:
@@ -68,6 +70,7 @@ class SourceService:
         self.files = files
         self.jobs = jobs
         self.principal = principal
+        self.quota = StorageQuota(db, settings, principal)
 
     # -- reading -----------------------------------------------------------------------------------
     def list(
@@ -148,7 +151,7 @@ class SourceService:
         self.principal.require("editor", "upload sources")
         with self.db.transaction() as session:
             self._workspace(session, workspace_id)
-        self._check_size(expected_bytes)
+        self.quota.check_size(expected_bytes)
 
     def check_replace(
         self,
@@ -161,7 +164,7 @@ class SourceService:
         info = self.get(source_id, detail=False, workspace_id=workspace_id)
         if info.status != "ready":
             raise Conflict(f"“{info.name}” is {info.status}; only a ready source can be replaced.")
-        self._check_size(expected_bytes, replacing=info.size_bytes)
+        self.quota.check_size(expected_bytes, replacing=info.size_bytes)
 
     def report_upload(self, source_id: uuid.UUID, received: int, total: int | None) -> None:
         """Bytes of an upload received so far (shown as its progress)."""
@@ -184,7 +187,7 @@ class SourceService:
         ext = extension_of(filename)
         if sheet is not None and not 0 < len(sheet) <= 255:
             raise InvalidInput("A sheet name has 1 to 255 characters.", "sheet")
-        limit, too_large = self._check_size(expected_bytes)
+        limit, too_large = self.quota.check_size(expected_bytes)
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
             row = SourceRepository(session, self.principal).add(
@@ -268,9 +271,19 @@ class SourceService:
 
     def _queue_ingest(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
         runner = IngestRunner(
-            self.files, self.jobs, self._max_ingest_bytes(), self._load, self._set
+            self.files,
+            self.jobs,
+            self.quota.max_ingest_bytes(),
+            self._load,
+            self._set,
+            limits=self.settings.ingest,
+            remaining_quota=self.quota.remaining,
         )
-        self.jobs.submit(source_id, lambda: runner.run(source_id, fallback))
+        self.jobs.submit(
+            source_id,
+            self.principal.tenant_id,
+            lambda cancel: runner.run(source_id, fallback, cancel),
+        )
 
     # -- changes -----------------------------------------------------------------------------------
     def rename(
@@ -284,12 +297,17 @@ class SourceService:
     def delete(
         self, source_id: uuid.UUID | str, workspace_id: uuid.UUID | str | None = None
     ) -> None:
+        """Delete the source and its files; an ingest in progress is cancelled first."""
         self.principal.require("editor", "delete sources")
+        with self.db.transaction() as session:
+            row = self._source(session, source_id, workspace_id)
+            source_id, status = row.id, row.status
+        if status == "ingesting":
+            # queued: dropped; running: stopped, or (if slow to stop) it finds the source gone
+            self.jobs.cancel(source_id, wait=CANCEL_WAIT_SECONDS)
         with self.db.transaction() as session:
             repo = SourceRepository(session, self.principal)
             row = self._source(session, source_id, workspace_id)
-            if row.status == "ingesting":
-                raise Conflict(f"“{row.name}” is being ingested; delete it when that finishes.")
             folder = self.files.folder(row.tenant_id, row.workspace_id, row.id)
             repo.delete(row)
         self.files.remove(folder)
@@ -313,7 +331,7 @@ class SourceService:
             raise InvalidInput(
                 f"Replace “{info.name}” with a file of the same kind ({info.file_format}).", "file"
             )
-        limit, too_large = self._check_size(expected, replacing=info.size_bytes)
+        limit, too_large = self.quota.check_size(expected, replacing=info.size_bytes)
         part = self._folder(info) / (REPLACE_PART.format(uuid.uuid4().hex) + ext)
         return Upload(info.id, part, limit, too_large)
 
@@ -328,7 +346,9 @@ class SourceService:
             raise InvalidInput("Not a replacement file of this source.")
         staged = folder / REPLACE_PARQUET.format(token)
         try:
-            result = ingest_file(part, staged, ingest_options(info, self._max_ingest_bytes()))
+            max_bytes = min(self.quota.max_ingest_bytes(), self.quota.remaining())
+            options = ingest_options(info, max_bytes, self.settings.ingest)
+            result = ingest_file(part, staged, options)
             problems = schema_differences(info.profile, result.to_dict()["profile"])
             if problems:
                 raise SchemaMismatch(problems)
@@ -351,33 +371,10 @@ class SourceService:
         return self.get(info.id, detail=False)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _max_ingest_bytes(self) -> int:
-        return self.settings.uploads.max_file_mb * 1024 * 1024 * 8
-
     def _load(self, source_id: uuid.UUID) -> tuple[SourceInfo, Path]:
         """The source with its profile, and its folder (what an ingest run needs)."""
         info = self.get(source_id, detail=True)
         return info, self._folder(info)
-
-    def _check_size(self, expected: int | None, replacing: int = 0) -> tuple[int, str]:
-        """The most bytes an upload may bring, and what to tell the user when it brings more."""
-        max_mb = self.settings.uploads.max_file_mb
-        limit = max_mb * 1024 * 1024
-        if expected is not None and expected > limit:
-            raise TooLarge(f"The file is {_mb(expected)}; the limit is {max_mb} MB per file.")
-        quota_mb = self.settings.uploads.tenant_quota_mb
-        quota = quota_mb * 1024 * 1024
-        with self.db.transaction() as session:
-            used = max(0, SourceRepository(session, self.principal).used_bytes() - replacing)
-        full = (
-            f"Your team's storage is {_mb(used)} of {quota_mb} MB; this file does not fit. "
-            "Delete sources you no longer need."
-        )
-        if used + (expected or 0) > quota:
-            raise TooLarge(full)
-        if quota - used < limit:
-            return quota - used, full
-        return limit, f"The file is larger than the limit of {max_mb} MB per file."
 
     def _folder(self, info: SourceInfo) -> Path:
         return self.files.folder(self.principal.tenant_id, info.workspace_id, info.id)
@@ -424,10 +421,6 @@ def _same_id(value: uuid.UUID, other: uuid.UUID | str) -> bool:
 
 def _default_name(filename: str, ext: str) -> str:
     return filename[: -len(ext)] or filename
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.1f} MB"
 
 
 def _json_value(value: Any) -> Any:
