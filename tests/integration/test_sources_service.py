@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 import uuid
@@ -459,6 +460,21 @@ def test_the_quota_counts_every_workspace_of_the_tenant(sources: Sources) -> Non
     service = sources.service(tenant_quota_mb=1)
     with pytest.raises(TooLarge):
         service.start_upload(other.id, "more.csv", 1024 * 1024 - first.size_bytes + 1)
+
+
+def test_unpacked_data_counts_against_the_storage_the_tenant_has_left(sources: Sources) -> None:
+    # 3 MB of text that gzips to a few KB: the upload fits in a 2 MB quota, its contents do not.
+    text = "id,note\n" + "".join(f"{i},{'x' * 60}\n" for i in range(48_000))
+    packed = gzip.compress(text.encode())
+    service = sources.service(tenant_quota_mb=2)
+    info = wait_until_settled(
+        service, upload(service, sources.workspace_id, "big.csv.gz", packed).id
+    )
+    assert info.status == "failed"
+    assert "storage your team has left" in (info.error or "")
+    roomy = sources.service(tenant_quota_mb=64)
+    info = wait_until_settled(roomy, upload(roomy, sources.workspace_id, "big.csv.gz", packed).id)
+    assert (info.status, info.row_count) == ("ready", 48_000)
 
 
 # -- workspaces and recovery -----------------------------------------------------------------------------
