@@ -7,19 +7,16 @@ path a huge file would take runs on a few kilobytes. A few realistic cases use t
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import time
-import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from pipelines.ingest import IngestError, IngestOptions, ingest_file
-
-MIB = 1024 * 1024
-NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+from tests.unit.ingest.hostile import LAUGHS, MIB, NS, XXE
+from tests.unit.ingest.hostile import gzip_bomb as _gzip_bomb
+from tests.unit.ingest.hostile import workbook as _workbook
 
 
 def _ingest(tmp_path: Path, name: str, content: bytes, options: IngestOptions) -> IngestError:
@@ -32,28 +29,6 @@ def _ingest(tmp_path: Path, name: str, content: bytes, options: IngestOptions) -
         ingest_file(source, out / "table.parquet", options)
     assert os.listdir(out) == []
     return caught.value
-
-
-def _workbook(sheet_xml: str | None = None, **parts: str) -> bytes:
-    """A valid two-row workbook, with its sheet (or any other part) replaced."""
-    book = openpyxl.Workbook()
-    book.active.append(["id", "name"])
-    book.active.append([1, "a"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    if sheet_xml is not None:
-        parts["xl/worksheets/sheet1.xml"] = sheet_xml
-    if not parts:
-        return buffer.getvalue()
-    original = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    result = io.BytesIO()
-    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in original.infolist():
-            data = parts.pop(info.filename, None)
-            archive.writestr(info.filename, data if data is not None else original.read(info))
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return result.getvalue()
 
 
 def _sheet(rows: list[list[object]], dimension: str | None = None) -> str:
@@ -143,16 +118,6 @@ def test_running_out_of_memory_says_which_limit_without_engine_text(tmp_path: Pa
 # -- point 4: decompression and workbook bombs ------------------------------------------------
 
 
-def _gzip_bomb(megabytes: int) -> bytes:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9) as handle:
-        handle.write(b"a,b\n")
-        line = b"1,2\n" * (MIB // 4)
-        for _ in range(megabytes):
-            handle.write(line)
-    return buffer.getvalue()
-
-
 def test_a_gzip_expanding_beyond_the_ratio_fails_early(tmp_path: Path) -> None:
     bomb = _gzip_bomb(64)  # about 64 KiB compressed, 64 MiB of text
     started = time.monotonic()
@@ -210,20 +175,6 @@ def test_a_sheet_wider_than_the_limit_is_refused(tmp_path: Path) -> None:
 
 # -- point 11: malicious workbooks ------------------------------------------------------------
 
-XXE = (
-    '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    f'<worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is>'
-    "</c></row></sheetData></worksheet>"
-)
-LAUGHS = (
-    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-        for i in range(1, 10)
-    )
-    + f']><worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;'
-    "</t></is></c></row></sheetData></worksheet>"
-)
 HIDDEN_DTD = '<?xml version="1.0"?>' + " " * (70 * 1024) + XXE.split("?>", 1)[1]
 
 
