@@ -18,6 +18,7 @@ from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
 from app.pages import dashboards, explore, model, settings, shell, sources, sql
+from app.security_headers import security_headers
 
 log = logging.getLogger("datapilot.server")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -86,4 +87,6 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         liveness=False,
         admin=False,
         session_history=0,
+        # Reaches Tornado's Application: every response, Panel's and Bokeh's own included.
+        transforms=[security_headers(server_settings)],
     )

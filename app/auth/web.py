@@ -27,6 +27,10 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 HOME = "/sources"
+SIGN_IN_CSP = (
+    "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -72,7 +76,7 @@ def request_client_address(request: HTTPServerRequest, server: ServerSettings) -
 
 
 class WebHandler(tornado.web.RequestHandler):
-    """Base for the HTML auth pages: templates, cookies, security headers, CSRF."""
+    """Base for the HTML auth pages: templates, cookies, CSRF, a strict CSP."""
 
     ctx: AppContext
 
@@ -80,27 +84,10 @@ class WebHandler(tornado.web.RequestHandler):
         self.ctx = ctx
 
     def set_default_headers(self) -> None:
-        self.set_header("X-Frame-Options", "DENY")
-        self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Referrer-Policy", "same-origin")
+        # The server adds the security headers to every response (app/security_headers.py);
+        # these pages take passwords, so their own policy is stricter: no inline code at all.
         self.set_header("Cache-Control", "no-store")
-        self.set_header(
-            "Content-Security-Policy",
-            "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-            "form-action 'self' http: https:; frame-ancestors 'none'",
-        )
-        if getattr(self, "ctx", None) is not None:  # not yet in __init__; again after clear()
-            self.set_transport_headers()
-
-    def prepare(self) -> None:
-        self.set_transport_headers()
-
-    def set_transport_headers(self) -> None:
-        """HSTS on every answer that went over HTTPS (browsers ignore it over plain HTTP)."""
-        if self.ctx.settings.server.hsts_seconds and self.is_https:
-            self.set_header(
-                "Strict-Transport-Security", f"max-age={self.ctx.settings.server.hsts_seconds}"
-            )
+        self.set_header("Content-Security-Policy", SIGN_IN_CSP)
 
     @property
     def is_https(self) -> bool:

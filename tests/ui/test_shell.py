@@ -195,14 +195,16 @@ def shared_account(server: RunningServer):
 
 def test_guard_records_remote_requests_and_console_errors(browser, base_url: str) -> None:
     # The guard every UI test relies on must itself catch what it promises to catch.
-    page, guard = open_guarded_page(browser, base_url)
+    # Every page now sends a Content-Security-Policy, which would block the test's own remote
+    # image before the guard could see it: this page ignores it (the guard is what is tested).
+    page, guard = open_guarded_page(browser, base_url, bypass_csp=True)
     expected = [
         "non-local request: GET https://cdn.example.com/logo.png",
         "console error: boom from a test",
         "page error: uncaught in a test",
     ]
     try:
-        page.goto("/health")  # a page without the sign-in pages' Content-Security-Policy
+        page.goto("/health")
         page.evaluate(
             """() => {
                 const img = document.createElement("img");

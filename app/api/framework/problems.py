@@ -50,8 +50,7 @@ class ProblemMixin(tornado.web.RequestHandler):
     """A handler whose errors are answered as problem documents."""
 
     def set_default_headers(self) -> None:
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")  # the server adds the security headers
 
     def problem(self, status: int, title: str, detail: str, **extra: Any) -> None:
         self.set_status(status)
