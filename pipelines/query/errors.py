@@ -63,7 +63,8 @@ class ResultTooLarge(QueryFailed):
         else:
             message = (
                 f"A value of the result would be larger than the {size} limit for one value "
-                "(repeat, lpad or rpad with a large count); use a smaller count."
+                "(repeat, lpad, rpad, bar or to_base with a large count, or a printf/format "
+                "width of 1,000 or more or taken from an argument); use a smaller count or width."
             )
         super().__init__(message)
         self.limit: SizeLimit = limit

@@ -25,26 +25,56 @@ RESULT_BATCH_ROWS = 2048
 """Rows per Arrow batch read from DuckDB (one DuckDB vector): the unit the byte limit checks."""
 VALUE_LIMIT_MARK = "DATAPILOT-VALUE-LIMIT"
 """What the size-checked macros raise; turned into :class:`ResultTooLarge` ("value")."""
-SIZE_CHECKED = {
-    # name: (parameters, bytes of the result); the count is HUGEINT so the product never wraps
-    "repeat": ("s, n", "CAST(n AS HUGEINT) * strlen(CAST(s AS VARCHAR))"),
-    "lpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
-    "rpad": ("s, n, f", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),
+_PRINTF_UNBOUNDED = r"%[-+ #0]*(\*|[0-9]{4,}|[0-9]*\.(\*|[0-9]{4,}))"
+"""A printf width or precision taken from an argument (``*``) or of four digits or more."""
+_FORMAT_UNBOUNDED = r"\{[^{}]*:[^{}]*(\{|[0-9]{4,})"
+"""A format() spec whose width or precision comes from an argument (``{:>{}}``) or has four
+digits or more (``{:>99999}``); ``{{`` (an escaped brace) and ``{1234}`` (an index) pass."""
+
+
+def _format_size(pattern: str) -> str:
+    # Widths under 1,000 each, in a format string of n bytes: the result is under 1,000 n bytes.
+    return (
+        f"CASE WHEN regexp_matches(f, '{pattern}') THEN CAST(1e30 AS HUGEINT) "
+        "ELSE CAST(strlen(f) AS HUGEINT) * 1000 END"
+    )
+
+
+def _variadic(pattern: str, most: int = 10) -> tuple[tuple[str, str | None, str], ...]:
+    params = ["f", *(f"a{i}" for i in range(1, most))]
+    return tuple((", ".join(params[:n]), "f", _format_size(pattern)) for n in range(1, most + 1))
+
+
+SIZE_CHECKED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
+    # name: overloads of (parameters, the parameter checked, bytes of the result it allows);
+    # counts are HUGEINT so products never wrap. An overload checking nothing passes through.
+    "repeat": (("s, n", "n", "CAST(n AS HUGEINT) * strlen(CAST(s AS VARCHAR))"),),
+    "lpad": (("s, n, f", "n", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),),
+    "rpad": (("s, n, f", "n", "CAST(n AS HUGEINT) * greatest(strlen(f), 1)"),),
+    "bar": (("x, lo, hi", None, ""), ("x, lo, hi, w", "w", "CAST(w AS HUGEINT) * 3")),
+    "to_base": (("n, r", None, ""), ("n, r, m", "m", "CAST(m AS HUGEINT)")),
+    "printf": _variadic(_PRINTF_UNBOUNDED),
+    "format": _variadic(_FORMAT_UNBOUNDED),
 }
-"""Built-in functions that build a value much larger than their input, shadowed by macros."""
+"""Built-in functions that build a value much larger than their input, shadowed by macros
+that check the size first (printf and format: no width from an argument or over 999)."""
 
 
 def size_checked_macro(name: str, max_bytes: int) -> str:
-    params, size = SIZE_CHECKED[name]
-    first, count, *rest = [part.strip() for part in params.split(",")]
-    # The count goes through CASE so that, with constant arguments, folding the call at plan
-    # time raises the error instead of building the value.
-    checked = (
-        f"CASE WHEN {size} > {int(max_bytes)} THEN error('{VALUE_LIMIT_MARK}') ELSE {count} END"
-    )
-    return (
-        f"CREATE MACRO {name}({params}) AS system.main.{name}({', '.join([first, checked, *rest])})"
-    )
+    """``CREATE MACRO name(...)`` with one overload per entry of :data:`SIZE_CHECKED`."""
+    overloads = []
+    for params, checked, size in SIZE_CHECKED[name]:
+        names = [part.strip() for part in params.split(",")]
+        args = list(names)
+        if checked is not None:
+            # Through CASE so that, with constant arguments, folding the call at plan time
+            # raises the error instead of building the value.
+            args[names.index(checked)] = (
+                f"CASE WHEN {size} > {int(max_bytes)} THEN error('{VALUE_LIMIT_MARK}') "
+                f"ELSE {checked} END"
+            )
+        overloads.append(f"({params}) AS system.main.{name}({', '.join(args)})")
+    return f"CREATE MACRO {name}" + ", ".join(overloads)
 
 
 def first_rows(

@@ -13,6 +13,9 @@ functions that run other SQL (``query``, ``json_serialize_plan``), change state 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
+
+from .refusals import table_function
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -20,6 +23,7 @@ __all__ = [
     "function_refusal",
     "normalize_name",
     "qualifier_refusal",
+    "table_function_refusal",
 ]
 
 _AGGREGATE = """
@@ -88,9 +92,9 @@ _LIST = """
     array_has array_has_all array_has_any array_indexof array_inner_product array_intersect
     array_length array_negative_dot_product array_negative_inner_product array_pop_back
     array_pop_front array_position array_prepend array_push_back array_push_front array_reduce
-    array_resize array_reverse array_reverse_sort array_select array_slice array_sort
+    array_reverse array_reverse_sort array_select array_slice array_sort
     array_to_string array_transform array_unique array_value array_where array_zip cardinality
-    element_at filter flatten generate_series generate_subscripts grade_up list_aggr
+    element_at filter flatten generate_subscripts grade_up list_aggr
     list_aggregate list_any_value list_append list_apply list_approx_count_distinct list_avg
     list_bit_and list_bit_or list_bit_xor list_bool_and list_bool_or list_cat list_concat
     list_contains list_cosine_distance list_cosine_similarity list_count list_distance
@@ -99,9 +103,9 @@ _LIST = """
     list_inner_product list_intersect list_kurtosis list_kurtosis_pop list_last list_mad
     list_max list_median list_min list_mode list_negative_dot_product
     list_negative_inner_product list_pack list_position list_prepend list_product list_reduce
-    list_resize list_reverse list_reverse_sort list_select list_sem list_skewness list_slice
+    list_reverse list_reverse_sort list_select list_sem list_skewness list_slice
     list_sort list_stddev_pop list_stddev_samp list_string_agg list_sum list_transform
-    list_unique list_value list_var_pop list_var_samp list_where list_zip range reduce
+    list_unique list_value list_var_pop list_var_samp list_where list_zip reduce
 """
 
 _STRUCT_MAP = """
@@ -186,6 +190,8 @@ _CATALOG = ("duckdb_", "pragma_", "pg_", "has_", "col_description", "obj_descrip
 _RUNS_SQL = ("query", "query_table", "json_execute_serialized_sql", "json_serialize_plan")
 _CHANGES_STATE = ("nextval", "currval", "setval", "setseed", "write_log", "checkpoint")
 _WAITS = ("sleep_ms", "pg_sleep")
+# A list whose length is an argument: one call could take gigabytes outside DuckDB's memory limit.
+_BUILDS_LISTS = ("range", "generate_series", "list_resize", "array_resize")
 
 
 def normalize_name(name: str) -> str:
@@ -214,6 +220,15 @@ def function_refusal(written: str) -> str | None:
     return f"Function {name} is not allowed: {_reason(name)}"
 
 
+def table_function_refusal(written: str, tables: Iterable[str]) -> str:
+    """Why ``FROM written(...)`` is refused: a reader of files or the catalog says so; any
+    other table function (``range``, ``unnest``) is simply not a workspace table."""
+    refusal = function_refusal(written)
+    if refusal is None or written.lower() in _BUILDS_LISTS:
+        return table_function(written, tables)
+    return refusal
+
+
 SYSTEM_SCHEMAS = frozenset(("system", "main", "temp", "memory", "pg_catalog", "information_schema"))
 """Catalogs and schemas of the sandbox: a call qualified with one of them could reach a
 built-in function the sandbox shadows with a size-checked macro (``system.main.repeat``)."""
@@ -234,6 +249,8 @@ def qualifier_refusal(qualifiers: list[str], name: str) -> str | None:
 def _reason(name: str) -> str:
     if name in _WAITS:
         return "it only makes the query wait"
+    if name in _BUILDS_LISTS:
+        return "it builds a list of any length from a number, which can exhaust the server's memory"
     if name in _RUNS_SQL:
         return "it runs other SQL, which would skip these checks"
     if name in _CHANGES_STATE:

@@ -25,13 +25,18 @@ from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from . import native
-from .functions import ALLOWED_FUNCTIONS, function_refusal, normalize_name, qualifier_refusal
+from .functions import (
+    ALLOWED_FUNCTIONS,
+    function_refusal,
+    normalize_name,
+    qualifier_refusal,
+    table_function_refusal,
+)
 from .refusals import (
     GuardError,
     file_table,
     qualified_table,
     statement_refused,
-    table_function,
     unknown_table,
 )
 from .statements import FORBIDDEN_NODES, READ_STARTS, keyword_of, statement_keyword
@@ -276,7 +281,7 @@ class _TreeCheck:
         if isinstance(source, exp.Func):
             name, span = self.written_name(source)
             label = name or source.key
-            message = function_refusal(label) or table_function(label, self.known.values())
+            message = table_function_refusal(label, self.known.values())
             raise self.error(message, span or self.locate(label))
 
     def check_table(self, table: exp.Table) -> None:

@@ -19,12 +19,11 @@ from typing import Any
 
 import duckdb
 
-from .functions import function_refusal, qualifier_refusal
+from .functions import function_refusal, qualifier_refusal, table_function_refusal
 from .refusals import (
     GuardError,
     qualified_table,
     statement_refused,
-    table_function,
     unknown_table,
 )
 from .statements import STATEMENT_WORDS
@@ -179,7 +178,7 @@ class _Walk:
         elif kind == "TABLE_FUNCTION":
             function = node.get("function") or {}
             name = str(function.get("function_name") or "a function")
-            message = function_refusal(name) or table_function(name, tables)
+            message = table_function_refusal(name, tables)
             raise self.error(message, location, len(name))
         elif kind not in _PASS_THROUGH_REFS:
             label = "DESCRIBE, SHOW or SUMMARIZE" if kind == "SHOW_REF" else kind

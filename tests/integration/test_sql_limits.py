@@ -24,11 +24,12 @@ from tests.integration.sources_api import create_workspace
 from tests.integration.sql_api import run_sql, sql_url
 from tests.integration.test_rest_workspaces import add_member
 from tests.integration.test_upload_memory import PeakSampler
+from tests.unit.query.workspace_data import numbers
 
 MB = 2**20
-NARROW_300_MB = "SELECT repeat('x', 1000) || i AS s FROM (SELECT unnest(range(300000)) AS i)"
+NARROW_300_MB = f"SELECT repeat('x', 1000) || i AS s FROM {numbers(300_000)}"
 """About 300 MB of result in rows of 1 KB."""
-WIDE = "SELECT repeat('x', 20000) || i AS s FROM (SELECT unnest(range(3000)) AS i)"
+WIDE = f"SELECT repeat('x', 20000) || i AS s FROM {numbers(3000)}"
 """60 MB in rows of 20 KB: the first batch alone passes a 20 MB limit."""
 
 

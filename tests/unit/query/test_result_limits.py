@@ -20,11 +20,13 @@ from pipelines.query import (
     check_sql,
 )
 from pipelines.query.results import approx_bytes
-from tests.unit.query.workspace_data import ORDERS, Workspaces, make_workspaces
+from tests.unit.query.workspace_data import ORDERS, Workspaces, make_workspaces, numbers
 
 MB = 2**20
 LIMITS = SandboxLimits(memory_limit_mb=512, threads=2, timeout_seconds=60, value_max_mb=16)
-NARROW_300_MB = "SELECT repeat('x', 1000) || i AS s FROM (SELECT unnest(range(300000)) AS i)"
+
+
+NARROW_300_MB = f"SELECT repeat('x', 1000) || i AS s FROM {numbers(300_000)}"
 """300,000 rows of about 1 KB: 300 MB in many small batches."""
 
 
@@ -98,6 +100,14 @@ def test_the_display_limit_counts_only_the_rows_kept(sandbox: Sandbox) -> None:
         "SELECT repeat(x, 2000000000) FROM (VALUES ('ab')) t(x)",
         "SELECT lpad('x', 2000000000, 'y')",
         "SELECT rpad(region, 2000000000, '-') FROM orders",
+        "SELECT bar(1, 0, 1, 500000000)",
+        "SELECT to_base(1, 2, 500000000)",
+        "SELECT printf('%500000000s', 'x')",
+        "SELECT printf('%.500000000f', 1.5)",
+        "SELECT printf('%*s', 500000000, 'x')",
+        "SELECT format('{:>500000000}', 'x')",
+        "SELECT format('{:>{}}', 'x', 500000000)",
+        "SELECT printf(f, 'x') FROM (VALUES ('%500000000s')) t(f)",
     ],
 )
 def test_a_huge_value_is_refused_before_it_is_built(sandbox: Sandbox, sql: str) -> None:
@@ -116,6 +126,31 @@ def test_size_checked_functions_still_work_below_the_value_limit(sandbox: Sandbo
         limit=1,
     )
     assert result.rows == [["ababab", "007", "7--", [1, 2, 1, 2]]]
+    formatted = sandbox.execute(
+        "SELECT printf('%5.2f|%s|%%', 3.14159, 'ok'), format('{:,.2f} {{x}} {}', 1234567.891, "
+        "'b'), bar(5, 0, 10, 10), to_base(255, 16, 4), format('{}', 1), printf('x')",
+        limit=1,
+    )
+    assert formatted.rows == [
+        [" 3.14|ok|%", "1,234,567.89 {x} b", "\u2588" * 5 + " " * 5, "00FF", "1", "x"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT list_resize([1], 100000000)",
+        "SELECT array_resize([1], 100000000)",
+        "SELECT range(100000000)",
+        "SELECT generate_series(1, 100000000)",
+    ],
+)
+def test_functions_building_a_list_of_any_length_are_refused(sandbox: Sandbox, sql: str) -> None:
+    # Today: 6-7 GB of memory outside DuckDB's limit until the time limit stops them.
+    with pytest.raises(GuardError, match="builds a list of any length"):
+        check_sql(sql, [])
+    with pytest.raises(QueryFailed, match="builds a list of any length"):  # the sandbox alone
+        sandbox.execute(sql, limit=1, guard=False)
 
 
 @pytest.mark.parametrize("sql", ["SELECT system.main.repeat('x', 3)", "SELECT main.repeat('x', 3)"])
@@ -151,7 +186,7 @@ def test_a_download_over_its_limit_stops_with_the_download_limit(sandbox: Sandbo
 def test_a_download_whose_first_batch_is_too_large_is_refused_at_the_start(
     sandbox: Sandbox,
 ) -> None:
-    wide = "SELECT repeat('x', 20000) || i AS s FROM (SELECT unnest(range(3000)) AS i)"
+    wide = f"SELECT repeat('x', 20000) || i AS s FROM {numbers(3000)}"
     batches = sandbox.stream(wide, max_rows=10_000, max_bytes=10 * MB)
     with pytest.raises(ResultTooLarge):
         next(batches)
@@ -174,7 +209,7 @@ def test_a_result_cached_under_a_larger_limit_is_not_served_under_a_smaller_one(
     runner: QueryRunner, spaces: Workspaces
 ) -> None:
     key = WorkspaceKey("t1", "w1", 1)
-    sql = "SELECT repeat('x', 1000) || i AS s FROM (SELECT unnest(range(5000)) AS i)"
+    sql = f"SELECT repeat('x', 1000) || i AS s FROM {numbers(5000)}"
     runner.run(key, spaces.tables, spaces.ws, sql, limit=10_000, max_bytes=50 * MB)
     with pytest.raises(ResultTooLarge):
         runner.run(key, spaces.tables, spaces.ws, sql, limit=10_000, max_bytes=MB)
@@ -184,7 +219,7 @@ def test_the_cache_keeps_nothing_larger_than_the_display_limit(
     runner: QueryRunner, spaces: Workspaces
 ) -> None:
     key = WorkspaceKey("t1", "w1", 1)
-    sql = "SELECT repeat('x', 100) || i AS s FROM (SELECT unnest(range(5000)) AS i)"
+    sql = f"SELECT repeat('x', 100) || i AS s FROM {numbers(5000)}"
     # About 0.5 MB as Arrow data, more as Python values: allowed, but not worth caching.
     result = runner.run(key, spaces.tables, spaces.ws, sql, limit=10_000, max_bytes=MB)
     assert approx_bytes(result) > MB

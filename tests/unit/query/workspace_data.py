@@ -71,3 +71,13 @@ def make_workspaces(base: Path) -> Workspaces:
     (other / "secret.txt").write_text(MARKER + "\n")
     tables = {"orders": ws / "orders.parquet", "customers": ws / "customers.parquet"}
     return Workspaces(base=base, ws=ws, tables=tables, sibling=sibling, other=other)
+
+
+def numbers(count: int) -> str:
+    """A subquery of rows i = 0 .. count - 1 (count: one digit then zeros) without range(),
+    which user SQL may not call: cross joins of ten-row VALUES lists."""
+    digits = [f"(VALUES {', '.join(f'({d})' for d in range(10))}) d{k}(x)" for k in range(6)]
+    tens, rest = len(str(count)) - 1, int(str(count)[0])
+    parts = [*digits[:tens], f"(VALUES {', '.join(f'({d})' for d in range(rest))}) top(x)"]
+    value = " + ".join([f"d{k}.x * {10**k}" for k in range(tens)] + [f"top.x * {10**tens}"])
+    return f"(SELECT {value} AS i FROM {', '.join(parts)})"
