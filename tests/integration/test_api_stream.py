@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ import tornado.httpserver
 import tornado.web
 
 from app.api.framework import Api, ApiRequest, Stream
+from app.settings import ServerSettings
 from tests.conftest import free_port
 from tests.integration.conftest import assert_problem
 
@@ -118,7 +120,8 @@ def stream_server() -> Iterator[StreamServer]:
         start("dead", producer)
         return Stream(producer.chunks())
 
-    url, stop = serve(api, ctx=object())
+    # The handlers read only the server settings (trusted proxies) from the context.
+    url, stop = serve(api, ctx=SimpleNamespace(settings=SimpleNamespace(server=ServerSettings())))
     yield StreamServer(url, producers)
     stop()
     pool.shutdown(wait=False, cancel_futures=True)
