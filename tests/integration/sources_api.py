@@ -72,6 +72,18 @@ def upload(
     return post_file(client, sources_url(workspace_id), filename, data, user.headers, params)
 
 
+def upload_path(
+    client: httpx.Client, user: ApiUser, workspace_id: str, path: Path
+) -> httpx.Response:
+    """Upload the file at ``path``, streamed from disk (large test files stay out of memory)."""
+    with path.open("rb") as handle:
+        return client.post(
+            sources_url(workspace_id),
+            files={"file": (path.name, handle, "text/csv")},
+            headers=user.headers,
+        )
+
+
 def wait_settled(
     client: httpx.Client, user: ApiUser, workspace_id: str, source_id: str, timeout: float = 90
 ) -> dict[str, Any]:

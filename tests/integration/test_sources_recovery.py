@@ -25,6 +25,7 @@ from tests.integration.sources_api import (
     source_url,
     sources_url,
     tenant_id,
+    upload_path,
     upload_ready,
     wait_settled,
 )
@@ -89,12 +90,7 @@ def test_kill_during_ingest_leaves_a_failed_source_and_no_partial_file(
         kept = upload_ready(http, user, workspace, "kept.csv", b"a,b\n1,2\n3,4\n")
         data = tmp_path / "big.csv"
         big_csv(data, 120)
-        with data.open("rb") as handle:
-            response = http.post(
-                sources_url(workspace),
-                files={"file": ("big.csv", handle, "text/csv")},
-                headers=user.headers,
-            )
+        response = upload_path(http, user, workspace, data)
         assert response.status_code == 202, response.text
     big = response.json()
     folder = first.data_dir / tenant / workspace / big["id"]
@@ -141,12 +137,7 @@ def test_a_source_failed_by_a_crash_can_be_retried(
         tenant = tenant_id(http, user)
         data = tmp_path / "mid.csv"
         rows = big_csv(data, 30)
-        with data.open("rb") as handle:
-            response = http.post(
-                sources_url(workspace),
-                files={"file": ("mid.csv", handle, "text/csv")},
-                headers=user.headers,
-            )
+        response = upload_path(http, user, workspace, data)
         assert response.status_code == 202, response.text
     source_id = response.json()["id"]
     folder = first.data_dir / tenant / workspace / source_id

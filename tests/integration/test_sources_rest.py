@@ -37,6 +37,7 @@ from tests.integration.sources_api import (
     sources_url,
     tenant_id,
     upload,
+    upload_path,
     upload_ready,
     upload_settled,
     wait_settled,
@@ -266,12 +267,7 @@ def test_delete_during_ingest_cancels_it_and_answers_204(
 ) -> None:
     data = tmp_path / "big.csv"
     big_csv(data, 60)
-    with data.open("rb") as handle:
-        response = client.post(
-            sources_url(workspace),
-            files={"file": ("big.csv", handle, "text/csv")},
-            headers=api_user.headers,
-        )
+    response = upload_path(client, api_user, workspace, data)
     assert response.status_code == 202, response.text
     source = response.json()
     folder = source_folder(server, tenant_id(client, api_user), workspace, source["id"])
