@@ -121,6 +121,18 @@ class Join(_Base):
     on: list[ColumnPair] = Field(min_length=1)
     type: JoinType = "left"
     cardinality: Cardinality = "many_to_one"
+    alias: str | None = None
+    """A role-playing join: the name under which ``right_table`` is reached through this join
+    (``origin_airport``), so one table can be joined more than once (origin and destination
+    airports; an employee's manager). Fields of the aliased use are written ``alias.column``.
+    ``None`` means the right table is reached under its own name."""
+    label: str = ""
+    """How the aliased use is shown (``Origin airport``); the alias itself when empty."""
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str | None) -> str | None:
+        return None if value is None else _check_name(value, "Join alias")
 
 
 class CalculatedMeasure(_Base):
