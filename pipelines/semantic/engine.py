@@ -8,6 +8,12 @@ dimension values. When a dimension sits across a one-to-many join (the measure t
 would repeat), ``min``/``max``/``count_distinct`` are computed as they are; ``sum``/``avg``/
 ``count`` first reduce the rows to distinct primary keys (Looker's symmetric-aggregate idea),
 and without a primary key the query is refused with a message saying what to set.
+
+A join alias (a role-playing join, see :mod:`.graph`) is a node of its own: its relation is a
+separate reference to the base table's view (``airports AS t1`` and ``airports AS t2``), so two
+aliases of one table, or a table joined to itself, are joined independently. A measure queried
+through an alias (``manager.salary``) is aggregated at the alias node like any table's
+measure, over the base table's rows, with the same fan-out rules along the alias's join.
 """
 
 from __future__ import annotations
@@ -161,8 +167,8 @@ class SemanticEngine:
             path = self._graph.path(root, dimension.table)
             if path is None:
                 raise SemanticError(
-                    f"Filter on {item.field!r} cannot apply to {what}: no join connects "
-                    f"table {root!r} to table {dimension.table!r}",
+                    f"Filter on {item.field!r} cannot apply to {what}: "
+                    f"{self._graph.unconnected(root, dimension.table)}",
                     field=item.field,
                 )
             if any(step.fans_out for step in path):
@@ -179,9 +185,9 @@ class SemanticEngine:
         for dimension in plan.dimensions:
             if self._graph.path(table, dimension.table) is None:
                 raise SemanticError(
-                    f"Measure {first.field!r} (table {table!r}) cannot be broken down by "
-                    f"{dimension.field!r}: no join connects table {table!r} to table "
-                    f"{dimension.table!r}",
+                    f"Measure {first.field!r} ({self._graph.describe(table)}) cannot be broken "
+                    f"down by {dimension.field!r}: "
+                    f"{self._graph.unconnected(table, dimension.table)}",
                     field=dimension.field,
                 )
         direct, semi = self._split_filters(table, plan.filters, what)
@@ -192,15 +198,16 @@ class SemanticEngine:
         unsafe = [m for m in measures if not m.expression.fanout_safe]
         key = None
         if fanned and unsafe:
-            model_table = self.model.table(table)
+            model_table = self.model.table(self._graph.nodes.get(table, table))
             key = model_table.primary_key if model_table is not None else None
             if not key:
                 dimension = fanned[0]
                 raise SemanticError(
                     f"Measure {unsafe[0].field!r} cannot be broken down by {dimension.field!r}: "
-                    f"each row of table {table!r} matches many rows of table "
-                    f"{dimension.table!r}, so it would be counted more than once; set a "
-                    f"primary key on table {table!r} (or use min, max or count_distinct)",
+                    f"each row of {self._graph.describe(table)} matches many rows of "
+                    f"{self._graph.describe(dimension.table)}, so it would be counted more "
+                    f"than once; set a primary key on table {self._graph.nodes.get(table, table)!r}"
+                    " (or use min, max or count_distinct)",
                     field=unsafe[0].field,
                 )
         inputs = sorted(set().union(*(m.expression.columns for m in measures)))
@@ -218,7 +225,7 @@ class SemanticEngine:
     def _dimensions_only(self, plan: _Plan) -> ir.Table:
         """Distinct combinations of the dimensions, from a table reaching them all one-to-one."""
         needed = list(dict.fromkeys(d.table for d in plan.dimensions))
-        candidates = needed + [t.name for t in self.model.tables if t.name not in needed]
+        candidates = needed + [n for n in self._graph.nodes if n not in needed]
         best: JoinTree | None = None
         for root in candidates:
             tree = self._graph.tree(root, needed)
@@ -308,8 +315,13 @@ class SemanticEngine:
         return refs[table][name]
 
     def _table(self, name: str) -> ir.Table:
-        """The view of table ``name``, registered on first use."""
+        """The view of table ``name``, registered on first use; for a join alias, a separate
+        reference to its base table's view (so a table can be joined to itself)."""
         table = self._tables.get(name)
+        base = self._graph.nodes.get(name, name)
+        if table is None and base != name:
+            table = self._table(base).view()
+            self._tables[name] = table
         if table is None:
             path = self.paths.get(name)
             if path is None:

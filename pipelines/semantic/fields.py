@@ -2,7 +2,9 @@
 
 ``table.column`` is a dimension or a measure column (with its default aggregation),
 ``table.column.grain`` a time dimension truncated to a grain, and a bare name (or
-``table.name``) a calculated measure. Every error names the field at fault.
+``table.name``) a calculated measure. In place of ``table`` a field may name a join's alias
+(``origin_airport.name``): the base table's column reached through that join, shown with the
+join's label (``Origin airport · Name``). Every error names the field at fault.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from .expressions import MeasureExpression, parse_measure
+from .graph import alias_labels, node_tables
 from .model import Column, SemanticModel, Table
 from .query import SemanticError
 from .vocabulary import GRAINS, NUMERIC_TYPES, TIME_TYPES
@@ -29,6 +32,7 @@ class DimensionField:
 
     field: str
     table: str
+    """The node the column is read from: a table, or a join alias."""
     column: Column
     grain: str | None
     label: str
@@ -56,6 +60,7 @@ class MeasureField:
 
     field: str
     table: str
+    """The node the measure is aggregated at: its table, or a join alias of that table."""
     expression: MeasureExpression
     label: str
 
@@ -78,22 +83,33 @@ class FieldResolver:
 
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
+        self._nodes = node_tables(model)
+        self._aliases = alias_labels(model)
 
     def _table(self, name: str, field: str, what: str) -> Table:
-        table = self.model.table(name)
+        table = self.model.table(self._nodes.get(name, name))
         if table is None:
             known = _listing([t.name for t in self.model.tables])
+            aliases = [a for a in self._aliases if a in self._nodes]
+            also = f"; join aliases: {_listing(aliases)}" if aliases else ""
             raise SemanticError(
-                f"{what} {field!r}: unknown table {name!r} (tables: {known})", field=field
+                f"{what} {field!r}: unknown table {name!r} (tables: {known}{also})", field=field
             )
         return table
+
+    def _display(self, node: str, table: Table) -> str:
+        """How a node is shown: an alias by its join's label, a table by its own."""
+        return self._aliases.get(node, node) if node != table.name else table.display
 
     def _unknown(self, table: Table, name: str, field: str, what: str) -> SemanticError:
         names = [c.name for c in table.columns if c.role != "ignored"]
         names += [m.name for m in self.model.measures if m.table == table.name]
+        node = field.split(".")[0]
+        where = (
+            f"table {table.name!r}" if node == table.name else f"{node!r} (table {table.name!r})"
+        )
         return SemanticError(
-            f"{what} {field!r}: table {table.name!r} has no column {name!r} "
-            f"(columns: {_listing(names)})",
+            f"{what} {field!r}: {where} has no column {name!r} (columns: {_listing(names)})",
             field=field,
         )
 
@@ -135,7 +151,7 @@ class FieldResolver:
                 field=field,
             )
         grain = parts[2] if len(parts) == 3 else None
-        label = f"{table.display} · {column.display}"
+        label = f"{self._display(parts[0], table)} · {column.display}"
         if grain is not None:
             if column.type not in TIME_TYPES:
                 raise SemanticError(
@@ -151,7 +167,7 @@ class FieldResolver:
                     field=field,
                 )
             label += f" ({grain})"
-        return DimensionField(field, table.name, column, grain, label)
+        return DimensionField(field, parts[0], column, grain, label)
 
     def measure(self, field: str) -> MeasureField:
         parts = field.split(".")
@@ -174,11 +190,12 @@ class FieldResolver:
                 f"Measure {field!r}: write a measure as table.column or a measure name",
                 field=field,
             )
-        table = self._table(parts[0], field, "Measure")
+        node = parts[0]
+        table = self._table(node, field, "Measure")
         column = table.column(parts[1])
         if column is None:
             if any(m.table == table.name and m.name == parts[1] for m in self.model.measures):
-                return self._calculated(field, table.name, parts[1])
+                return self._calculated(field, table.name, parts[1], node)
             raise self._unknown(table, parts[1], field, "Measure")
         if column.role != "measure":
             raise SemanticError(
@@ -190,9 +207,12 @@ class FieldResolver:
         quoted = '"' + column.name + '"'
         text = f"count(DISTINCT {quoted})" if agg == "count_distinct" else f"{agg}({quoted})"
         expression = parse_measure(text, {column.name: column.type}, name=field, table=table.name)
-        return MeasureField(field, table.name, expression, f"{table.display} · {column.display}")
+        label = f"{self._display(node, table)} · {column.display}"
+        return MeasureField(field, node, expression, label)
 
-    def _calculated(self, field: str, table_name: str, name: str) -> MeasureField:
+    def _calculated(
+        self, field: str, table_name: str, name: str, node: str | None = None
+    ) -> MeasureField:
         calc = next(m for m in self.model.measures if m.table == table_name and m.name == name)
         table = self._table(calc.table, field, "Measure")
         columns = {c.name: c.type for c in table.columns}
@@ -200,4 +220,8 @@ class FieldResolver:
             expression = parse_measure(calc.expression, columns, name=calc.name, table=table.name)
         except SemanticError as exc:
             raise SemanticError(exc.message, field=field) from exc
-        return MeasureField(field, table.name, expression, calc.display)
+        if node is None or node == table.name:
+            return MeasureField(field, table.name, expression, calc.display)
+        return MeasureField(
+            field, node, expression, f"{self._display(node, table)} · {calc.display}"
+        )

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from .expressions import parse_measure
+from .graph import join_target, node_tables
 from .model import CalculatedMeasure, Join, SemanticModel, Table
 from .query import SemanticError
 from .sources import SourceSchema
@@ -44,8 +45,14 @@ MESSAGES: dict[str, str] = {
     "{source}; set its type to {new_type} and check its role and aggregation",
     "join_unknown_table": "Join {join} uses table {table} ({side} side), which is not in the "
     "model; add the table or delete the join",
-    "join_self": "Join {join} joins table {table} to itself; delete it (to relate a table to "
-    "itself, add its source a second time under another name)",
+    "join_self": "Join {join} joins table {table} to itself without an alias; give it an alias "
+    "(such as manager) so the joined rows have a name of their own, or delete it",
+    "join_unknown_start": "Join {join} starts from {table}, which is neither a table of the "
+    "model nor the alias of another join (was an alias renamed or removed?); give a join that "
+    "alias again, add the table, or delete this join",
+    "alias_is_table": "Join {join} has the alias {alias}, which is also the name of a table; "
+    "choose another alias so {alias} means one thing",
+    "duplicate_alias": "Joins {joins} all have the alias {alias}; give each join its own alias",
     "join_unknown_column": "Join {join} uses column {ref}, which table {table} does not have; "
     "pick one of its columns or delete the join",
     "join_key_types_incompatible": "Join {join} compares {ref} ({type}) with {other} "
@@ -56,9 +63,12 @@ MESSAGES: dict[str, str] = {
     "join_cycle": "Joins {joins} form a cycle through tables {tables}: there are two ways to "
     "join {table} and {other}; delete one of these joins so every pair of tables has one path",
     "join_twice": "Tables {table} and {other} are joined twice (joins {joins}), so a query "
-    "could not tell which to use; delete one of them",
+    "could not tell which to use; give one of them an alias (such as origin_airport and "
+    "dest_airport for two uses of airports), or delete one of them",
     "measure_unknown_table": "Measure {measure} is defined on table {table}, which is not in the "
     "model; choose one of its tables or delete the measure",
+    "measure_on_alias": "Measure {measure} is defined on {alias}, the alias of join {join}; "
+    "define it on table {table} and query it through the alias as '{field}'",
     "measure_name_clash": "Measure {measure} has the same name as column {ref}; rename the "
     "measure so {ref} means one thing",
     "measure_invalid": "{detail}",
@@ -68,7 +78,7 @@ MESSAGES: dict[str, str] = {
 WARNINGS = frozenset({"join_key_types_differ", "measure_name_clash"})
 """Codes that are warnings (the model still works); every other code is an error."""
 
-_QUOTED = ("table", "column", "ref", "join", "measure", "source", "other")
+_QUOTED = ("table", "column", "ref", "join", "measure", "source", "other", "alias")
 
 
 @dataclass(frozen=True)
@@ -179,20 +189,21 @@ def _table_issues(table: Table, sources: Mapping[str, SourceSchema] | None) -> l
 
 
 # -- joins ---------------------------------------------------------------------------------
-def _join_issues(join: Join, tables: Mapping[str, Table]) -> list[Issue]:
+def _join_issues(join: Join, tables: Mapping[str, Table], nodes: Mapping[str, str]) -> list[Issue]:
     j, lt, rt = join.id, join.left_table, join.right_table
-    issues = [
-        _issue("join_unknown_table", join=j, table=name, side=side)
-        for side, name in (("left", lt), ("right", rt))
-        if name not in tables
-    ]
+    issues = []
+    if lt not in nodes:  # the left side may be an alias, so this says that one may be gone
+        issues.append(_issue("join_unknown_start", join=j, table=lt))
+    if rt not in tables:
+        issues.append(_issue("join_unknown_table", join=j, table=rt, side="right"))
     if issues:
         return issues
-    if lt == rt:
+    if lt == rt and join.alias is None:
         return [_issue("join_self", join=j, table=lt)]
+    left_table = tables[nodes[lt]]
     for pair in join.on:
-        left, right = tables[lt].column(pair.left), tables[rt].column(pair.right)
-        for table, name, found in ((lt, pair.left, left), (rt, pair.right, right)):
+        left, right = left_table.column(pair.left), tables[rt].column(pair.right)
+        for table, name, found in ((left_table.name, pair.left, left), (rt, pair.right, right)):
             if found is None:
                 issues.append(_issue("join_unknown_column", join=j, table=table, column=name))
         if left is None or right is None:
@@ -211,6 +222,25 @@ def _join_issues(join: Join, tables: Mapping[str, Table]) -> list[Issue]:
                     other_type=right.type,
                 )
             )
+    return issues
+
+
+def _alias_issues(joins: list[Join], tables: Mapping[str, Table]) -> list[Issue]:
+    """An alias that is also a table name, and an alias given to more than one join."""
+    issues = [
+        _issue("alias_is_table", join=j.id, alias=j.alias)
+        for j in joins
+        if j.alias is not None and j.alias in tables
+    ]
+    by_alias: dict[str, list[str]] = {}
+    for join in joins:
+        if join.alias is not None and join.alias not in tables:
+            by_alias.setdefault(join.alias, []).append(join.id)
+    for alias, ids in by_alias.items():
+        issues += [
+            _issue("duplicate_alias", join=join_id, alias=alias, joins=_names(ids))
+            for join_id in ids[1:]
+        ]
     return issues
 
 
@@ -236,8 +266,10 @@ def cycle_issues(joins: Iterable[Join]) -> list[Issue]:
     """An issue for every join that closes a cycle in the undirected multigraph of joins.
 
     Joins are taken in order; the first ones form a forest, and each later join between two
-    tables already connected is reported with the tables and joins of the cycle it closes.
-    Self-joins and joins to unknown tables should be left out (they have their own issues).
+    tables already connected is reported with the tables and joins of the cycle it closes. A
+    join with an alias ends at its alias, so aliased joins between the same tables never
+    collide. Self-joins without an alias, joins to unknown tables and joins whose alias clashes
+    should be left out (they have their own issues).
     """
     parent: dict[str, str] = {}
 
@@ -252,7 +284,7 @@ def cycle_issues(joins: Iterable[Join]) -> list[Issue]:
     ends: dict[str, tuple[str, str]] = {}
     issues: list[Issue] = []
     for join in joins:
-        a, b = join.left_table, join.right_table
+        a, b = join.left_table, join_target(join)
         if root(a) != root(b):
             parent[root(a)] = root(b)
             adjacent.setdefault(a, []).append((join.id, b))
@@ -328,12 +360,19 @@ def validate(
         for join_id, n in Counter(j.id for j in model.joins).items()
         if n > 1
     ]
+    nodes = {n: b for n, b in node_tables(model).items() if b in tables}
+    clashing = _alias_issues(model.joins, tables)
+    issues += clashing
+    bad_alias = {i.join_id for i in clashing}
     for join in model.joins:
-        issues += _join_issues(join, tables)
+        issues += _join_issues(join, tables, nodes)
     graph = [
         j
         for j in model.joins
-        if j.left_table in tables and j.right_table in tables and j.left_table != j.right_table
+        if j.left_table in nodes
+        and j.right_table in tables
+        and (j.alias is not None or j.left_table != j.right_table)
+        and j.id not in bad_alias
     ]
     issues += cycle_issues(graph)
 
@@ -342,6 +381,20 @@ def validate(
         for name, n in Counter(m.name for m in model.measures).items()
         if n > 1
     ]
+    aliases = {j.alias: j for j in reversed(model.joins) if j.alias is not None}
     for measure in model.measures:
-        issues += _measure_issues(measure, tables)
+        through = aliases.get(measure.table) if measure.table not in tables else None
+        if through is None:
+            issues += _measure_issues(measure, tables)
+            continue
+        issues.append(
+            _issue(
+                "measure_on_alias",
+                measure=measure.name,
+                table=through.right_table,
+                alias=measure.table,
+                join=through.id,
+                field=f"{measure.table}.{measure.name}",
+            )
+        )
     return sorted(issues, key=lambda i: i.level != "error")
