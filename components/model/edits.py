@@ -20,11 +20,13 @@ from pipelines.semantic import (
     SemanticModel,
     Table,
 )
-from pipelines.semantic.model import NUMERIC_TYPES
+from pipelines.semantic.graph import node_tables
+from pipelines.semantic.model import NAME, NUMERIC_TYPES
 
 COLUMN_FIELDS = frozenset({"role", "aggregation", "label", "description", "grains", "format"})
 TABLE_FIELDS = frozenset({"label", "description", "primary_key"})
-JOIN_FIELDS = frozenset({"type", "cardinality"})
+JOIN_FIELDS = frozenset({"type", "cardinality", "alias", "label"})
+KEY_SUFFIXES = ("_id", "_key", "_code", "_fk")
 
 
 class EditError(ValueError):
@@ -70,6 +72,13 @@ def remove_table(model: SemanticModel, name: str) -> SemanticModel:
     new = copy(model)
     new.tables = [t for t in new.tables if t.name != name]
     new.joins = [j for j in new.joins if name not in (j.left_table, j.right_table)]
+    # Joins from an alias of the removed table go too (an alias of an alias, and so on).
+    while True:
+        nodes = node_tables(new)
+        kept = [j for j in new.joins if j.left_table in nodes]
+        if len(kept) == len(new.joins):
+            break
+        new.joins = kept
     new.measures = [m for m in new.measures if m.table != name]
     return new
 
@@ -148,11 +157,32 @@ def new_join_id(model: SemanticModel, left: str, right: str) -> str:
     return candidate
 
 
-def join_between(model: SemanticModel, a: str, b: str) -> Join | None:
-    """The join between two tables, in either direction."""
-    return next(
-        (j for j in model.joins if {j.left_table, j.right_table} == {a, b} and a != b), None
-    )
+def joins_between(model: SemanticModel, a: str, b: str) -> list[Join]:
+    """Every join between two tables (or of a table to itself), in either direction."""
+    return [j for j in model.joins if sorted((j.left_table, j.right_table)) == sorted((a, b))]
+
+
+def taken_names(model: SemanticModel, but: str | None = None) -> set[str]:
+    """Table names and join aliases (except the alias of join ``but``)."""
+    names = {t.name for t in model.tables}
+    return names | {j.alias for j in model.joins if j.alias is not None and j.id != but}
+
+
+def suggest_alias(model: SemanticModel, column: str, right: str) -> tuple[str, str]:
+    """An alias and label for a new role-playing join from ``column`` (``manager_id`` ->
+    ``manager``, "Manager"), kept unique among tables and aliases."""
+    stem = column
+    for suffix in KEY_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    stem = safe_name(stem) or right
+    taken = taken_names(model)
+    candidate = stem if stem not in taken else safe_name(f"{stem}_{right}")
+    base, n = candidate, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate, candidate.replace("_", " ").capitalize()
 
 
 def guess_cardinality(left: Table, left_column: str, right: Table, right_column: str) -> str:
@@ -181,34 +211,60 @@ def connect(
     left, right = _table(model, left_name), _table(model, right_name)
     _column(left, left_col)
     _column(right, right_col)
-    if left_name == right_name:
-        raise EditError(
-            f"'{left_name}.{left_col}' and '{right_name}.{right_col}' are in the same table; "
-            "a join links two different tables."
-        )
+    if (left_name, left_col) == (right_name, right_col):
+        raise EditError(f"'{left_name}.{left_col}' is the same column; drag to another column.")
     new = copy(model)
-    existing = join_between(new, left_name, right_name)
-    if existing is not None:
-        pair = (
-            ColumnPair(left=left_col, right=right_col)
-            if existing.left_table == left_name
-            else ColumnPair(left=right_col, right=left_col)
-        )
-        if pair in existing.on:
+    existing = joins_between(new, left_name, right_name)
+    for join in existing:
+        there = {(join.left_table, p.left, join.right_table, p.right) for p in join.on}
+        if {
+            (left_name, left_col, right_name, right_col),
+            (right_name, right_col, left_name, left_col),
+        } & there:
             raise EditError(
                 f"'{left_name}.{left_col}' is already joined to '{right_name}.{right_col}'."
             )
-        existing.on = [*existing.on, pair]
-        return new, existing.id
-    join = Join(
-        id=new_join_id(new, left_name, right_name),
-        left_table=left_name,
-        right_table=right_name,
+    plain = next((j for j in existing if j.alias is None and j.left_table != j.right_table), None)
+    if plain is not None and not _reuses_a_column(plain, left_name, left_col, right_col):
+        # A second pair of new columns extends the join (a composite key).
+        pair = (
+            ColumnPair(left=left_col, right=right_col)
+            if plain.left_table == left_name
+            else ColumnPair(left=right_col, right=left_col)
+        )
+        plain.on = [*plain.on, pair]
+        return new, plain.id
+    if existing or left_name == right_name:
+        # Another use of the same table (origin and destination airport, an employee's
+        # manager): a join of its own, under an alias, with the key on the right.
+        if left.primary_key == left_col and right.primary_key != right_col:
+            left, left_col, right, right_col = right, right_col, left, left_col
+        alias, label = suggest_alias(new, left_col, right.name)
+        join = _new_join(new, left, left_col, right, right_col)
+        join.alias, join.label = alias, label
+    else:
+        join = _new_join(new, left, left_col, right, right_col)
+    new.joins = [*new.joins, join]
+    return new, join.id
+
+
+def _new_join(
+    model: SemanticModel, left: Table, left_col: str, right: Table, right_col: str
+) -> Join:
+    return Join(
+        id=new_join_id(model, left.name, right.name),
+        left_table=left.name,
+        right_table=right.name,
         on=[ColumnPair(left=left_col, right=right_col)],
         cardinality=guess_cardinality(left, left_col, right, right_col),  # type: ignore[arg-type]
     )
-    new.joins = [*new.joins, join]
-    return new, join.id
+
+
+def _reuses_a_column(join: Join, left_name: str, left_col: str, right_col: str) -> bool:
+    """Whether a new pair uses a column the join already uses (so it is another role, not a
+    composite key)."""
+    ours = (left_col, right_col) if join.left_table == left_name else (right_col, left_col)
+    return any(p.left == ours[0] or p.right == ours[1] for p in join.on)
 
 
 def disconnect(model: SemanticModel, edge: str) -> SemanticModel:
@@ -248,7 +304,11 @@ def delete_join(model: SemanticModel, join_id: str) -> SemanticModel:
 
 
 def update_join(model: SemanticModel, join_id: str, **changes: Any) -> SemanticModel:
-    """Change a join's type (left, inner) or cardinality."""
+    """Change a join's type (left, inner), cardinality, alias or label.
+
+    An empty alias removes it (joins starting from it are then reported by validation).
+    Renaming an alias also renames it where joins start from it.
+    """
     unknown = set(changes) - JOIN_FIELDS
     if unknown:
         raise EditError(f"Cannot change {', '.join(sorted(unknown))} of join '{join_id}'.")
@@ -257,9 +317,32 @@ def update_join(model: SemanticModel, join_id: str, **changes: Any) -> SemanticM
     new = copy(model)
     join = new.join(join_id)
     assert join is not None
+    old_alias = join.alias
+    if "alias" in changes:
+        changes["alias"] = _checked_alias(new, join_id, changes["alias"])
     for field, value in changes.items():
         setattr(join, field, value)
+    if old_alias is not None and join.alias is not None and join.alias != old_alias:
+        for other in new.joins:
+            if other.left_table == old_alias and other.id != join_id:
+                other.left_table = join.alias
     return new
+
+
+def _checked_alias(model: SemanticModel, join_id: str, alias: str | None) -> str | None:
+    text = (alias or "").strip()
+    if not text:
+        return None
+    if not NAME.match(text):
+        raise EditError(
+            f"Alias '{text}' must start with a lowercase letter or _ and contain only lowercase "
+            "letters, digits and _ (such as origin_airport)."
+        )
+    if text in {t.name for t in model.tables}:
+        raise EditError(f"'{text}' is already a table name; choose another alias.")
+    if text in taken_names(model, but=join_id):
+        raise EditError(f"Another join already has the alias '{text}'; choose another one.")
+    return text
 
 
 # -- calculated measures --------------------------------------------------------------------------

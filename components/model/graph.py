@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from pipelines.semantic import Join, SemanticModel, Table
+from pipelines.semantic.graph import node_tables
 
 ROW_PX = 24
 """Height of one column row on the canvas, in pixels."""
@@ -181,8 +182,12 @@ def column_rows(table: Table) -> list[dict[str, Any]]:
 
 # -- edges ---------------------------------------------------------------------------------------
 def edge_label(join: Join) -> str:
-    """``N:1 · left``: cardinality seen from the left table, then the join type."""
-    return f"{CARDINALITY_LABELS[join.cardinality]} \u00b7 {join.type}"
+    """``N:1 · left``: cardinality seen from the left table, then the join type; a join with
+    an alias adds its label (``N:1 · left · Origin airport``)."""
+    label = f"{CARDINALITY_LABELS[join.cardinality]} \u00b7 {join.type}"
+    if join.alias is not None:
+        label += f" \u00b7 {join.label or join.alias}"
+    return label
 
 
 EDGE_COLOR = "#7f93ad"
@@ -193,17 +198,21 @@ def join_edges(model: SemanticModel) -> list[dict[str, Any]]:
 
     Edges leave a table on its right and enter the other on its left, so an edge is drawn from
     whichever table is further left (no loop around the nodes); its arrow always points at the
-    join's right table.
+    join's right table. Each join of a table joined more than once (role-playing joins) is its
+    own edge, labelled with its alias's label; a self-join loops from a table to itself.
     """
     where = positions(model)
+    nodes = node_tables(model)
     edges = []
     for join in model.joins:
-        left, right = where.get(join.left_table), where.get(join.right_table)
+        # A join from an alias starts at the alias's table: aliases have no node of their own.
+        start = nodes.get(join.left_table, join.left_table)
+        left, right = where.get(start), where.get(join.right_table)
         flipped = left is not None and right is not None and right["x"] < left["x"]
         arrow = {"type": "arrowclosed", "color": EDGE_COLOR, "width": 16, "height": 16}
         for i, pair in enumerate(join.on):
             ends = [
-                (join.left_table, handle_id(join.left_table, pair.left)),
+                (start, handle_id(start, pair.left)),
                 (join.right_table, handle_id(join.right_table, pair.right)),
             ]
             (source, source_handle), (target, target_handle) = ends[::-1] if flipped else ends

@@ -1,5 +1,6 @@
 """Edit what is selected on the ERD: a column (role, aggregation, label, description, grains),
-a table (label, description, primary key, remove) or a join (type, cardinality, delete).
+a table (label, description, primary key, remove) or a join (type, cardinality, alias and
+label of a role-playing join, delete).
 
 Works on an :class:`~components.model.erd.ErdEditor`: it follows ``editor.selection`` and applies
 every change with ``editor.edit``, so each change can be undone.
@@ -146,6 +147,15 @@ class Inspector(pn.viewable.Viewer):
             css_classes=["dp-insp-cardinality"],
             **width,
         )
+        self._alias = pn.widgets.TextInput(
+            name="Alias (to join a table more than once)",
+            placeholder="such as origin_airport",
+            css_classes=["dp-insp-join-alias"],
+            **width,
+        )
+        self._alias_label = pn.widgets.TextInput(
+            name="Alias label", css_classes=["dp-insp-join-label"], **width
+        )
         self._delete_join = pn.widgets.Button(
             name="Delete join",
             button_type="danger",
@@ -155,11 +165,15 @@ class Inspector(pn.viewable.Viewer):
         )
         self._join_type.param.watch(lambda e: self._join_change(type=e.new), "value")
         self._cardinality.param.watch(lambda e: self._join_change(cardinality=e.new), "value")
+        self._alias.param.watch(lambda e: self._join_change(alias=e.new.strip() or None), "value")
+        self._alias_label.param.watch(lambda e: self._join_change(label=e.new.strip()), "value")
         self._delete_join.on_click(lambda _: self._remove())
         self._join_form = pn.Column(
             self._join_title,
             self._join_type,
             self._cardinality,
+            self._alias,
+            self._alias_label,
             self._delete_join,
             css_classes=["dp-insp-join"],
             **width,
@@ -265,18 +279,30 @@ class Inspector(pn.viewable.Viewer):
         if join is None:
             return None
         editable = self.editor.editable
+        target = join.alias or join.right_table
         pairs = "".join(
             f"<li>{html.escape(join.left_table)}.{html.escape(p.left)} = "
-            f"{html.escape(join.right_table)}.{html.escape(p.right)}</li>"
+            f"{html.escape(target)}.{html.escape(p.right)}</li>"
             for p in join.on
+        )
+        called = (
+            f" as <code>{html.escape(join.alias)}</code> ({html.escape(join.label or join.alias)})"
+            if join.alias is not None
+            else ""
         )
         self._join_title.object = (
             f"<div class='dp-insp-title'>{html.escape(join.left_table)} \u2192 "
-            f"{html.escape(join.right_table)}</div><ul class='dp-insp-pairs'>{pairs}</ul>"
+            f"{html.escape(join.right_table)}{called}</div>"
+            f"<ul class='dp-insp-pairs'>{pairs}</ul>"
         )
         self._join_type.value = join.type
         self._cardinality.value = join.cardinality
+        self._alias.value = join.alias or ""
+        self._alias_label.value = join.label
+        self._alias_label.placeholder = join.alias or "shown as the alias"
+        self._alias_label.disabled = not editable or join.alias is None
         self._join_type.disabled = self._cardinality.disabled = not editable
+        self._alias.disabled = not editable
         self._delete_join.visible = editable
         self._target = {"join": join.id}
         return "join"
@@ -300,7 +326,8 @@ class Inspector(pn.viewable.Viewer):
         target = dict(self._target)
         if self._syncing or "join" not in target or not self.editor.editable:
             return
-        self.editor.edit(lambda m: model_edits.update_join(m, target["join"], **changes))
+        if not self.editor.edit(lambda m: model_edits.update_join(m, target["join"], **changes)):
+            self._render()  # a refused alias: show the join as it still is
 
     def _remove(self) -> None:
         target = dict(self._target)

@@ -20,7 +20,16 @@ import panel as pn
 import param
 
 from components.assets import read_asset
-from pipelines.semantic import GRAINS, QueryResult, SemanticError, SemanticModel, SemanticQuery
+from pipelines.semantic import (
+    GRAINS,
+    Column,
+    QueryResult,
+    SemanticError,
+    SemanticModel,
+    SemanticQuery,
+    Table,
+)
+from pipelines.semantic.graph import alias_labels, node_tables
 from pipelines.semantic.model import NUMERIC_TYPES, TIME_TYPES
 from pipelines.semantic.query import Filter
 
@@ -49,34 +58,52 @@ DEFAULT_LIMIT = 100
 SQL_CSS = read_asset(__file__, "try_it.css")
 
 
+def uses(model: SemanticModel) -> list[tuple[str, str, Table]]:
+    """``(name, label, table)`` of every table, then of every join alias (a table reached under
+    another name: its fields are written ``alias.column``)."""
+    found = [(t.name, t.display, t) for t in model.tables]
+    nodes, labels = node_tables(model), alias_labels(model)
+    for alias, label in labels.items():
+        table = model.table(nodes.get(alias, ""))
+        if table is not None and alias != table.name:
+            found.append((alias, label, table))
+    return found
+
+
 def measure_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every measure: measure columns, then calculated measures."""
+    """Label -> field of every measure: measure columns (also through aliases), then
+    calculated measures."""
     options: dict[str, str] = {}
-    for table in model.tables:
+    for name, label, table in uses(model):
         for column in table.columns:
             if column.role == "measure":
-                label = f"{table.display} \u00b7 {column.display} ({column.aggregation or 'sum'})"
-                options[label] = f"{table.name}.{column.name}"
+                text = f"{label} \u00b7 {column.display} ({column.aggregation or 'sum'})"
+                options[text] = f"{name}.{column.name}"
     for measure in model.measures:
         options[f"{measure.display} (calculated)"] = measure.name
     return options
 
 
 def dimension_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every dimension column."""
+    """Label -> field of every dimension column, of tables and of join aliases."""
     return {
-        f"{table.display} \u00b7 {column.display}": f"{table.name}.{column.name}"
-        for table in model.tables
+        f"{label} \u00b7 {column.display}": f"{name}.{column.name}"
+        for name, label, table in uses(model)
         for column in table.columns
         if column.role == "dimension"
     }
 
 
+def field_column(model: SemanticModel, field: str) -> Column | None:
+    """The column of a ``table.column`` or ``alias.column`` field (a grain may follow)."""
+    node, _, rest = field.partition(".")
+    table = model.table(node_tables(model).get(node, node))
+    return table.column(rest.split(".")[0]) if table is not None else None
+
+
 def column_type(model: SemanticModel, field: str) -> str | None:
     """The logical type of a ``table.column`` field."""
-    table_name, _, column_name = field.partition(".")
-    table = model.table(table_name)
-    column = table.column(column_name.split(".")[0]) if table is not None else None
+    column = field_column(model, field)
     return column.type if column is not None else None
 
 
@@ -85,9 +112,7 @@ def number_format(model: SemanticModel, field: str) -> dict[str, Any] | None:
     measure = model.measure(field)
     fmt = measure.format if measure is not None else None
     if measure is None:
-        table_name, _, column_name = field.partition(".")
-        table = model.table(table_name)
-        column = table.column(column_name) if table is not None else None
+        column = field_column(model, field)
         if column is None or column.role != "measure":
             return None
         fmt = column.format
@@ -105,9 +130,7 @@ def with_grain(model: SemanticModel, dimensions: list[str], grain: str | None) -
         return list(dimensions)
     out = []
     for field in dimensions:
-        table_name, _, column_name = field.partition(".")
-        table = model.table(table_name)
-        column = table.column(column_name) if table is not None else None
+        column = field_column(model, field)
         offered = column is not None and column.type in TIME_TYPES
         offered = offered and (not column.grains or grain in column.grains)  # type: ignore[union-attr]
         out.append(f"{field}.{grain}" if offered else field)

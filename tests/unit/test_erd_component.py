@@ -200,7 +200,7 @@ def test_a_second_pair_between_joined_tables_extends_the_join() -> None:
 @pytest.mark.parametrize(
     ("source", "target", "message"),
     [
-        ("orders.order_id", "orders.customer_id", "same table"),
+        ("orders.order_id", "orders.order_id", "same column"),
         ("orders:header", "customers.customer_id", "Drag from a column"),
         ("orders.nope", "customers.customer_id", "no column 'nope'"),
         ("ghost.id", "customers.customer_id", "Table 'ghost'"),
@@ -321,9 +321,9 @@ def test_a_refused_connection_is_explained_and_leaves_no_edge() -> None:
         editor,
         type="edge_added",
         edge={"source": "orders", "target": "orders", "sourceHandle": "orders.order_id",
-              "targetHandle": "orders.customer_id"},
+              "targetHandle": "orders.order_id"},
     )  # fmt: skip
-    assert "same table" in editor.message
+    assert "same column" in editor.message
     assert editor.model.joins == [] and editor.flow.edges == []
 
 
