@@ -121,12 +121,19 @@ class Join(_Base):
     on: list[ColumnPair] = Field(min_length=1)
     type: JoinType = "left"
     cardinality: Cardinality = "many_to_one"
-    alias: str | None = None
+    alias: str | None = Field(
+        default=None,
+        description="A role-playing join: the name under which right_table is reached through "
+        "this join (origin_airport), so one table can be joined more than once; its fields are "
+        "written alias.column. None: the right table is reached under its own name.",
+    )
     """A role-playing join: the name under which ``right_table`` is reached through this join
     (``origin_airport``), so one table can be joined more than once (origin and destination
     airports; an employee's manager). Fields of the aliased use are written ``alias.column``.
     ``None`` means the right table is reached under its own name."""
-    label: str = ""
+    label: str = Field(
+        default="", description="How the aliased use is shown (Origin airport); the alias if empty."
+    )
     """How the aliased use is shown (``Origin airport``); the alias itself when empty."""
 
     @field_validator("alias")
