@@ -213,6 +213,17 @@ def test_join_by_dragging_tag_a_measure_try_it_and_save(
     assert float(amount.inner_text().replace(",", "")) == pytest.approx(total)
     expect(page.locator(".dp-try-sql")).to_contain_text("JOIN")
 
+    # The join as a role-playing join: customers reached as "buyer", labelled on its line.
+    page.mouse.click(*center(label.bounding_box()))
+    alias = page.locator(".dp-insp-join-alias input")
+    alias.fill("buyer")
+    alias.press("Enter")
+    expect(page.locator(".dp-insp-join-label input")).to_be_enabled()
+    page.locator(".dp-insp-join-label input").fill("Buyer")
+    page.locator(".dp-insp-join-label input").press("Enter")
+    expect(label).to_have_text("N:1 \u00b7 inner \u00b7 Buyer")
+    expect(page.locator(".dp-insp-join-title")).to_contain_text("as buyer (Buyer)")
+
     # Save: the join and the measure are stored.
     page.locator(".dp-model-save button").click()
     expect(page.locator(".dp-model-state")).to_have_text("Saved")
@@ -223,6 +234,7 @@ def test_join_by_dragging_tag_a_measure_try_it_and_save(
     assert (join["left_table"], join["right_table"]) == ("orders", "customers")
     assert join["on"] == [{"left": "customer_id", "right": "customer_id"}]
     assert (join["cardinality"], join["type"]) == ("many_to_one", "inner")
+    assert (join["alias"], join["label"]) == ("buyer", "Buyer")
     orders_table = next(t for t in stored["model"]["tables"] if t["name"] == "orders")
     order_id = next(c for c in orders_table["columns"] if c["name"] == "order_id")
     assert (order_id["role"], order_id["aggregation"]) == ("measure", "count_distinct")
