@@ -138,12 +138,14 @@ class OpenAIProvider(Provider):
             if getattr(call, "function", None) is not None
         )
         usage = response.usage
+        refusal = getattr(choice.message, "refusal", None)
         return Completion(
-            text=choice.message.content or "",
+            # A structured-output refusal comes in its own field; it is the answer to show.
+            text=choice.message.content or refusal or "",
             tool_calls=calls,
             usage=Usage(usage.prompt_tokens, usage.completion_tokens) if usage else Usage(),
             model=str(response.model or self.model),
-            stop_reason=_STOP.get(choice.finish_reason or "", "other"),
+            stop_reason="refusal" if refusal else _STOP.get(choice.finish_reason or "", "other"),
             raw_stop_reason=choice.finish_reason,
         )
 
@@ -254,6 +256,12 @@ def _status_error(
     detail = str(body.get("message") or "")
     wait = retry_after_seconds(headers)
 
+    if (code == "invalid_api_key" or status == 401) and not key:
+        return ProviderError(
+            "auth",
+            f"{label} asks for an API key. Add the server's key in the AI settings.",
+            status=status,
+        )
     if code == "invalid_api_key" or status == 401:
         return ProviderError(
             "auth",

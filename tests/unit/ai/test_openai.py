@@ -254,3 +254,12 @@ def test_strict_mode_only_for_closed_schemas() -> None:
     assert not strict_compatible(nested_open)
     optional = {**CLOSED_TOOL.parameters, "required": []}
     assert not strict_compatible(optional)
+
+
+def test_a_refusal_is_the_answer(openai_server: OpenAIServer) -> None:
+    refused = openai_completion(None)
+    refused.body["choices"][0]["message"]["refusal"] = "I can't help with that."
+    openai_server.script(refused)
+    reply = provider(openai_server).complete([Message.user("q")])
+    assert reply.text == "I can't help with that."
+    assert reply.stop_reason == "refusal"

@@ -181,3 +181,11 @@ def test_bare_arguments_fit_the_only_or_forced_tool() -> None:
     assert parse_tool_json('{"measures": ["a"]}', [TOOL, OTHER]) is None
     forced = parse_tool_json('{"measures": ["a"]}', [TOOL, OTHER], forced="run_query")
     assert forced is not None and forced.arguments == {"measures": ["a"]}
+
+
+def test_a_server_wanting_a_key_says_so(openai_server: OpenAIServer) -> None:
+    openai_server.script(openai_error(401, None, "Unauthorized", "authentication_error"))
+    with pytest.raises(ProviderError) as caught:
+        provider(openai_server).complete([Message.user("q")])
+    assert caught.value.kind == "auth"
+    assert "asks for an API key" in caught.value.message
