@@ -86,6 +86,18 @@ class Provider(ABC):
         # Deliberately no key: reprs end up in logs and tracebacks.
         return f"{type(self).__name__}(model={self.model!r})"
 
+    def close(self) -> None:
+        """Release the connections the provider keeps open (idempotent)."""
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> Provider:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def complete(
         self,
         messages: Sequence[Message],

@@ -19,6 +19,7 @@ from .servers import (
     Reply,
     anthropic_error,
     anthropic_message,
+    anthropic_stream,
     openai_completion,
     openai_error,
 )
@@ -152,3 +153,14 @@ def test_success_needs_no_wait(openai_server: OpenAIServer) -> None:
     waits = Waits()
     gpt(openai_server, waits).complete([Message.user("q")])
     assert waits.seconds == []
+
+
+def test_a_stream_refused_before_any_text_is_retried(anthropic_server: AnthropicServer) -> None:
+    anthropic_server.script(
+        anthropic_error(529, "overloaded_error", "Overloaded"), anthropic_stream(["a", "b"])
+    )
+    pieces: list[str] = []
+    with claude(anthropic_server, Waits()) as provider:
+        reply = provider.complete([Message.user("q")], on_text=pieces.append)
+    assert (pieces, reply.text) == (["a", "b"], "ab")
+    assert len(anthropic_server.requests()) == 2
