@@ -23,6 +23,7 @@ from components.assets import read_asset
 from pipelines.semantic import GRAINS, QueryResult, SemanticError, SemanticModel, SemanticQuery
 from pipelines.semantic.model import NUMERIC_TYPES, TIME_TYPES
 from pipelines.semantic.query import Filter
+from pipelines.semantic.row_count import row_count_field, row_count_label
 
 log = logging.getLogger("datapilot.components")
 
@@ -50,9 +51,14 @@ SQL_CSS = read_asset(__file__, "try_it.css")
 
 
 def measure_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every measure: measure columns, then calculated measures."""
+    """Label -> field of every measure: each table's row count and measure columns, then
+    calculated measures."""
     options: dict[str, str] = {}
     for table in model.tables:
+        count = row_count_field(model, table)
+        if count is not None:
+            label = row_count_label(table)
+            options[label if label not in options else f"{label} ({table.name})"] = count
         for column in table.columns:
             if column.role == "measure":
                 label = f"{table.display} \u00b7 {column.display} ({column.aggregation or 'sum'})"
@@ -63,12 +69,13 @@ def measure_options(model: SemanticModel) -> dict[str, str]:
 
 
 def dimension_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every dimension column."""
+    """Label -> field of every dimension: dimension columns and measure columns (grouped and
+    filtered by their raw values)."""
     return {
         f"{table.display} \u00b7 {column.display}": f"{table.name}.{column.name}"
         for table in model.tables
         for column in table.columns
-        if column.role == "dimension"
+        if column.role != "ignored"
     }
 
 
@@ -88,6 +95,8 @@ def number_format(model: SemanticModel, field: str) -> dict[str, Any] | None:
         table_name, _, column_name = field.partition(".")
         table = model.table(table_name)
         column = table.column(column_name) if table is not None else None
+        if column is None and table is not None and field == row_count_field(model, table):
+            return {"type": "money", "precision": 0, "thousand": ",", "decimal": "."}
         if column is None or column.role != "measure":
             return None
         fmt = column.format
