@@ -36,7 +36,8 @@ CURRENCY_WORDS = frozenset(
     {
         "amount", "amt", "price", "prix", "total", "revenue", "revenues", "cost", "costs",
         "cout", "salary", "salaire", "montant", "income", "spend", "fee", "fees", "sales",
-        "turnover", "ca", "budget", "payment", "paid", "tax", "vat", "tva", "profit",
+        "turnover", "ca", "budget", "payment", "paid", "tax", "vat", "tva", "profit", "prime",
+        "bonus", "wage", "wages",
     }
 )  # fmt: skip
 PERCENT_WORDS = frozenset(
