@@ -21,7 +21,7 @@ from components.model.edits import EditError
 from components.model.erd import ErdEditor
 from components.model.inspector import Inspector
 from components.model.panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
-from components.model.try_it import TryIt, parse_value, with_grain
+from components.model.try_it import TryIt, number_format, parse_value, with_grain
 from pipelines.semantic import (
     CalculatedMeasure,
     Column,
@@ -508,6 +508,30 @@ def test_try_it_runs_the_engine_and_names_the_field_at_fault(tmp_path: Path) -> 
     panel._filter_value.value = "not a date"
     assert asyncio.run(panel.execute()) is None
     assert "order_date" in panel.error
+
+
+def test_try_it_offers_row_counts_and_measure_columns_as_dimensions(tmp_path: Path) -> None:
+    from pipelines.semantic.engine import run_query
+
+    paths = write_sales(tmp_path)
+    panel = TryIt(model=sales(joined=True), run=lambda q: run_query(panel.model, q, paths))
+    measures = panel._measures.options
+    assert measures["Number of orders"] == "orders.count"
+    assert measures["Number of customers"] == "customers.count"
+    assert panel._dimensions.options["orders \u00b7 amount"] == "orders.amount"
+    assert "orders.amount" in panel._filter_field.options.values()
+    panel._measures.value = ["orders.count", "orders.amount"]
+    panel._dimensions.value = ["customers.segment"]
+    panel._filter_field.value = "orders.amount"
+    panel._filter_op.value = "gte"
+    panel._filter_value.value = "20"
+    result = asyncio.run(panel.execute())
+    assert result is not None
+    assert result.rows == [["Retail", 1, pytest.approx(30.0)], ["Wholesale", 1, 20.0]]
+    assert result.labels["orders.count"] == "Number of orders"
+    assert number_format(panel.model, "orders.count") == {
+        "type": "money", "precision": 0, "thousand": ",", "decimal": ".",
+    }  # fmt: skip
 
 
 def write_sales(folder: Path) -> dict[str, Path]:
