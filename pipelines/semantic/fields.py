@@ -189,9 +189,11 @@ class FieldResolver:
                 return self._row_count(field, table)
             raise self._unknown(table, parts[1], field, "Measure")
         if column.role != "measure":
+            count = row_count_name(self.model, table)
+            hint = f" (to count rows, use '{table.name}.{count}')" if count else ""
             raise SemanticError(
                 f"Measure {field!r}: column {column.name!r} is a {column.role}, not a measure; "
-                "give it the measure role in the model",
+                f"give it the measure role in the model{hint}",
                 field=field,
             )
         agg = column.aggregation or ("sum" if column.type in NUMERIC_TYPES else "count")

@@ -188,6 +188,19 @@ def column_defaults(
     )
 
 
+def suggested_aggregation(name: str, type_: str, table: str | None = None) -> Aggregation:
+    """The aggregation of a column made a measure by hand.
+
+    The name's aggregation for numbers that are measures (``avg`` for ``dep_delay``, ``sum``
+    for ``amount``); ``count_distinct`` for keys, identifiers, years and other category
+    numbers (a sum of them means nothing), and for text, dates and booleans.
+    """
+    defaults = column_defaults(name, type_, table=table)
+    if defaults.role == "measure" and defaults.aggregation is not None:
+        return defaults.aggregation
+    return "count_distinct"
+
+
 def source_column_defaults(
     column: SourceColumn,
     *,

@@ -239,9 +239,23 @@ def test_removing_a_table_removes_its_joins_and_measures() -> None:
     assert left.joins == [] and left.measures == []
 
 
+def test_a_number_made_a_measure_gets_the_aggregation_its_name_suggests() -> None:
+    table = orders()
+    table.columns += [
+        Column(name="dep_delay", type="integer"),
+        Column(name="quantity", type="integer"),
+        Column(name="year", type="integer"),
+    ]
+    model = SemanticModel(tables=[table])
+    for name, expected in (("dep_delay", "avg"), ("quantity", "sum"), ("year", "count_distinct")):
+        model = model_edits.update_column(model, "orders", name, role="measure")
+        assert model.table("orders").column(name).aggregation == expected  # type: ignore[union-attr]
+
+
 def test_a_measure_gets_a_default_aggregation_and_a_dimension_loses_it() -> None:
     model = model_edits.update_column(sales(), "orders", "order_id", role="measure")
-    assert model.table("orders").column("order_id").aggregation == "sum"  # type: ignore[union-attr]
+    # A sum of identifiers means nothing: an id made a measure counts distinct values.
+    assert model.table("orders").column("order_id").aggregation == "count_distinct"  # type: ignore[union-attr]
     model = model_edits.update_column(model, "customers", "segment", role="measure")
     segment = model.table("customers").column("segment")  # type: ignore[union-attr]
     assert (segment.role, segment.aggregation) == ("measure", "count_distinct")  # type: ignore[union-attr]

@@ -421,7 +421,12 @@ def test_result_columns_labels_kinds_and_types(shop: SemanticEngine) -> None:
         ({"measures": ["nowhere.x"]}, "nowhere.x", "unknown table 'nowhere'"),
         ({"measures": ["orders.nothing"]}, "orders.nothing", "has no column 'nothing'"),
         ({"measures": ["profit"]}, "profit", "Measure 'profit' is unknown"),
-        ({"measures": ["orders.status"]}, "orders.status", "not a measure"),
+        (
+            {"measures": ["orders.status"]},
+            "orders.status",
+            "not a measure; give it the measure role in the model (to count rows, use "
+            "'orders.count')",
+        ),
         ({"dimensions": ["orders.count"]}, "orders.count", "a measure, not a dimension"),
         (
             {"dimensions": ["orders.total_amount"], "measures": ["orders.total_amount"]},
