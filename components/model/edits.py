@@ -21,7 +21,8 @@ from pipelines.semantic import (
     Table,
 )
 from pipelines.semantic.graph import node_tables
-from pipelines.semantic.model import NAME, NUMERIC_TYPES
+from pipelines.semantic.model import NAME
+from pipelines.semantic.roles import suggested_aggregation
 
 COLUMN_FIELDS = frozenset({"role", "aggregation", "label", "description", "grains", "format"})
 TABLE_FIELDS = frozenset({"label", "description", "primary_key"})
@@ -119,9 +120,10 @@ def update_table(model: SemanticModel, name: str, **changes: Any) -> SemanticMod
 
 
 # -- columns -------------------------------------------------------------------------------------
-def default_aggregation(column: Column) -> str:
-    """``sum`` for numbers, ``count_distinct`` for anything else."""
-    return "sum" if column.type in NUMERIC_TYPES else "count_distinct"
+def default_aggregation(column: Column, table: str | None = None) -> str:
+    """The aggregation a column gets when made a measure: from its name for numbers (``avg``
+    for a delay, ``sum`` for an amount), ``count_distinct`` for keys, years and non-numbers."""
+    return suggested_aggregation(column.name, column.type, table)
 
 
 def update_column(model: SemanticModel, table: str, column: str, **changes: Any) -> SemanticModel:
@@ -138,7 +140,7 @@ def update_column(model: SemanticModel, table: str, column: str, **changes: Any)
     target = _column(_table(new, table), column)
     role = changes.get("role", target.role)
     aggregation = changes.get("aggregation", target.aggregation)
-    aggregation = (aggregation or default_aggregation(target)) if role == "measure" else None
+    aggregation = (aggregation or default_aggregation(target, table)) if role == "measure" else None
     for field, value in changes.items():
         if field not in ("role", "aggregation"):
             setattr(target, field, value)

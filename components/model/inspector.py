@@ -234,7 +234,9 @@ class Inspector(pn.viewable.Viewer):
             f"{html.escape(column.type)}</div>"
         )
         self._role.value = column.role
-        self._aggregation.value = column.aggregation or model_edits.default_aggregation(column)
+        self._aggregation.value = column.aggregation or model_edits.default_aggregation(
+            column, table.name
+        )
         self._aggregation.visible = column.role == "measure"
         self._col_label.value = column.label
         self._col_label.placeholder = column.name

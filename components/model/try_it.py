@@ -32,6 +32,7 @@ from pipelines.semantic import (
 from pipelines.semantic.graph import alias_labels, node_tables
 from pipelines.semantic.model import NUMERIC_TYPES, TIME_TYPES
 from pipelines.semantic.query import Filter
+from pipelines.semantic.row_count import row_count_field, row_count_label
 
 log = logging.getLogger("datapilot.components")
 
@@ -71,9 +72,14 @@ def uses(model: SemanticModel) -> list[tuple[str, str, Table]]:
 
 
 def measure_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every measure: measure columns (also through aliases), then
-    calculated measures."""
+    """Label -> field of every measure: each table's row count and measure columns (also
+    through join aliases), then calculated measures."""
     options: dict[str, str] = {}
+    for table in model.tables:
+        count = row_count_field(model, table)
+        if count is not None:
+            label = row_count_label(table)
+            options[label if label not in options else f"{label} ({table.name})"] = count
     for name, label, table in uses(model):
         for column in table.columns:
             if column.role == "measure":
@@ -85,12 +91,13 @@ def measure_options(model: SemanticModel) -> dict[str, str]:
 
 
 def dimension_options(model: SemanticModel) -> dict[str, str]:
-    """Label -> field of every dimension column, of tables and of join aliases."""
+    """Label -> field of every dimension, of tables and of join aliases: dimension columns and
+    measure columns (grouped and filtered by their raw values)."""
     return {
         f"{label} \u00b7 {column.display}": f"{name}.{column.name}"
         for name, label, table in uses(model)
         for column in table.columns
-        if column.role == "dimension"
+        if column.role != "ignored"
     }
 
 
@@ -113,6 +120,9 @@ def number_format(model: SemanticModel, field: str) -> dict[str, Any] | None:
     fmt = measure.format if measure is not None else None
     if measure is None:
         column = field_column(model, field)
+        table = model.table(field.partition(".")[0])
+        if column is None and table is not None and field == row_count_field(model, table):
+            return {"type": "money", "precision": 0, "thousand": ",", "decimal": "."}
         if column is None or column.role != "measure":
             return None
         fmt = column.format

@@ -139,6 +139,13 @@ class SemanticEngine:
             raise SemanticError("Choose at least one measure or dimension")
         seen: set[str] = set()
         for name in [*query.dimensions, *query.measures]:
+            if name in seen and name in query.dimensions and name in query.measures:
+                raise SemanticError(
+                    f"{name!r} is both a dimension and a measure of the query; a result column "
+                    "is one or the other, so keep it in one list (a calculated measure such as "
+                    "sum(column) can give the other)",
+                    field=name,
+                )
             if name in seen:
                 raise SemanticError(f"{name!r} is listed twice in the query", field=name)
             seen.add(name)

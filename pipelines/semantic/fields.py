@@ -1,8 +1,11 @@
 """Resolve the field strings of a semantic query against a model.
 
 ``table.column`` is a dimension or a measure column (with its default aggregation),
-``table.column.grain`` a time dimension truncated to a grain, and a bare name (or
-``table.name``) a calculated measure. In place of ``table`` a field may name a join's alias
+``table.column.grain`` a time dimension truncated to a grain, ``table.count`` the table's
+built-in row count (see :mod:`.row_count`), and a bare name (or ``table.name``) a calculated
+measure. A measure column is also a dimension: as a dimension or a filter it stands for its
+raw values (group by ``flights.dep_delay``, filter ``flights.dep_delay is_null``), as a
+measure for its aggregate. In place of ``table`` a field may name a join's alias
 (``origin_airport.name``): the base table's column reached through that join, shown with the
 join's label (``Origin airport · Name``). Every error names the field at fault.
 """
@@ -20,6 +23,7 @@ from .expressions import MeasureExpression, parse_measure
 from .graph import alias_labels, node_tables
 from .model import Column, SemanticModel, Table
 from .query import SemanticError
+from .row_count import row_count_label, row_count_name
 from .vocabulary import GRAINS, NUMERIC_TYPES, TIME_TYPES
 
 _TRUNCATE_UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
@@ -104,6 +108,7 @@ class FieldResolver:
     def _unknown(self, table: Table, name: str, field: str, what: str) -> SemanticError:
         names = [c.name for c in table.columns if c.role != "ignored"]
         names += [m.name for m in self.model.measures if m.table == table.name]
+        names += [n for n in [row_count_name(self.model, table)] if n is not None]
         node = field.split(".")[0]
         where = (
             f"table {table.name!r}" if node == table.name else f"{node!r} (table {table.name!r})"
@@ -139,17 +144,18 @@ class FieldResolver:
                     f"{what} {field!r} is a measure, not a dimension; add it to the measures",
                     field=field,
                 )
+            if parts[1] == row_count_name(self.model, table):
+                raise SemanticError(
+                    f"{what} {field!r} is the number of rows of table {table.name!r}, a "
+                    "measure, not a dimension; add it to the measures",
+                    field=field,
+                )
             raise self._unknown(table, parts[1], field, what)
         if column.role == "ignored":
             raise SemanticError(
                 f"{what} {field!r}: column {column.name!r} is ignored in the model", field=field
             )
-        if column.role == "measure":
-            raise SemanticError(
-                f"{what} {field!r} is a measure, not a dimension; make the column a dimension "
-                "in the model or add it to the measures",
-                field=field,
-            )
+        # A measure column is a dimension too (its raw values), as in Looker and Cube.
         grain = parts[2] if len(parts) == 3 else None
         label = f"{self._display(parts[0], table)} · {column.display}"
         if grain is not None:
@@ -196,11 +202,15 @@ class FieldResolver:
         if column is None:
             if any(m.table == table.name and m.name == parts[1] for m in self.model.measures):
                 return self._calculated(field, table.name, parts[1], node)
+            if parts[1] == row_count_name(self.model, table):
+                return self._row_count(field, table, node)
             raise self._unknown(table, parts[1], field, "Measure")
         if column.role != "measure":
+            count = row_count_name(self.model, table)
+            hint = f" (to count rows, use '{table.name}.{count}')" if count else ""
             raise SemanticError(
                 f"Measure {field!r}: column {column.name!r} is a {column.role}, not a measure; "
-                "give it the measure role in the model",
+                f"give it the measure role in the model{hint}",
                 field=field,
             )
         agg = column.aggregation or ("sum" if column.type in NUMERIC_TYPES else "count")
@@ -208,6 +218,13 @@ class FieldResolver:
         text = f"count(DISTINCT {quoted})" if agg == "count_distinct" else f"{agg}({quoted})"
         expression = parse_measure(text, {column.name: column.type}, name=field, table=table.name)
         label = f"{self._display(node, table)} · {column.display}"
+        return MeasureField(field, node, expression, label)
+
+    def _row_count(self, field: str, table: Table, node: str) -> MeasureField:
+        expression = parse_measure("count(*)", {}, name=field, table=table.name)
+        label = row_count_label(table)
+        if node != table.name:
+            label = f"{self._display(node, table)} · {label}"
         return MeasureField(field, node, expression, label)
 
     def _calculated(

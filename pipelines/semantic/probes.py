@@ -28,6 +28,7 @@ class DataProbe:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._unique: dict[tuple[str, str], bool | None] = {}
         self._overlap: dict[tuple[str, str, str, str], float | None] = {}
+        self._clock: dict[tuple[str, str], bool | None] = {}
 
     def __enter__(self) -> DataProbe:
         return self
@@ -95,3 +96,25 @@ class DataProbe:
             else:
                 self._overlap[key] = int(row[1]) / int(row[0])
         return self._overlap[key]
+
+    def clock_times(self, path: Path | None, column: str) -> bool | None:
+        """True when every value of ``column`` reads as an HHMM clock time (517 for 5:17).
+
+        That is: some values, all from 0 to 2400, none with a minutes part of 60 or more. A
+        duration in minutes (``air_time`` reaching 75 or 695) fails the minutes test.
+        """
+        if path is None or not path.is_file():
+            return None
+        key = (str(path), column)
+        if key not in self._clock:
+            col = ident(column)
+            sql = (
+                f"SELECT count({col}) > 0 AND min({col}) >= 0 AND max({col}) <= 2400 "
+                f"AND max({col} % 100) < 60 FROM read_parquet({literal(str(path))})"
+            )
+            try:
+                row = self._connection().execute(sql).fetchone()
+                self._clock[key] = bool(row[0]) if row is not None and row[0] is not None else None
+            except duckdb.Error:
+                self._clock[key] = None
+        return self._clock[key]

@@ -12,42 +12,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipelines.ingest.identifiers import MAX_IDENTIFIER, make_identifier
 
 from .model import Column, NumberFormat, Table
+from .number_roles import AVERAGE_WORDS as AVERAGE_WORDS
+from .number_roles import CATEGORY_WORDS, guess_number, may_be_clock
 from .probes import DataProbe
 from .sources import SourceColumn, SourceSchema
 from .vocabulary import GRAINS, NUMERIC_TYPES, TIME_TYPES, Aggregation, Grain, Role
 
-KEY_NAMES = frozenset({"id", "key", "code", "uuid", "sku", "ref", "reference", "numero", "ean"})
+KEY_NAMES = frozenset(
+    {
+        "id", "key", "code", "uuid", "sku", "ref", "reference", "numero", "ean", "number", "num",
+        "nr", "no", "matricule", "immatriculation", "tailnum", "serial",
+    }
+)  # fmt: skip
 KEY_SUFFIXES = ("_id", "_key", "_code", "_no", "_number", "_num", "_nr", "_ref", "_uuid", "_sku")
 KEY_PREFIXES = ("id_", "n_", "no_", "num_", "numero_", "ref_", "code_", "key_")
-
-CATEGORY_WORDS = frozenset(
-    {
-        "year", "years", "annee", "yr", "month", "mois", "week", "semaine", "quarter",
-        "trimestre", "day", "weekday", "jour", "hour", "heure", "zip", "zipcode", "postal",
-        "postcode", "cp", "phone", "tel", "telephone", "mobile", "fax", "siret", "siren",
-        "iban", "isbn",
-    }
-)  # fmt: skip
-"""Numbers that name categories (a year, a postcode), not quantities to add up."""
-
-AVERAGE_WORDS = frozenset(
-    {
-        "price", "prices", "prix", "rate", "rates", "taux", "pct", "percent", "percentage",
-        "pourcentage", "ratio", "score", "age", "avg", "average", "mean", "moyenne", "unit",
-        "unitaire",
-    }
-)  # fmt: skip
-"""Numbers that are averaged, not summed: a sum of prices or rates means nothing."""
 
 CURRENCY_WORDS = frozenset(
     {
         "amount", "amt", "price", "prix", "total", "revenue", "revenues", "cost", "costs",
         "cout", "salary", "salaire", "montant", "income", "spend", "fee", "fees", "sales",
-        "turnover", "ca", "budget", "payment", "paid", "tax", "vat", "tva", "profit",
+        "turnover", "ca", "budget", "payment", "paid", "tax", "vat", "tva", "profit", "prime",
+        "bonus", "wage", "wages",
     }
 )  # fmt: skip
 PERCENT_WORDS = frozenset(
@@ -93,6 +83,29 @@ def is_category_number(name: str) -> bool:
     return any(w in CATEGORY_WORDS for w in words(name))
 
 
+IDENTIFIER_NOUNS = frozenset(
+    {
+        "flight", "vol", "order", "commande", "invoice", "facture", "ticket", "line", "ligne",
+        "route", "store", "magasin", "room", "chambre", "train", "bus", "account", "compte",
+        "employee", "employe", "customer", "client", "product", "produit", "patient",
+        "student", "etudiant", "member", "membre", "user", "utilisateur", "contract",
+        "contrat", "batch", "lot", "dossier", "case",
+    }
+)  # fmt: skip
+"""A number named just ``flight`` or ``commande`` is that thing's number, an identifier."""
+
+
+def is_identifier_number(name: str, table: str | None = None) -> bool:
+    """True for a number named after a thing: ``flight`` (in ``flights`` or anywhere)."""
+    parts = words(name)
+    if len(parts) != 1:
+        return False
+    word = parts[0]
+    if word in IDENTIFIER_NOUNS:
+        return True
+    return table is not None and word in {singular(w) for w in words(table) if len(w) > 2}
+
+
 @dataclass(frozen=True)
 class ColumnDefaults:
     """The suggested role of one column with its aggregation, format and grains."""
@@ -123,13 +136,36 @@ def number_format(name: str, type_: str, high: object = None) -> NumberFormat:
 
 
 def column_defaults(
-    name: str, type_: str, *, is_primary_key: bool = False, high: object = None
+    name: str,
+    type_: str,
+    *,
+    is_primary_key: bool = False,
+    high: object = None,
+    low: object = None,
+    table: str | None = None,
+    clock: bool | None = None,
 ) -> ColumnDefaults:
-    """The role a column should have from its name and type.
+    """The role a column should have from its name, type and profile values.
 
-    Numbers that are not keys or categories are measures (sum, or avg for prices, rates,
-    ratios, scores, ages); keys, codes, years, text, dates, timestamps and booleans are
-    dimensions, dates and timestamps with every grain.
+    Keys, codes, identifiers (``flight`` in ``flights``), years, months, days, hours, clock
+    times, coordinates and time zones are dimensions; other numbers are measures, averaged
+    (delays, rates, prices, scores, ages) or summed (amounts, quantities, counts, seats,
+    salaries), see :mod:`pipelines.semantic.number_roles`. Text, dates, timestamps and booleans
+    are dimensions, dates and timestamps with every grain.
+
+    Parameters
+    ----------
+    name, type_
+        The column's identifier and logical type.
+    is_primary_key
+        Whether the column is its table's primary key.
+    high, low
+        The profile's largest and smallest values, when known.
+    table
+        The table's name, to recognise its own identifier (``flight`` in ``flights``).
+    clock
+        Whether the data's values all read as HHMM clock times (see
+        :meth:`pipelines.semantic.probes.DataProbe.clock_times`); ``None`` when unknown.
     """
     if type_ in TIME_TYPES:
         return ColumnDefaults("dimension", grains=GRAINS, reason="a date")
@@ -139,14 +175,52 @@ def column_defaults(
         return ColumnDefaults("dimension", reason="the primary key")
     if is_key_like(name):
         return ColumnDefaults("dimension", reason="a key")
-    if is_category_number(name):
-        return ColumnDefaults("dimension", reason="a category number")
-    averaged = any(w in AVERAGE_WORDS for w in words(name))
+    if is_identifier_number(name, table):
+        return ColumnDefaults("dimension", reason="an identifier")
+    guess = guess_number(words(name), type_, low=low, high=high, clock=clock)
+    if guess.role != "measure":
+        return ColumnDefaults(guess.role, reason=guess.reason)
     return ColumnDefaults(
         "measure",
-        aggregation="avg" if averaged else "sum",
+        aggregation=guess.aggregation,
         format=number_format(name, type_, high),
-        reason="a number",
+        reason=guess.reason,
+    )
+
+
+def suggested_aggregation(name: str, type_: str, table: str | None = None) -> Aggregation:
+    """The aggregation of a column made a measure by hand.
+
+    The name's aggregation for numbers that are measures (``avg`` for ``dep_delay``, ``sum``
+    for ``amount``); ``count_distinct`` for keys, identifiers, years and other category
+    numbers (a sum of them means nothing), and for text, dates and booleans.
+    """
+    defaults = column_defaults(name, type_, table=table)
+    if defaults.role == "measure" and defaults.aggregation is not None:
+        return defaults.aggregation
+    return "count_distinct"
+
+
+def source_column_defaults(
+    column: SourceColumn,
+    *,
+    table: str,
+    is_primary_key: bool = False,
+    path: Path | None = None,
+    probe: DataProbe | None = None,
+) -> ColumnDefaults:
+    """:func:`column_defaults` of a profiled column, clock times checked on its data."""
+    clock = None
+    if probe is not None and may_be_clock(words(column.name), column.type, column.min, column.max):
+        clock = probe.clock_times(path, column.name)
+    return column_defaults(
+        column.name,
+        column.type,
+        is_primary_key=is_primary_key,
+        high=column.max,
+        low=column.min,
+        table=table,
+        clock=clock,
     )
 
 
@@ -249,13 +323,19 @@ def table_from_source(source: SourceSchema, taken: set[str]) -> Table:
     name = unique_name(base, taken)
     with DataProbe() as probe:
         primary_key, _ = guess_key(source, name, probe)
-    columns = [
-        _column(
-            c,
-            column_defaults(c.name, c.type, is_primary_key=c.name == primary_key, high=c.max),
-        )
-        for c in source.columns
-    ]
+        columns = [
+            _column(
+                c,
+                source_column_defaults(
+                    c,
+                    table=name,
+                    is_primary_key=c.name == primary_key,
+                    path=source.path,
+                    probe=probe,
+                ),
+            )
+            for c in source.columns
+        ]
     return Table(
         name=name,
         source_id=source.source_id,

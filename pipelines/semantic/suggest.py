@@ -27,6 +27,7 @@ from .roles import (
     is_key_like,
     looks_unique,
     singular,
+    source_column_defaults,
     table_from_source,
     unique_name,
 )
@@ -130,11 +131,19 @@ def _role_suggestions(ctx: _Context) -> list[Suggestion]:
             if column.role == "ignored":
                 continue
             stats = source.column(column.name) if source else None
-            defaults = column_defaults(
-                column.name,
-                column.type,
-                is_primary_key=column.name == ctx.key(table.name),
-                high=stats.max if stats else None,
+            primary = column.name == ctx.key(table.name)
+            defaults = (
+                source_column_defaults(
+                    stats,
+                    table=table.name,
+                    is_primary_key=primary,
+                    path=source.path,
+                    probe=ctx.probe,
+                )
+                if stats is not None and source is not None and stats.type == column.type
+                else column_defaults(
+                    column.name, column.type, is_primary_key=primary, table=table.name
+                )
             )
             ref = f"{table.name}.{column.name}"
             numeric = column.type in NUMERIC_TYPES
@@ -158,6 +167,15 @@ def _role_suggestions(ctx: _Context) -> list[Suggestion]:
             ):
                 message = f"{ref} is {defaults.reason}, not an amount: make it a dimension"
                 aggregation, role = None, "dimension"
+            elif (
+                column.role == "measure"
+                and column.aggregation == "sum"
+                and defaults.aggregation == "avg"
+            ):
+                # A sum of delays, prices or ages means nothing; the reverse (an average of
+                # amounts) can be a deliberate choice, so it is not suggested.
+                message = f"{ref} is {defaults.reason}: average it rather than sum it"
+                aggregation, role = "avg", "measure"
             else:
                 continue
             found.append(

@@ -21,7 +21,7 @@ from components.model.edits import EditError
 from components.model.erd import ErdEditor
 from components.model.inspector import Inspector
 from components.model.panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
-from components.model.try_it import TryIt, parse_value, with_grain
+from components.model.try_it import TryIt, number_format, parse_value, with_grain
 from pipelines.semantic import (
     CalculatedMeasure,
     Column,
@@ -239,9 +239,23 @@ def test_removing_a_table_removes_its_joins_and_measures() -> None:
     assert left.joins == [] and left.measures == []
 
 
+def test_a_number_made_a_measure_gets_the_aggregation_its_name_suggests() -> None:
+    table = orders()
+    table.columns += [
+        Column(name="dep_delay", type="integer"),
+        Column(name="quantity", type="integer"),
+        Column(name="year", type="integer"),
+    ]
+    model = SemanticModel(tables=[table])
+    for name, expected in (("dep_delay", "avg"), ("quantity", "sum"), ("year", "count_distinct")):
+        model = model_edits.update_column(model, "orders", name, role="measure")
+        assert model.table("orders").column(name).aggregation == expected  # type: ignore[union-attr]
+
+
 def test_a_measure_gets_a_default_aggregation_and_a_dimension_loses_it() -> None:
     model = model_edits.update_column(sales(), "orders", "order_id", role="measure")
-    assert model.table("orders").column("order_id").aggregation == "sum"  # type: ignore[union-attr]
+    # A sum of identifiers means nothing: an id made a measure counts distinct values.
+    assert model.table("orders").column("order_id").aggregation == "count_distinct"  # type: ignore[union-attr]
     model = model_edits.update_column(model, "customers", "segment", role="measure")
     segment = model.table("customers").column("segment")  # type: ignore[union-attr]
     assert (segment.role, segment.aggregation) == ("measure", "count_distinct")  # type: ignore[union-attr]
@@ -508,6 +522,30 @@ def test_try_it_runs_the_engine_and_names_the_field_at_fault(tmp_path: Path) -> 
     panel._filter_value.value = "not a date"
     assert asyncio.run(panel.execute()) is None
     assert "order_date" in panel.error
+
+
+def test_try_it_offers_row_counts_and_measure_columns_as_dimensions(tmp_path: Path) -> None:
+    from pipelines.semantic.engine import run_query
+
+    paths = write_sales(tmp_path)
+    panel = TryIt(model=sales(joined=True), run=lambda q: run_query(panel.model, q, paths))
+    measures = panel._measures.options
+    assert measures["Number of orders"] == "orders.count"
+    assert measures["Number of customers"] == "customers.count"
+    assert panel._dimensions.options["orders \u00b7 amount"] == "orders.amount"
+    assert "orders.amount" in panel._filter_field.options.values()
+    panel._measures.value = ["orders.count", "orders.amount"]
+    panel._dimensions.value = ["customers.segment"]
+    panel._filter_field.value = "orders.amount"
+    panel._filter_op.value = "gte"
+    panel._filter_value.value = "20"
+    result = asyncio.run(panel.execute())
+    assert result is not None
+    assert result.rows == [["Retail", 1, pytest.approx(30.0)], ["Wholesale", 1, 20.0]]
+    assert result.labels["orders.count"] == "Number of orders"
+    assert number_format(panel.model, "orders.count") == {
+        "type": "money", "precision": 0, "thousand": ",", "decimal": ".",
+    }  # fmt: skip
 
 
 def write_sales(folder: Path) -> dict[str, Path]:

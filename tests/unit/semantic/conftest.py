@@ -8,9 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.semantic import SemanticEngine
+from pipelines.semantic import SemanticEngine, SourceSchema
 
 from .data import ingest_sales, sales_model, shop_model, write_shop
+from .flights_data import write_flights
 from .helpers import connect
 
 
@@ -22,6 +23,12 @@ def shop_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def sales_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return ingest_sales(tmp_path_factory.mktemp("sales"))
+
+
+@pytest.fixture(scope="session")
+def flights_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SourceSchema]:
+    """Flights, planes, airports and a French HR file, ingested; sources by table name."""
+    return write_flights(tmp_path_factory.mktemp("flights"))
 
 
 @pytest.fixture

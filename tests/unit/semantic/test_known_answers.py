@@ -251,7 +251,8 @@ def test_filter_operator_matches_pandas(
         (Filter(field="orders.order_id", op="between", value=[1]), "needs two values"),
         (Filter(field="orders.order_id", op="contains", value="1"), "text columns only"),
         (Filter(field="orders.status", op="eq", value=None), "use is_null"),
-        (Filter(field="orders.total_amount", op="gt", value=1), "is a measure"),
+        (Filter(field="revenue", op="gt", value=1), "is a measure, not a dimension"),
+        (Filter(field="orders.count", op="gt", value=1), "number of rows of table 'orders'"),
         (Filter(field="nowhere.status", op="eq", value="x"), "unknown table 'nowhere'"),
     ],
 )
@@ -420,8 +421,18 @@ def test_result_columns_labels_kinds_and_types(shop: SemanticEngine) -> None:
         ({"measures": ["nowhere.x"]}, "nowhere.x", "unknown table 'nowhere'"),
         ({"measures": ["orders.nothing"]}, "orders.nothing", "has no column 'nothing'"),
         ({"measures": ["profit"]}, "profit", "Measure 'profit' is unknown"),
-        ({"measures": ["orders.status"]}, "orders.status", "not a measure"),
-        ({"dimensions": ["orders.total_amount"]}, "orders.total_amount", "is a measure"),
+        (
+            {"measures": ["orders.status"]},
+            "orders.status",
+            "not a measure; give it the measure role in the model (to count rows, use "
+            "'orders.count')",
+        ),
+        ({"dimensions": ["orders.count"]}, "orders.count", "a measure, not a dimension"),
+        (
+            {"dimensions": ["orders.total_amount"], "measures": ["orders.total_amount"]},
+            "orders.total_amount",
+            "both a dimension and a measure",
+        ),
         ({"dimensions": ["revenue"]}, "revenue", "is a measure, not a dimension"),
         ({"dimensions": ["orders.status.month"]}, "orders.status.month", "only date or"),
         (
