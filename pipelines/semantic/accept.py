@@ -19,7 +19,15 @@ from .suggestion import Suggestion
 
 
 class UnknownSuggestion(SemanticError):
-    """An id that is not among the model's current suggestions."""
+    """An id that is not among the model's current suggestions (``suggestion_id``)."""
+
+    def __init__(self, suggestion_id: str) -> None:
+        super().__init__(
+            f"No suggestion {suggestion_id[:120]!r} for the current model: it was accepted "
+            "already or the model changed; list the suggestions again.",
+            field="ids",
+        )
+        self.suggestion_id = suggestion_id
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,7 @@ def chosen(suggestions: Sequence[Suggestion], ids: Iterable[str] | None) -> list
     picked = list(suggestions) if ids is None else []
     for suggestion_id in ids or ():
         if suggestion_id not in by_id:
-            raise UnknownSuggestion(
-                f"No suggestion {suggestion_id[:120]!r} for the current model: it was accepted "
-                "already or the model changed; list the suggestions again.",
-                field="ids",
-            )
+            raise UnknownSuggestion(suggestion_id)
         picked.append(by_id[suggestion_id])
     ordered: dict[str, Suggestion] = {}
     for suggestion in picked:
