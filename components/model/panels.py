@@ -72,6 +72,17 @@ class IssuesPanel(pn.viewable.Viewer):
         return self._pane
 
 
+def _tables_hint(suggestions: list[Any]) -> str:
+    """Say how many sources are not tables yet (on an empty model: where to start)."""
+    tables = sum(1 for s in suggestions if s.kind == "table")
+    if not tables:
+        return ""
+    sources = "source is" if tables == 1 else "sources are"
+    return (
+        f". {tables} {sources} not in the model yet: <i>Accept all</i> adds them with their joins."
+    )
+
+
 class SuggestionsPanel(pn.viewable.Viewer):
     """Suggested tables (the sources not yet in the model), roles, primary keys and joins, each
     applied with one click, or all at once with "Accept all"."""
@@ -104,6 +115,7 @@ class SuggestionsPanel(pn.viewable.Viewer):
                 f"<p class='dp-list-summary'><b>{len(self.suggestions)}</b> suggestion"
                 f"{'s' if len(self.suggestions) != 1 else ''}"
                 + (f"; the best {len(shown)} are shown" if more else "")
+                + _tables_hint(self.suggestions)
                 + "</p>"
             )
         else:
@@ -130,7 +142,9 @@ class SuggestionsPanel(pn.viewable.Viewer):
                 row.append(button)
             rows.append(pn.Row(*row, sizing_mode="stretch_width", css_classes=["dp-suggestion"]))
         self._list.objects = rows
-        self._apply_all.visible = editable and len(self.suggestions) > 1
+        self._apply_all.visible = editable and (
+            len(self.suggestions) > 1 or any(s.kind == "table" for s in self.suggestions)
+        )
         self._layout.loading = self.busy
 
     def _apply_many(self, chosen: list[Any]) -> None:

@@ -45,6 +45,7 @@ def test_an_empty_model_is_offered_its_sources_and_accept_all_builds_it() -> Non
     assert [s.kind for s in panel.suggestions] == ["table", "table", "join"]
     assert panel._apply_all.visible and panel._apply_all.name == "Accept all"
     assert "customers" in panel._list.objects[0].objects[0].object
+    assert "2 sources are not in the model yet" in panel._summary.object
 
     panel._apply_all.clicks += 1
 
