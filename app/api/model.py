@@ -1,5 +1,5 @@
-"""REST API v1: a workspace's semantic model (read, save, history, restore, suggestions) and
-semantic queries over it.
+"""REST API v1: a workspace's semantic model (read, save, history, restore, suggestions and
+accepting them) and semantic queries over it.
 
 Saves are optimistic: the body names the version the client edited and a stale one answers 409
 with the current version. Editors and admins change the model; viewers read and query it. A
@@ -8,7 +8,7 @@ workspace of another tenant is missing (404) on every route.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,18 @@ from app.api.framework import PREFIX, ApiRequest
 from app.api.v1 import api
 from app.services.errors import InvalidInput
 from app.services.model import ModelService
-from pipelines.semantic import SemanticError, SemanticModel, SemanticQuery
+from pipelines.semantic import (
+    Aggregation,
+    Grain,
+    Join,
+    NumberFormat,
+    Role,
+    SemanticError,
+    SemanticModel,
+    SemanticQuery,
+    Table,
+)
+from pipelines.semantic.suggestion import SuggestionKind
 
 MODEL = f"{PREFIX}/workspaces/{{workspace_id}}/model"
 VERSION = f"{MODEL}/versions/{{version}}"
@@ -74,9 +85,66 @@ class ModelVersionOut(BaseModel):
     model: SemanticModel
 
 
+class SuggestionOut(BaseModel):
+    id: str = Field(
+        description="Stable across calls: accept some, list again, and the others keep their ids"
+    )
+    kind: SuggestionKind = Field(
+        description="table: add a ready source as a table (its columns' roles and primary key "
+        "included); primary_key: make a column the table's key; join: join two tables; role: "
+        "change a column's role or aggregation"
+    )
+    message: str = Field(description="What the suggestion does and why, for people")
+    table: str | None = Field(
+        None, description="The table concerned; for 'table', the name of the table to add"
+    )
+    column: str | None = Field(None, description="The column concerned (role, key, join)")
+    role: Role | None = Field(None, description="For 'role': the role to give the column")
+    aggregation: Aggregation | None = Field(None, description="For a measure role")
+    join: Join | None = Field(None, description="For 'join': the join to add")
+    score: float = Field(description="How sure the suggestion is, 0 to 1")
+    format: NumberFormat | None = Field(
+        None, description="For a measure role: its number format (applied if it has none)"
+    )
+    grains: list[Grain] = Field(
+        default_factory=list, description="For a time dimension: its grains (if it has none)"
+    )
+    new_table: Table | None = Field(None, description="For 'table': the table to add")
+    requires: list[str] = Field(
+        default_factory=list,
+        description="Ids of the 'table' suggestions this one needs (a join to a table not yet "
+        "in the model); accepting it accepts them first",
+    )
+
+
 class SuggestionList(BaseModel):
-    items: list[dict[str, Any]] = Field(
-        description="Tables, joins and measures the model could add, best first"
+    items: list[SuggestionOut] = Field(
+        description="Tables, keys, joins and roles the model could add: new tables first, then "
+        "best first"
+    )
+
+
+SuggestionIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=300)]], Field(min_length=1, max_length=2000)
+]
+
+
+class AcceptBody(BaseModel):
+    ids: SuggestionIds | Literal["all"] = Field(
+        description='The suggestion ids to accept, in order, or "all"'
+    )
+    version: int = Field(ge=0, description="The current version, which the result replaces")
+
+
+class SkippedOut(BaseModel):
+    id: str
+    reason: str = Field(description="Why it no longer fitted once the earlier ones were applied")
+
+
+class AcceptedOut(ModelOut):
+    applied: list[str] = Field(description="The ids accepted, in the order they were applied")
+    skipped: list[SkippedOut] = Field(
+        description="Suggestions made unfit by an earlier one (a join that would close a cycle)"
     )
 
 
@@ -198,7 +266,34 @@ def restore_model_version(req: ApiRequest) -> ModelOut:
 )
 def model_suggestions(req: ApiRequest) -> SuggestionList:
     suggestions = _service(req).suggest(req.path["workspace_id"])
-    return SuggestionList(items=[s.as_json() for s in suggestions])
+    return SuggestionList(items=[SuggestionOut.model_validate(s.as_json()) for s in suggestions])
+
+
+@api.operation(
+    "POST",
+    f"{MODEL}/suggestions/apply",
+    "Accept suggestions of the saved model and save the result as a new version (editor or "
+    "admin). 'ids' lists them in order (or \"all\"); a join to a table not yet in the model "
+    "brings that table along. 'version' is the current version: if someone saved since, the "
+    "answer is 409 and nothing changes; an id that is not a current suggestion answers 422 "
+    "naming it ('unknown_id'). When nothing applies, nothing is saved.",
+    body=AcceptBody,
+    response=AcceptedOut,
+    tag="model",
+    errors=(403, 409),
+)
+def accept_model_suggestions(req: ApiRequest) -> AcceptedOut:
+    body: AcceptBody = req.body
+    service = _service(req)
+    workspace_id = req.path["workspace_id"]
+    ids = None if body.ids == "all" else list(body.ids)
+    model, accepted = service.accept_suggestions(workspace_id, ids, body.version)
+    result = _with_issues(service, workspace_id, model)
+    return AcceptedOut(
+        **dict(result),
+        applied=list(accepted.applied),
+        skipped=[SkippedOut(id=i, reason=why) for i, why in accepted.skipped],
+    )
 
 
 @api.operation(

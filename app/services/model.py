@@ -33,6 +33,7 @@ from app.store.repositories import (
     SourceRepository,
     WorkspaceRepository,
 )
+from pipelines.semantic.accept import Accepted, UnknownSuggestion, accept
 from pipelines.semantic.engine import run_query
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
@@ -55,6 +56,18 @@ class StaleModel(Conflict):
     @property
     def problem_fields(self) -> dict[str, Any]:
         return {"current_version": self.current}
+
+
+class UnknownSuggestionId(InvalidInput):
+    """An id to accept that is not among the model's current suggestions."""
+
+    def __init__(self, error: UnknownSuggestion) -> None:
+        super().__init__(error.message, error.field)
+        self.suggestion_id = error.suggestion_id
+
+    @property
+    def problem_fields(self) -> dict[str, Any]:
+        return {"unknown_id": self.suggestion_id}
 
 
 class TablePaths(dict[str, Path]):
@@ -298,6 +311,37 @@ class ModelService:
         if model is None:
             model = self.get(workspace_id)
         return suggest_model(model, self.sources(workspace_id))
+
+    def accept_suggestions(
+        self, workspace_id: uuid.UUID | str, ids: list[str] | None, expected_version: int
+    ) -> tuple[SemanticModel, Accepted]:
+        """Accept the saved model's suggestions named by ``ids`` (None: all of them), in order,
+        and save the result as the next version if the current one is ``expected_version``.
+
+        A join to a table only suggested brings that table along; a suggestion made unfit by an
+        earlier one is skipped (see :func:`pipelines.semantic.accept.accept`). When nothing is
+        applied, nothing is saved and the current model is returned.
+
+        Raises
+        ------
+        Forbidden
+            For viewers.
+        StaleModel
+            When the current version is not ``expected_version`` (nothing changes).
+        UnknownSuggestionId
+            (an InvalidInput) naming an id that is not a current suggestion (nothing changes).
+        """
+        self.principal.require("editor", "change the model")
+        current = self.get(workspace_id)
+        if current.version != expected_version:
+            raise StaleModel(current.version)
+        try:
+            accepted = accept(current, self.suggest(workspace_id, current), ids)
+        except UnknownSuggestion as exc:
+            raise UnknownSuggestionId(exc) from None
+        if not accepted.applied:
+            return current, accepted
+        return self.save(workspace_id, accepted.model, expected_version), accepted
 
     def query(self, workspace_id: uuid.UUID | str, query: SemanticQuery) -> QueryResult:
         """Run ``query`` on the saved model (viewers may).

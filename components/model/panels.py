@@ -72,8 +72,20 @@ class IssuesPanel(pn.viewable.Viewer):
         return self._pane
 
 
+def _tables_hint(suggestions: list[Any]) -> str:
+    """Say how many sources are not tables yet (on an empty model: where to start)."""
+    tables = sum(1 for s in suggestions if s.kind == "table")
+    if not tables:
+        return ""
+    sources = "source is" if tables == 1 else "sources are"
+    return (
+        f". {tables} {sources} not in the model yet: <i>Accept all</i> adds them with their joins."
+    )
+
+
 class SuggestionsPanel(pn.viewable.Viewer):
-    """Suggested roles, primary keys and joins, each applied with one click."""
+    """Suggested tables (the sources not yet in the model), roles, primary keys and joins, each
+    applied with one click, or all at once with "Accept all"."""
 
     editor = param.ClassSelector(class_=ErdEditor, doc="Where accepted suggestions are applied.")
     suggestions = param.List(default=[], doc="Suggestion objects, best first.")
@@ -84,7 +96,7 @@ class SuggestionsPanel(pn.viewable.Viewer):
         self._summary = _html("dp-suggestions-summary")
         self._list = pn.Column(sizing_mode="stretch_width", css_classes=["dp-suggestions"])
         self._apply_all = pn.widgets.Button(
-            name="Apply all", button_style="outline", button_type="primary",
+            name="Accept all", button_style="outline", button_type="primary",
             css_classes=["dp-suggestions-apply-all"], visible=False,
         )  # fmt: skip
         self._apply_all.on_click(lambda _: self._apply_many(list(self.suggestions)))
@@ -103,6 +115,7 @@ class SuggestionsPanel(pn.viewable.Viewer):
                 f"<p class='dp-list-summary'><b>{len(self.suggestions)}</b> suggestion"
                 f"{'s' if len(self.suggestions) != 1 else ''}"
                 + (f"; the best {len(shown)} are shown" if more else "")
+                + _tables_hint(self.suggestions)
                 + "</p>"
             )
         else:
@@ -129,25 +142,28 @@ class SuggestionsPanel(pn.viewable.Viewer):
                 row.append(button)
             rows.append(pn.Row(*row, sizing_mode="stretch_width", css_classes=["dp-suggestion"]))
         self._list.objects = rows
-        self._apply_all.visible = editable and len(self.suggestions) > 1
+        self._apply_all.visible = editable and (
+            len(self.suggestions) > 1 or any(s.kind == "table" for s in self.suggestions)
+        )
         self._layout.loading = self.busy
 
     def _apply_many(self, chosen: list[Any]) -> None:
+        """Accept ``chosen`` in order, each after the new tables it needs (one undo step)."""
         if self.editor is None or not self.editor.editable:
             return
-        from pipelines.semantic.suggest import apply_suggestion
+        from pipelines.semantic.accept import accept
+
+        offered = list(self.suggestions)
+        done: list[str] = []
 
         def apply(model: SemanticModel) -> SemanticModel:
-            for suggestion in chosen:
-                try:
-                    model = apply_suggestion(model, suggestion)
-                except SemanticError:
-                    continue  # made stale by an earlier one (e.g. a join that now would cycle)
-            return model
+            # One made unfit by an earlier one (a join that would close a cycle) is skipped.
+            accepted = accept(model, offered, [s.id for s in chosen])
+            done[:] = [*accepted.applied, *(i for i, _ in accepted.skipped)]
+            return model_edits.place_all(accepted.model)
 
         if self.editor.edit(apply):
-            ids = {s.id for s in chosen}
-            self.suggestions = [s for s in self.suggestions if s.id not in ids]
+            self.suggestions = [s for s in self.suggestions if s.id not in set(done)]
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

@@ -9,6 +9,7 @@ Plain Python, no web code::
 
 from __future__ import annotations
 
+from .accept import Accepted, UnknownSuggestion, accept
 from .engine import SemanticEngine, run_query
 from .expressions import MeasureExpression, parse_measure
 from .model import (
@@ -64,10 +65,13 @@ __all__ = [
     "run_query",
 ]
 __all__ += [
+    "Accepted",
     "Issue",
     "SourceColumn",
     "SourceSchema",
     "Suggestion",
+    "UnknownSuggestion",
+    "accept",
     "apply_suggestion",
     "suggest",
     "table_from_source",

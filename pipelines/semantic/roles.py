@@ -305,7 +305,9 @@ def _column(found: SourceColumn, defaults: ColumnDefaults) -> Column:
     )
 
 
-def table_from_source(source: SourceSchema, taken: set[str]) -> Table:
+def table_from_source(
+    source: SourceSchema, taken: set[str], *, probe: DataProbe | None = None
+) -> Table:
     """A new table for ``source`` with suggested roles, formats and primary key.
 
     Parameters
@@ -316,12 +318,18 @@ def table_from_source(source: SourceSchema, taken: set[str]) -> Table:
         Table names already in use; the new name (a lowercase identifier made from the
         source's name, such as ``order_items``) avoids them with a ``_2``, ``_3``... suffix.
         ``taken`` is not changed.
+    probe
+        A :class:`DataProbe` to check key uniqueness with (and cache in); one is opened for
+        this call when None.
     """
     base = make_identifier(source.name, 1)
     if base == "column_1" and not re.search(r"[A-Za-z0-9]", source.name):
         base = "table"  # nothing in the name survives as an identifier
     name = unique_name(base, taken)
-    with DataProbe() as probe:
+    if probe is None:
+        with DataProbe() as own:
+            primary_key, _ = guess_key(source, name, own)
+    else:
         primary_key, _ = guess_key(source, name, probe)
         columns = [
             _column(

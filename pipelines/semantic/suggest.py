@@ -2,8 +2,10 @@
 
 - :func:`table_from_source` turns a source into a table with suggested roles, aggregations,
   number formats and primary key;
-- :func:`suggest` lists what is not yet true in a model: a column's role, a table's primary
-  key, a join between two tables (matching names and types, checked on the data);
+- :func:`suggest` lists what is not yet true in a model: a ready source not yet a table (so an
+  empty model starts from the sources), a column's role, a table's primary key, a join between
+  two tables (matching names and types, checked on the data), also between tables only
+  suggested so far;
 - :func:`apply_suggestion` returns a copy of the model with one suggestion accepted.
 
 Value checks (exact uniqueness, value overlap) run on the sources' Parquet files with DuckDB
@@ -14,12 +16,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from .model import ColumnPair, Join, NumberFormat, SemanticModel, Table
+from .model import ColumnPair, Join, SemanticModel, Table
 from .probes import DataProbe
-from .query import SemanticError
 from .roles import (
     KEY_TYPES,
     column_defaults,
@@ -32,52 +31,24 @@ from .roles import (
     unique_name,
 )
 from .sources import SourceColumn, SourceSchema
+from .suggest_tables import add_table, requiring, table_suggestions, widened
+from .suggestion import Suggestion, SuggestionKind
+from .suggestion import stale as _stale
 from .validate import key_compatibility
-from .vocabulary import NUMERIC_TYPES, Aggregation, Grain, Role
+from .vocabulary import NUMERIC_TYPES, Aggregation, Role
 
-__all__ = ["Suggestion", "apply_suggestion", "suggest", "table_from_source"]
-
-SuggestionKind = Literal["role", "primary_key", "join"]
+__all__ = [
+    "Suggestion",
+    "SuggestionKind",
+    "apply_suggestion",
+    "suggest",
+    "table_from_source",
+]
 
 NAME_MATCH_MIN_OVERLAP = 0.5
 """A join suggested from matching names is dropped when fewer of its values are found."""
 VALUE_MATCH_MIN_OVERLAP = 0.9
 """A join between differently named key columns needs this share of values found."""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One suggested change to a model; ``id`` is stable across calls, best ``score`` first."""
-
-    id: str
-    kind: SuggestionKind
-    message: str
-    table: str | None = None
-    column: str | None = None
-    role: Role | None = None
-    aggregation: Aggregation | None = None
-    join: Join | None = None
-    score: float = 0.0
-    format: NumberFormat | None = None
-    """For a measure role: its suggested number format (applied when it has none)."""
-    grains: tuple[Grain, ...] = field(default=())
-    """For a time dimension: its suggested grains (applied when it has none)."""
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON-safe form; ``join`` and ``format`` as the model's JSON."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "message": self.message,
-            "table": self.table,
-            "column": self.column,
-            "role": self.role,
-            "aggregation": self.aggregation,
-            "join": self.join.model_dump(mode="json") if self.join else None,
-            "score": round(self.score, 4),
-            "format": self.format.model_dump(mode="json") if self.format else None,
-            "grains": list(self.grains),
-        }
 
 
 # -- suggestions ---------------------------------------------------------------------------------
@@ -345,29 +316,31 @@ def suggest(model: SemanticModel, sources: Mapping[str, SourceSchema]) -> list[S
         get no suggestions).
     """
     with DataProbe() as probe:
+        tables = table_suggestions(model, sources, probe)
         ctx = _Context(model, sources, probe)
-        found = _key_suggestions(ctx) + _join_suggestions(ctx) + _role_suggestions(ctx)
-    return sorted(found, key=lambda s: -s.score)
+        # Joins are looked for as if the suggested tables were in: "accept all" joins them too.
+        joins = requiring(
+            _join_suggestions(_Context(widened(model, tables), sources, probe)), tables
+        )
+        found = tables + _key_suggestions(ctx) + joins + _role_suggestions(ctx)
+    # New tables first: what needs them (their joins) then comes after, for "accept all".
+    return sorted(found, key=lambda s: (s.kind != "table", -s.score))
 
 
 # -- accepting one -------------------------------------------------------------------------------
-def _stale(suggestion: Suggestion, what: str) -> SemanticError:
-    return SemanticError(
-        f"Suggestion {suggestion.id!r} no longer fits the model: {what}; refresh the suggestions",
-        field=suggestion.table,
-    )
-
-
 def apply_suggestion(model: SemanticModel, suggestion: Suggestion) -> SemanticModel:
     """A copy of ``model`` with ``suggestion`` accepted.
 
     Raises
     ------
     SemanticError
-        When the suggestion no longer fits: its table or column is gone, or its join would
-        now make a second path between two tables.
+        When the suggestion no longer fits: its table or column is gone, its join would
+        now make a second path between two tables, or its new table's name or source is
+        already in the model.
     """
     new = model.model_copy(deep=True)
+    if suggestion.kind == "table":
+        return add_table(new, suggestion)
     if suggestion.kind == "join":
         join = suggestion.join
         if join is None:

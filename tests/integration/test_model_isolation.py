@@ -74,6 +74,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("GET", "/model/suggestions"): lambda c, u, w, o: c.get(
         f"{model_url(w)}/suggestions", headers=u.headers
     ),
+    ("POST", "/model/suggestions/apply"): lambda c, u, w, o: c.post(
+        f"{model_url(w)}/suggestions/apply", json={"ids": "all", "version": 2}, headers=u.headers
+    ),
     ("POST", "/query"): lambda c, u, w, o: c.post(
         query_url(w),
         json={"measures": ["orders.amount"], "dimensions": ["orders.customer"]},
@@ -88,7 +91,7 @@ def test_the_pairs_cover_every_declared_model_route() -> None:
         for op in api.operations
         if op.path.startswith((f"{WORKSPACE_PATH}/model", f"{WORKSPACE_PATH}/query"))
     }
-    assert len(declared) >= 7
+    assert len(declared) >= 8
     assert declared == set(ROUTES), "add an isolation pair for each new model route"
 
 
@@ -130,3 +133,23 @@ def test_other_tenant_sees_only_its_own_model(
     assert (body["version"], body["model"]["tables"]) == (0, [])
     versions = client.get(f"{model_url(own)}/versions", headers=bob.headers).json()
     assert versions == {"items": []}
+
+
+def test_other_tenant_is_offered_only_its_own_sources(
+    client: httpx.Client, owned: Owned, bob: ApiUser
+) -> None:
+    own = create_workspace(client, bob, "Bob's")
+    upload_ready(client, bob, own, "bob.csv", ORDERS.encode())
+
+    items = client.get(f"{model_url(own)}/suggestions", headers=bob.headers).json()["items"]
+    accepted = client.post(
+        f"{model_url(own)}/suggestions/apply",
+        json={"ids": [f"table:{owned.source['id']}"], "version": 0},
+        headers=bob.headers,
+    )
+
+    assert [i["new_table"]["label"] for i in items if i["kind"] == "table"] == ["bob"]
+    assert owned.source["id"] not in str(items)
+    problem = assert_problem(accepted, 422)
+    assert "payroll" not in problem["detail"].lower()
+    assert client.get(model_url(own), headers=bob.headers).json()["version"] == 0

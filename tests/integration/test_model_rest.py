@@ -338,6 +338,7 @@ UNAUTHENTICATED = [
     ("GET", "/model/versions/1", None),
     ("POST", "/model/versions/1/restore", {"version": 1}),
     ("GET", "/model/suggestions", None),
+    ("POST", "/model/suggestions/apply", {"ids": "all", "version": 0}),
     ("POST", "/query", {"measures": []}),
 ]
 
@@ -364,3 +365,11 @@ def test_the_model_routes_are_in_the_openapi_document(
     assert expected <= documented
     schema = document["components"]["schemas"]["SaveBody"]
     assert set(schema["required"]) == {"version", "model"}
+    schemas = document["components"]["schemas"]
+    items = schemas["SuggestionList"]["properties"]["items"]["items"]
+    assert items == {"$ref": "#/components/schemas/SuggestionOut"}
+    suggestion = schemas["SuggestionOut"]["properties"]
+    assert suggestion["kind"]["enum"] == ["table", "role", "primary_key", "join"]
+    assert {"$ref": "#/components/schemas/Join"} in suggestion["join"]["anyOf"]
+    assert {"$ref": "#/components/schemas/Table"} in suggestion["new_table"]["anyOf"]
+    assert set(schemas["AcceptBody"]["required"]) == {"ids", "version"}
