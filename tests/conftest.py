@@ -17,6 +17,8 @@ import httpx
 import pytest
 import yaml
 
+from tests.openapi_contract import ResponseContract
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("DATAPILOT_TEST_POSTGRES_URL")
 
@@ -92,9 +94,18 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     demo_password: str | None = None
     settings: dict[str, object] = field(default_factory=dict)
+    contract: ResponseContract | None = None
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=30, follow_redirects=False)
+        """A client whose every REST response is checked against the OpenAPI document."""
+        if self.contract is None:
+            self.contract = ResponseContract(self.base_url)
+        return httpx.Client(
+            base_url=self.base_url,
+            timeout=30,
+            follow_redirects=False,
+            event_hooks={"response": [self.contract.check]},
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -311,3 +311,16 @@ def run_semantic_query(req: ApiRequest) -> dict[str, Any]:
     except SemanticError as exc:
         raise InvalidQuery(exc.message, exc.field) from None
     return result.as_json()
+
+
+@api.operation(
+    "POST",
+    f"{MODEL}/query",
+    f"The same as POST {QUERY}, beside the other model routes: run a semantic query on the "
+    "saved model",
+    body=SemanticQuery,
+    response=QueryOut,
+    tag="model",
+)
+def run_model_query(req: ApiRequest) -> dict[str, Any]:
+    return run_semantic_query(req)

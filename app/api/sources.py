@@ -51,7 +51,7 @@ class SourceOut(BaseModel):
     progress: ProgressOut | None = Field(None, description="While uploading or ingesting")
 
 
-class ColumnOut(BaseModel):
+class SourceColumnOut(BaseModel):
     label: str = Field(description="The header as written in the file")
     identifier: str = Field(description="The SQL-safe name used in queries")
     type: ColumnTypeName
@@ -63,7 +63,7 @@ class ColumnOut(BaseModel):
 
 class ProfileOut(BaseModel):
     row_count: int
-    columns: list[ColumnOut]
+    columns: list[SourceColumnOut]
     sample_rows: list[dict[str, Any]] = Field(description="The first rows, keyed by identifier")
     distinct_estimated: bool = False
 
@@ -89,7 +89,7 @@ class SourceList(BaseModel):
 
 
 class PreviewOut(BaseModel):
-    columns: list[ColumnOut]
+    columns: list[SourceColumnOut]
     rows: list[list[Any]] = Field(description="Values in the order of columns")
     page: int
     size: int

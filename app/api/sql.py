@@ -102,14 +102,14 @@ class HistoryList(BaseModel):
     items: list[HistoryOut] = Field(description="Your last queries in this workspace, newest first")
 
 
-class ColumnOut(BaseModel):
+class TableColumnOut(BaseModel):
     name: str
     type: str
 
 
 class TableOut(BaseModel):
     name: str
-    columns: list[ColumnOut]
+    columns: list[TableColumnOut]
 
 
 class TableList(BaseModel):
@@ -318,7 +318,7 @@ def sql_tables(req: ApiRequest) -> TableList:
     tables = _service(req).tables(req.path["workspace_id"])
     return TableList(
         items=[
-            TableOut(name=name, columns=[ColumnOut(name=c, type=t) for c, t in columns])
+            TableOut(name=name, columns=[TableColumnOut(name=c, type=t) for c, t in columns])
             for name, columns in tables.items()
         ]
     )

@@ -109,7 +109,14 @@ def health(req: ApiRequest) -> Reply:
         return Reply(Health(status="degraded", database="unreachable"), status=503)
 
 
-@api.operation("GET", f"{PREFIX}/openapi.json", "This OpenAPI document", tag="system")
+@api.operation(
+    "GET",
+    f"{PREFIX}/openapi.json",
+    "This OpenAPI document (public: it describes the routes, so a client can learn the sign-up "
+    "schema before it has an account; it holds no data)",
+    public=True,
+    tag="system",
+)
 def openapi(req: ApiRequest) -> dict[str, object]:
     return api.openapi()
 
@@ -123,6 +130,7 @@ def openapi(req: ApiRequest) -> dict[str, object]:
     response=TokenResponse,
     status=201,
     public=True,
+    errors=(409,),
     tag="auth",
 )
 def register(req: ApiRequest) -> TokenResponse:
@@ -138,6 +146,7 @@ def register(req: ApiRequest) -> TokenResponse:
     body=LoginBody,
     response=TokenResponse,
     public=True,
+    errors=(429,),
     tag="auth",
 )
 def login(req: ApiRequest) -> TokenResponse:
@@ -201,6 +210,7 @@ def list_workspaces(req: ApiRequest) -> WorkspaceList:
     body=WorkspaceCreate,
     response=WorkspaceOut,
     status=201,
+    errors=(403, 409),
     tag="workspaces",
 )
 def create_workspace(req: ApiRequest) -> Reply:
@@ -226,6 +236,7 @@ def get_workspace(req: ApiRequest) -> WorkspaceOut:
     "Rename or describe a workspace (editor or admin)",
     body=WorkspaceUpdate,
     response=WorkspaceOut,
+    errors=(403, 409),
     tag="workspaces",
 )
 def update_workspace(req: ApiRequest) -> WorkspaceOut:
@@ -239,6 +250,7 @@ def update_workspace(req: ApiRequest) -> WorkspaceOut:
     f"{PREFIX}/workspaces/{{workspace_id}}",
     "Delete a workspace (editor or admin)",
     status=204,
+    errors=(403,),
     tag="workspaces",
 )
 def delete_workspace(req: ApiRequest) -> Reply:

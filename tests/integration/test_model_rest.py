@@ -305,6 +305,18 @@ def test_a_filtered_query_returns_the_expected_number(
     assert response.json()["rows"] == [[pytest.approx(CUSTOMER_0_TOTAL)]]
 
 
+def test_the_query_is_also_served_under_the_model_routes(
+    client: httpx.Client, viewer: ApiUser, workspace: str, saved: dict[str, Any]
+) -> None:
+    query = {"measures": ["orders.amount"], "dimensions": ["orders.customer"]}
+    beside = client.post(
+        f"{API}/workspaces/{workspace}/model/query", json=query, headers=viewer.headers
+    )
+    assert beside.status_code == 200, beside.text
+    assert beside.json()["rows"] == run(client, viewer, workspace, query).json()["rows"]
+    assert len(beside.json()["rows"]) == 7
+
+
 def test_a_query_on_an_unknown_measure_answers_422_with_the_field(
     client: httpx.Client, api_user: ApiUser, workspace: str, saved: dict[str, Any]
 ) -> None:
@@ -340,6 +352,7 @@ UNAUTHENTICATED = [
     ("GET", "/model/suggestions", None),
     ("POST", "/model/suggestions/apply", {"ids": "all", "version": 0}),
     ("POST", "/query", {"measures": []}),
+    ("POST", "/model/query", {"measures": []}),
 ]
 
 

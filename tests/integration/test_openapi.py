@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator
@@ -80,8 +81,66 @@ def document(client: httpx.Client, api_user: ApiUser) -> dict[str, Any]:
     return response.json()
 
 
-def test_openapi_document_requires_a_token(client: httpx.Client) -> None:
-    assert_problem(client.get(OPENAPI), 401)
+def test_openapi_document_is_public_and_describes_sign_up(client: httpx.Client) -> None:
+    response = client.get(OPENAPI)  # no token: a client learns the register schema first
+    assert response.status_code == 200
+    document = response.json()
+    register = document["paths"][f"{API}/auth/register"]["post"]
+    assert register["security"] == []
+    body_ref = register["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = document["components"]["schemas"][body_ref.rsplit("/", 1)[1]]
+    assert {"email", "password"} <= set(body["properties"])
+    assert document["paths"][OPENAPI]["get"]["security"] == []
+
+
+def test_schema_names_are_unique_and_a_clash_is_refused() -> None:
+    from pydantic import BaseModel, create_model
+
+    from app.api.framework.openapi import openapi_document
+    from app.api.v1 import api
+
+    api.openapi()  # the real document builds: no two schemas share a name
+    first = create_model("ColumnOut", name=(str, ...))
+    second = create_model("ColumnOut", label=(str, ...), null_count=(int, ...))
+    ops = [op for op in api.operations if op.response is not None][:2]
+    clashing = [
+        dataclasses.replace(op, response=model)
+        for op, model in zip(ops, (first, second), strict=True)
+    ]
+    assert issubclass(first, BaseModel)
+    with pytest.raises(ValueError, match="Two different schemas are named 'ColumnOut'"):
+        openapi_document(clashing)
+
+
+def test_source_profile_columns_are_documented_as_served(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    profile = schemas["ProfileOut"]["properties"]["columns"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert {"label", "identifier", "type", "null_count", "distinct_approx"} <= set(
+        schemas[profile]["properties"]
+    )
+
+
+def test_the_response_contract_refuses_a_body_that_breaks_its_schema(
+    server: Any, document: dict[str, Any]
+) -> None:
+    from tests.openapi_contract import ContractError, ResponseContract
+
+    contract = ResponseContract(server.base_url)
+    contract.load(document)
+    template, op = contract.operation("GET", f"{API}/me") or (None, None)
+    assert template == f"{API}/me" and op is not None
+    with pytest.raises(ContractError, match="does not match its schema"):
+        contract.validate("GET", template, op, 200, "application/json", {"email": 3})
+    with pytest.raises(ContractError, match="does not list"):
+        contract.validate("GET", template, op, 418, "application/json", {})
+
+
+def test_semantic_query_is_also_served_beside_the_model_routes(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    model_query = paths[f"{API}/workspaces/{{workspace_id}}/model/query"]["post"]
+    query = paths[f"{API}/workspaces/{{workspace_id}}/query"]["post"]
+    assert model_query["requestBody"] == query["requestBody"]
+    assert model_query["responses"]["200"] == query["responses"]["200"]
 
 
 def test_every_served_route_is_documented(

@@ -24,6 +24,7 @@ PUBLIC_OPERATIONS = {
     ("POST", f"{API}/auth/register"),
     ("POST", f"{API}/auth/login"),
     ("POST", f"{API}/auth/refresh"),
+    ("GET", f"{API}/openapi.json"),
 }
 
 

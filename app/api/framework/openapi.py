@@ -21,9 +21,18 @@ def openapi_document(operations: list[Operation]) -> dict[str, Any]:
     def ref(model: type[BaseModel]) -> dict[str, str]:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schema.pop("$defs", {}).items():
-            schemas[name] = sub
-        schemas[model.__name__] = schema
+            add(name, sub)
+        add(model.__name__, schema)
         return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def add(name: str, schema: dict[str, Any]) -> None:
+        # Two different models of one name would silently document one route with the other's
+        # schema (it happened: two ColumnOut); names are global in the document.
+        if schemas.setdefault(name, schema) != schema:
+            raise ValueError(
+                f"Two different schemas are named {name!r} in the OpenAPI document; "
+                "rename one of the models"
+            )
 
     for op in operations:
         params = [
