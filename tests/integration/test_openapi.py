@@ -14,7 +14,7 @@ import tornado.web
 
 from app.api.framework import NotFoundHandler
 from app.context import AppContext
-from tests.integration.conftest import API, ApiUser, assert_problem, make_settings
+from tests.integration.conftest import API, ApiUser, make_settings
 
 OPENAPI = f"{API}/openapi.json"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
