@@ -8,9 +8,10 @@ with integers and text with text only.
 The profile's ranges and distinct counts prune most pairs for free. A pair must also be hard
 to explain by chance. Numbers are the risk: a quantity, a rating, a delay in minutes fall
 inside any run of consecutive ids (``1..N``), and containment then proves nothing. So into
-*dense* ids (most numbers of their range are ids) an integer column needs some name evidence
-and must spread over a good part of the ids' range; into sparse ids (``k`` values all landing
-on ids by chance is unlikely) it needs at least 10 distinct values when its name says nothing.
+*dense* ids (half or more of the numbers of their range are ids) an integer column needs some
+name evidence and must spread over a good part of the ids' range; into sparse ids (10 values
+all landing on ids by chance is unlikely) it needs at least 10 distinct values when its name
+says nothing.
 Text needs 3 distinct values without name evidence. Names of amounts, counts and categories
 (``quantity``, ``customer_age``, ``year``) are never keys unless named exactly like one. A role
 word (``manager`` for employees) is enough without those checks: managers are often a few
@@ -44,9 +45,10 @@ MIN_DISTINCT = 10
 MIN_DISTINCT_TEXT = 3
 MIN_SPREAD = 0.5
 """Into dense ids, the share of the target's range the column's values must span."""
-DENSE = 0.01
-"""A target is dense when ``k`` random numbers of its range all hit an id with a chance above
-this (``density ** k``): then containment alone proves little."""
+DENSE = 0.5
+"""A target is dense when at least this share of the numbers of its range are ids (from the
+profile's distinct estimate, a few percent off). Into sparser ids, 10 numbers all landing on ids
+by chance has odds below 0.5 ** 10 (1 in 1,000); into dense ids, containment proves little."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _dense(source: SourceColumn, target: SourceColumn) -> bool | None:
         return None
     s_low, s_high, t_low, t_high = (b or 0.0 for b in bounds)
     density = min(1.0, target.distinct_approx / max(t_high - t_low + 1, 1))
-    if density**source.distinct_approx <= DENSE:
+    if density < DENSE:
         return False
     spread = (s_high - s_low) / max(t_high - t_low, 1)
     if spread >= MIN_SPREAD:

@@ -31,7 +31,7 @@ from .join_candidates import Pair, Side, candidate_pairs
 from .join_names import role_alias, role_label
 from .model import ColumnPair, Join, SemanticModel
 from .probes import DataProbe
-from .roles import unique_name
+from .roles import looks_unique, unique_name
 from .sources import SourceSchema
 from .value_sets import ColumnSpec, ColumnStats, ValueSets, sample_modulus
 
@@ -91,7 +91,7 @@ class _Measure:
             for side, target in ((pair.target, True), (pair.source, False)):
                 # a unique-looking source is read whole too: its exact uniqueness gives the
                 # join's cardinality
-                whole = target or side.profile.distinct_approx >= side.row_count * 0.95
+                whole = target or looks_unique(side.profile, side.row_count)
                 if whole and side.row_count > TARGET_MAX_ROWS:
                     if target:
                         continue

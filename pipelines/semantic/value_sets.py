@@ -32,15 +32,18 @@ from pipelines.ingest.sql import ident, literal
 
 from .probes import DataProbe
 
-SAMPLE_VALUES = 4096
+SAMPLE_VALUES = 1024
 """A sampled column keeps about this many distinct values (the share found is then known to
-within about one percent)."""
+within about 1.5 points either way, enough to tell 90% from 97%)."""
+
+# The modulus is a power of two, so "a multiple of m" is a bit mask on the UBIGINT hash (a
+# ``%`` would widen the hash to HUGEINT and cost several times more).
 
 ValueKind = Literal["integer", "text"]
 
 
 def sample_modulus(distinct: int, sample: int = SAMPLE_VALUES) -> int:
-    """The power of two ``m`` such that about ``distinct / m`` values stay at most ``sample``."""
+    """The power of two ``m`` such that ``distinct / m`` is at most ``sample``."""
     if distinct <= sample:
         return 1
     return int(2 ** math.ceil(math.log2(distinct / sample)))
@@ -78,7 +81,7 @@ def _hashed(spec: ColumnSpec) -> str:
     value = f"TRY_CAST({ident(spec.name)} AS {cast})"
     kept = f"{value} IS NOT NULL"
     if spec.modulus > 1:
-        kept += f" AND hash({value}) % {int(spec.modulus)} = 0"
+        kept += f" AND (hash({value}) & {int(spec.modulus) - 1}::UBIGINT) = 0"
     return f"CASE WHEN {kept} THEN hash({value}) END"
 
 
@@ -140,7 +143,7 @@ class ValueSets:
         found = self._probe.run(
             f"SELECT p.s, p.t, count(*), count(b.h) "
             f"FROM (VALUES {rows}) AS p(s, t, m) "
-            f"JOIN {self._table} AS a ON a.cid = p.s AND a.h % p.m = 0 "
+            f"JOIN {self._table} AS a ON a.cid = p.s AND (a.h & CAST(p.m - 1 AS UBIGINT)) = 0 "
             f"LEFT JOIN {self._table} AS b ON b.cid = p.t AND b.h = a.h "
             f"GROUP BY p.s, p.t"
         )
