@@ -23,12 +23,7 @@ from .join_names import role_label
 from .model import Join, NumberFormat, SemanticModel
 from .probes import DataProbe
 from .query import SemanticError
-from .roles import (
-    column_defaults,
-    guess_key,
-    table_from_source,
-    unique_name,
-)
+from .roles import ColumnDefaults, column_defaults, guess_key, table_from_source, unique_name
 from .sources import SourceSchema
 from .vocabulary import NUMERIC_TYPES, Aggregation, Grain, Role
 
@@ -117,6 +112,8 @@ class _Context:
 
 def _role_suggestions(ctx: _Context) -> list[Suggestion]:
     found: list[Suggestion] = []
+    # a column the model joins on is a key, whatever its name says (manager, ship_to)
+    keys_to = {(j.left_table, p.left): j.right_table for j in ctx.model.joins for p in j.on}
     for table in ctx.model.tables:
         source = ctx.sources.get(table.name)
         for column in table.columns:
@@ -129,6 +126,9 @@ def _role_suggestions(ctx: _Context) -> list[Suggestion]:
                 is_primary_key=column.name == ctx.key(table.name),
                 high=stats.max if stats else None,
             )
+            target = keys_to.get((table.name, column.name))
+            if target is not None and defaults.role == "measure":
+                defaults = ColumnDefaults("dimension", reason=f"a key to {target}")
             ref = f"{table.name}.{column.name}"
             numeric = column.type in NUMERIC_TYPES
             aggregation: Aggregation | None
@@ -239,7 +239,20 @@ def _stale(suggestion: Suggestion, what: str) -> SemanticError:
 
 
 def _fresh_alias(model: SemanticModel, join: Join) -> Join:
-    """``join`` with an alias no table or other join of ``model`` uses (renamed if needed)."""
+    """``join`` with an alias no table or other join of ``model`` uses (renamed if needed).
+
+    Raises
+    ------
+    SemanticError
+        When the model already has this join (same tables and columns).
+    """
+    same = (join.left_table, join.right_table, join.on)
+    if any((j.left_table, j.right_table, j.on) == same for j in model.joins):
+        raise SemanticError(
+            f"The model already has the join from {join.left_table} to {join.right_table} on "
+            f"{', '.join(p.left for p in join.on)}; refresh the suggestions",
+            field=join.left_table,
+        )
     taken = {t.name for t in model.tables} | {j.alias for j in model.joins if j.alias}
     assert join.alias is not None
     if join.alias not in taken:

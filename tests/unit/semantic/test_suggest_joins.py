@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.semantic import Suggestion, apply_suggestion, suggest
+from pipelines.semantic import ColumnPair, SemanticError, Suggestion, apply_suggestion, suggest
 from pipelines.semantic.join_names import name_evidence, role_alias, role_label
 from pipelines.semantic.probes import DataProbe
 
@@ -205,3 +205,41 @@ def test_wide_tables_join_only_through_their_true_keys(tmp_path: Path) -> None:
     for column, target in targets.items():
         assert column.startswith("t") and "_id_" in column, found
         assert target == f"{column.split('_id_')[0]}.{column.split('_id_')[0]}_id"
+
+
+def test_an_accepted_role_playing_join_is_refused_the_second_time(org_sources: Sources) -> None:
+    model = model_of(org_sources)
+    s = joins(suggest(model, org_sources))["join:employees.manager->employees.employee_id"]
+    model = apply_suggestion(model, s)
+    with pytest.raises(
+        SemanticError, match="already has the join from employees to employees on manager"
+    ):
+        apply_suggestion(model, s)
+
+
+def test_a_taken_alias_is_renamed_when_accepted(org_sources: Sources) -> None:
+    model = model_of(org_sources)
+    s = joins(suggest(model, org_sources))["join:employees.manager->employees.employee_id"]
+    assert s.join is not None
+    other = s.join.model_copy(update={"id": "other", "on": [ColumnPair(left="x", right="y")]})
+    model.joins = [other]  # someone gave the alias "manager" to another join meanwhile
+    accepted = apply_suggestion(model, s).joins[-1]
+    assert (accepted.alias, accepted.label) == ("manager_2", "Manager 2")
+
+
+def test_a_join_key_summed_as_a_measure_is_suggested_as_a_dimension(
+    org_sources: Sources,
+) -> None:
+    model = model_of(org_sources)
+    table = model.table("employees")
+    assert table is not None
+    manager = table.column("manager")
+    assert manager is not None and (manager.role, manager.aggregation) == ("measure", "sum")
+    assert "role:employees.manager" not in {s.id for s in suggest(model, org_sources)}
+    s = joins(suggest(model, org_sources))["join:employees.manager->employees.employee_id"]
+    model = apply_suggestion(model, s)
+    role = {x.id: x for x in suggest(model, org_sources)}["role:employees.manager"]
+    assert role.message == (
+        "employees.manager is a key to employees, not an amount: make it a dimension"
+    )
+    assert (role.role, role.aggregation) == ("dimension", None)
