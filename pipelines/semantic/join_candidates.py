@@ -20,6 +20,7 @@ early ids.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,17 @@ class Side:
     @property
     def ref(self) -> str:
         return f"{self.table}.{self.name}"
+
+    @functools.cached_property
+    def span(self) -> tuple[float, float] | None:
+        """The profile's bounds as numbers (None for text or when unknown)."""
+        low, high = _number(self.profile.min), _number(self.profile.max)
+        return None if low is None or high is None else (low, high)
+
+    @functools.cached_property
+    def amount(self) -> bool:
+        """Named like an amount, a count or a category (``quantity``, ``year``)."""
+        return bool(set(words(self.name)) & AMOUNT_WORDS)
 
 
 @dataclass(frozen=True)
@@ -124,31 +136,39 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _ranges_meet(source: SourceColumn, target: SourceColumn) -> bool:
+def _ranges_meet(source: Side, target: Side) -> bool:
     """False when the bounds show that most of the source's values lie outside the target's."""
-    lows, highs = (source.min, target.min), (source.max, target.max)
-    if None in lows or None in highs:
+    a, b = source.profile, target.profile
+    if None in (a.min, a.max, b.min, b.max):
         return True
-    numbers = [_number(v) for v in (*lows, *highs)]
-    if any(n is None for n in numbers):
+    if source.span is None or target.span is None:
         try:
-            return bool(source.min <= target.max and source.max >= target.min)
+            return bool(a.min <= b.max and a.max >= b.min)
         except TypeError:  # bounds of different kinds: cannot tell
             return True
-    s_low, t_low, s_high, t_high = (n or 0.0 for n in numbers)
+    (s_low, s_high), (t_low, t_high) = source.span, target.span
     inside = min(s_high, t_high) - max(s_low, t_low)
     if inside < 0:
         return False
     return s_high == s_low or inside / (s_high - s_low) >= 0.5
 
 
-def _dense(source: SourceColumn, target: SourceColumn) -> bool | None:
+def _fits(source: Side, target: Side) -> bool:
+    """Whether the profiles allow most of ``source``'s values to be in ``target``."""
+    k = source.profile.distinct_approx
+    return (
+        k > 0
+        and k * 0.9 <= target.profile.distinct_approx * 1.05 + 1
+        and _ranges_meet(source, target)
+    )
+
+
+def _dense(source: Side, target: Side) -> bool | None:
     """Whether chance explains ``source`` in integer ``target``: None when it surely does."""
-    bounds = [_number(v) for v in (source.min, source.max, target.min, target.max)]
-    if any(b is None for b in bounds):
+    if source.span is None or target.span is None:
         return None
-    s_low, s_high, t_low, t_high = (b or 0.0 for b in bounds)
-    density = min(1.0, target.distinct_approx / max(t_high - t_low + 1, 1))
+    (s_low, s_high), (t_low, t_high) = source.span, target.span
+    density = min(1.0, target.profile.distinct_approx / max(t_high - t_low + 1, 1))
     if density < DENSE:
         return False
     spread = (s_high - s_low) / max(t_high - t_low, 1)
@@ -161,20 +181,17 @@ def plausible(source: Side, target: Side, name: NameEvidence) -> Pair | None:
     """The pair if its profiles and names allow a join, else None (before reading any data)."""
     if name.kind == "same":
         return Pair(source, target, name)
-    a, b = source.profile, target.profile
-    k = a.distinct_approx
-    if k <= 0 or k * 0.9 > b.distinct_approx * 1.05 + 1 or not _ranges_meet(a, b):
-        return None
-    if set(words(source.name)) & AMOUNT_WORDS:
+    if not _fits(source, target) or source.amount:
         return None
     if name.kind == "role":
         return Pair(source, target, name)
+    k = source.profile.distinct_approx
     if source.kind == "text":
         least = MIN_DISTINCT_TEXT if name.kind == "none" else 1
         return Pair(source, target, name) if k >= least else None
     if name.kind == "none" and k < MIN_DISTINCT:
         return None
-    dense = _dense(a, b)
+    dense = _dense(source, target)
     if dense is None or (dense and name.kind == "none"):
         return None
     return Pair(source, target, name, dense=dense)
@@ -205,6 +222,9 @@ def candidate_pairs(
                 target.table == source.table and target.name == source.name
             ):
                 continue
+            same = source.name == target.name or source.name.endswith(f"_{target.name}")
+            if not same and not _fits(source, target):
+                continue  # cheap first: most pairs end here, before any name is read
             name = name_evidence(
                 source.name, target.table, target.name, self_join=target.table == source.table
             )

@@ -15,6 +15,7 @@ Name evidence, strongest first:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -80,8 +81,14 @@ def _article(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-def _meaningful(name: str) -> set[str]:
-    return {singular(w) for w in words(name) if w not in KEY_WORDS and len(w) > 1}
+@functools.lru_cache(maxsize=4096)
+def _meaningful(name: str) -> frozenset[str]:
+    return frozenset(singular(w) for w in words(name) if w not in KEY_WORDS and len(w) > 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _nouns(table: str) -> frozenset[str]:
+    return _meaningful(table) | {singular(table)}
 
 
 def name_evidence(column: str, table: str, key: str, *, self_join: bool = False) -> NameEvidence:
@@ -95,8 +102,8 @@ def name_evidence(column: str, table: str, key: str, *, self_join: bool = False)
         or (key in KEY_NAMES and column in {f"{singular(table)}_{key}", f"{table}_{key}"})
     ):
         return NameEvidence("same")
-    nouns = _meaningful(table) | {singular(table)}
-    shared = set() if self_join else _meaningful(column) & (nouns | _meaningful(key))
+    nouns = _nouns(table)
+    shared = frozenset() if self_join else _meaningful(column) & (nouns | _meaningful(key))
     if shared:
         return NameEvidence("shared", sorted(shared)[0])
     for word in words(column):
