@@ -1,7 +1,9 @@
 """Exact checks on Parquet files with DuckDB: is a column unique, how much do two columns overlap.
 
 The ingest profile's distinct count is a HyperLogLog estimate, good enough to pick candidates
-but not to promise a primary key; these checks settle it on the data itself.
+but not to promise a primary key; these checks settle it on the data itself. Every statement
+goes through :meth:`DataProbe.run`, which counts them (the join finder's cost is guarded by
+that count, see :mod:`pipelines.semantic.join_finder`).
 """
 
 # SQL text is assembled from literal()/ident() quoted parts and fixed fragments.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 
@@ -29,6 +32,8 @@ class DataProbe:
         self._unique: dict[tuple[str, str], bool | None] = {}
         self._overlap: dict[tuple[str, str, str, str], float | None] = {}
         self._clock: dict[tuple[str, str], bool | None] = {}
+        self.queries = 0
+        """How many statements this probe has run."""
 
     def __enter__(self) -> DataProbe:
         return self
@@ -51,6 +56,17 @@ class DataProbe:
             self._con = duckdb.connect(":memory:")
         return self._con
 
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one statement on the probe's connection and return its rows (counted).
+
+        Raises
+        ------
+        duckdb.Error
+            When DuckDB refuses the statement or cannot read a file.
+        """
+        self.queries += 1
+        return self._connection().execute(sql).fetchall()
+
     def is_unique(self, path: Path | None, column: str) -> bool | None:
         """True when ``column`` has no nulls and no repeated value in the file at ``path``."""
         if path is None or not path.is_file():
@@ -63,8 +79,8 @@ class DataProbe:
                 f"FROM read_parquet({literal(str(path))})"
             )
             try:
-                row = self._connection().execute(sql).fetchone()
-                self._unique[key] = bool(row[0]) if row is not None else None
+                rows = self.run(sql)
+                self._unique[key] = bool(rows[0][0]) if rows else None
             except duckdb.Error:
                 self._unique[key] = None
         return self._unique[key]
@@ -88,7 +104,7 @@ class DataProbe:
                 f"FROM read_parquet({literal(str(other_path))})) AS b ON a.v = b.v"
             )
             try:
-                row = self._connection().execute(sql).fetchone()
+                row = next(iter(self.run(sql)), None)
             except duckdb.Error:
                 row = None
             if row is None or not row[0]:

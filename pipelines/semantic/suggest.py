@@ -4,8 +4,8 @@
   number formats and primary key;
 - :func:`suggest` lists what is not yet true in a model: a ready source not yet a table (so an
   empty model starts from the sources), a column's role, a table's primary key, a join between
-  two tables (matching names and types, checked on the data), also between tables only
-  suggested so far;
+  two tables (matching names, or values found in another table's unique column: see
+  :mod:`.join_finder`), also between tables only suggested so far;
 - :func:`apply_suggestion` returns a copy of the model with one suggestion accepted.
 
 Value checks (exact uniqueness, value overlap) run on the sources' Parquet files with DuckDB
@@ -14,27 +14,26 @@ when their paths are known; without them suggestions rest on the profile's estim
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from contextlib import nullcontext
 
-from .model import ColumnPair, Join, SemanticModel, Table
+from .join_finder import find_joins
+from .join_names import role_label
+from .model import Join, SemanticModel
 from .probes import DataProbe
+from .query import SemanticError
 from .roles import (
-    KEY_TYPES,
+    ColumnDefaults,
     column_defaults,
     guess_key,
-    is_key_like,
-    looks_unique,
-    singular,
     source_column_defaults,
     table_from_source,
     unique_name,
 )
-from .sources import SourceColumn, SourceSchema
+from .sources import SourceSchema
 from .suggest_tables import add_table, requiring, table_suggestions, widened
 from .suggestion import Suggestion, SuggestionKind
 from .suggestion import stale as _stale
-from .validate import key_compatibility
 from .vocabulary import NUMERIC_TYPES, Aggregation, Role
 
 __all__ = [
@@ -45,11 +44,6 @@ __all__ = [
     "table_from_source",
 ]
 
-NAME_MATCH_MIN_OVERLAP = 0.5
-"""A join suggested from matching names is dropped when fewer of its values are found."""
-VALUE_MATCH_MIN_OVERLAP = 0.9
-"""A join between differently named key columns needs this share of values found."""
-
 
 # -- suggestions ---------------------------------------------------------------------------------
 class _Links:
@@ -57,8 +51,8 @@ class _Links:
 
     def __init__(self, model: SemanticModel) -> None:
         self._parent: dict[str, str] = {}
-        for join in model.joins:
-            self._parent[self._root(join.left_table)] = self._root(join.right_table)
+        for join in model.joins:  # an aliased join reaches a node of its own (its alias)
+            self._parent[self._root(join.left_table)] = self._root(join.alias or join.right_table)
 
     def _root(self, node: str) -> str:
         self._parent.setdefault(node, node)
@@ -96,6 +90,8 @@ class _Context:
 
 def _role_suggestions(ctx: _Context) -> list[Suggestion]:
     found: list[Suggestion] = []
+    # a column the model joins on is a key, whatever its name says (manager, ship_to)
+    keys_to = {(j.left_table, p.left): j.right_table for j in ctx.model.joins for p in j.on}
     for table in ctx.model.tables:
         source = ctx.sources.get(table.name)
         for column in table.columns:
@@ -116,6 +112,9 @@ def _role_suggestions(ctx: _Context) -> list[Suggestion]:
                     column.name, column.type, is_primary_key=primary, table=table.name
                 )
             )
+            target = keys_to.get((table.name, column.name))
+            if target is not None and defaults.role == "measure":
+                defaults = ColumnDefaults("dimension", reason=f"a key to {target}")
             ref = f"{table.name}.{column.name}"
             numeric = column.type in NUMERIC_TYPES
             aggregation: Aggregation | None
@@ -188,123 +187,26 @@ def _key_suggestions(ctx: _Context) -> list[Suggestion]:
     return found
 
 
-def _join_id(model: SemanticModel, left: str, right: str) -> str:
-    return unique_name(f"{left}__{right}", {j.id for j in model.joins})
-
-
-def _may_overlap(a: SourceColumn | None, b: SourceColumn | None) -> bool:
-    """False when the profiles rule out that most of ``a``'s values are in ``b``.
-
-    Most values of ``a`` inside ``b`` needs ``b`` to have about as many distinct values and
-    ranges that meet; this spares a DuckDB query for most pairs of key-like columns.
-    """
-    if a is None or b is None:
-        return False
-    if a.distinct_approx * VALUE_MATCH_MIN_OVERLAP > b.distinct_approx * 1.05 + 1:
-        return False
-    if None in (a.min, a.max, b.min, b.max):
-        return True
-    try:
-        return not (a.min > b.max or a.max < b.min)
-    except TypeError:  # bounds of different kinds: cannot tell
-        return True
-
-
-def _join_candidates(ctx: _Context, a: Table) -> list[Suggestion]:
-    """Joins from table ``a`` to the other tables' primary keys.
-
-    A column named like another table's key is a candidate (kept unless under half of its
-    values are found there); a key-like column with another name is a candidate only when
-    most of its values are found, and only if no table's key has its name.
-    """
-    source_a = ctx.sources[a.name]
-    own_key = ctx.key(a.name)
-    found: list[Suggestion] = []
-    for column in a.columns:
-        named: list[Suggestion] = []
-        by_value: list[Suggestion] = []
-        for b in ctx.model.tables:
-            key = ctx.key(b.name)
-            source_b = ctx.sources.get(b.name)
-            target = b.column(key) if key else None
-            if b.name == a.name or source_b is None or target is None or key is None:
-                continue
-            if key_compatibility(column.type, target.type) != "ok":
-                continue
-            same_name = column.name == key or (
-                key == "id" and column.name in {f"{singular(b.name)}_id", f"{b.name}_id"}
-            )
-            if same_name:
-                overlap = ctx.probe.overlap(source_a.path, column.name, source_b.path, key)
-                if overlap is None or overlap >= NAME_MATCH_MIN_OVERLAP:
-                    score = 0.8 if overlap is None else 0.6 + 0.4 * overlap
-                    named.append(_join_suggestion(ctx, a, column.name, b, key, overlap, score))
-                continue
-            if (
-                column.name == own_key
-                or column.type not in KEY_TYPES
-                or not is_key_like(column.name)
-                or not _may_overlap(source_a.column(column.name), source_b.column(key))
-            ):
-                continue
-            overlap = ctx.probe.overlap(source_a.path, column.name, source_b.path, key)
-            if overlap is not None and overlap >= VALUE_MATCH_MIN_OVERLAP:
-                by_value.append(
-                    _join_suggestion(ctx, a, column.name, b, key, overlap, 0.5 * overlap)
-                )
-        found += named or by_value
-    return found
-
-
-def _join_suggestion(
-    ctx: _Context, a: Table, column: str, b: Table, key: str, overlap: float | None, score: float
-) -> Suggestion:
-    stats = ctx.sources[a.name].column(column)
-    unique = column == a.primary_key or (
-        stats is not None
-        and looks_unique(stats, ctx.sources[a.name].row_count)
-        and ctx.probe.is_unique(ctx.sources[a.name].path, column) is True
-    )
-    if overlap is None:
-        why = f"it has the name of {b.name}'s key {b.name}.{key}"
-    else:
-        percent = math.floor(overlap * 1000) / 10
-        why = f"{percent:g}% of its values are in {b.name}.{key}"
-    return Suggestion(
-        id=f"join:{a.name}.{column}->{b.name}.{key}",
-        kind="join",
-        message=f"{a.name}.{column} looks like a key to {b.name} ({why})",
-        table=a.name,
-        column=column,
-        join=Join(
-            id=_join_id(ctx.model, a.name, b.name),
-            left_table=a.name,
-            right_table=b.name,
-            on=[ColumnPair(left=column, right=key)],
-            type="left",
-            cardinality="one_to_one" if unique else "many_to_one",
-        ),
-        score=score,
-    )
-
-
 def _join_suggestions(ctx: _Context) -> list[Suggestion]:
-    best: dict[frozenset[str], Suggestion] = {}
-    for table in ctx.model.tables:
-        if table.name not in ctx.sources:
-            continue
-        for candidate in _join_candidates(ctx, table):
-            join = candidate.join
-            assert join is not None
-            if ctx.links.connected(join.left_table, join.right_table):
-                continue
-            pair = frozenset((join.left_table, join.right_table))
-            if pair not in best or candidate.score > best[pair].score:
-                best[pair] = candidate
-    return list(best.values())
+    """Joins from matching names and from the data (see :mod:`.join_finder`)."""
+    found = find_joins(ctx.model, ctx.sources, ctx.keys, ctx.links.connected, ctx.probe)
+    return [
+        Suggestion(
+            id=f"join:{f.join.left_table}.{f.column}->{f.join.right_table}.{f.target}",
+            kind="join",
+            message=f.message,
+            table=f.join.left_table,
+            column=f.column,
+            join=f.join,
+            score=f.score,
+        )
+        for f in found
+    ]
 
 
-def suggest(model: SemanticModel, sources: Mapping[str, SourceSchema]) -> list[Suggestion]:
+def suggest(
+    model: SemanticModel, sources: Mapping[str, SourceSchema], probe: DataProbe | None = None
+) -> list[Suggestion]:
     """Suggestions for ``model`` that are not already true in it, best first.
 
     Parameters
@@ -314,8 +216,10 @@ def suggest(model: SemanticModel, sources: Mapping[str, SourceSchema]) -> list[S
     sources
         The workspace's ready sources keyed by ``source_id`` (tables whose source is missing
         get no suggestions).
+    probe
+        The DuckDB connection for the value checks (one is opened and closed when None).
     """
-    with DataProbe() as probe:
+    with DataProbe() if probe is None else nullcontext(probe) as probe:
         tables = table_suggestions(model, sources, probe)
         ctx = _Context(model, sources, probe)
         # Joins are looked for as if the suggested tables were in: "accept all" joins them too.
@@ -328,14 +232,37 @@ def suggest(model: SemanticModel, sources: Mapping[str, SourceSchema]) -> list[S
 
 
 # -- accepting one -------------------------------------------------------------------------------
+def _fresh_alias(model: SemanticModel, join: Join) -> Join:
+    """``join`` with an alias no table or other join of ``model`` uses (renamed if needed).
+
+    Raises
+    ------
+    SemanticError
+        When the model already has this join (same tables and columns).
+    """
+    same = (join.left_table, join.right_table, join.on)
+    if any((j.left_table, j.right_table, j.on) == same for j in model.joins):
+        raise SemanticError(
+            f"The model already has the join from {join.left_table} to {join.right_table} on "
+            f"{', '.join(p.left for p in join.on)}; refresh the suggestions",
+            field=join.left_table,
+        )
+    taken = {t.name for t in model.tables} | {j.alias for j in model.joins if j.alias}
+    assert join.alias is not None
+    if join.alias not in taken:
+        return join
+    alias = unique_name(join.alias, taken)
+    return join.model_copy(update={"alias": alias, "label": role_label(alias)})
+
+
 def apply_suggestion(model: SemanticModel, suggestion: Suggestion) -> SemanticModel:
     """A copy of ``model`` with ``suggestion`` accepted.
 
     Raises
     ------
     SemanticError
-        When the suggestion no longer fits: its table or column is gone, its join would
-        now make a second path between two tables, or its new table's name or source is
+        When the suggestion no longer fits: its table or column is gone, its (unaliased) join
+        would now make a second path between two tables, or its new table's name or source is
         already in the model.
     """
     new = model.model_copy(deep=True)
@@ -348,7 +275,9 @@ def apply_suggestion(model: SemanticModel, suggestion: Suggestion) -> SemanticMo
         for name in (join.left_table, join.right_table):
             if new.table(name) is None:
                 raise _stale(suggestion, f"table {name!r} is not in the model")
-        if _Links(new).connected(join.left_table, join.right_table):
+        if join.alias is not None:
+            join = _fresh_alias(new, join)
+        elif _Links(new).connected(join.left_table, join.right_table):
             raise _stale(
                 suggestion,
                 f"tables {join.left_table!r} and {join.right_table!r} are already joined "
