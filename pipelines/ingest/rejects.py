@@ -80,7 +80,7 @@ def width_reason(
     extra = (
         f" (the last one empty, after a {delimiter!r} at the end of the line)" if trailing else ""
     )
-    return f"has {fields} fields{extra}, {expected}"
+    return f"has {fields} field{'' if fields == 1 else 's'}{extra}, {expected}"
 
 
 def _physical_lines(path: Path, positions: list[int]) -> dict[int, int]:
@@ -144,18 +144,21 @@ def collect_bad_rows(
         """
         SELECT line_byte_position, arg_min(CAST(error_type AS VARCHAR), column_idx),
                left(arg_min(csv_line, column_idx), 2000),
+               min(TRY_CAST(regexp_extract(error_message, ?, 1) AS INTEGER)),
                max(TRY_CAST(regexp_extract(error_message, ?, 1) AS INTEGER))
         FROM dp_rejects GROUP BY line_byte_position ORDER BY line_byte_position LIMIT ?
         """,
-        [_FOUND, examples],
+        [_FOUND, _FOUND, examples],
     ).fetchall()
     lines = _physical_lines(path, [int(r[0]) for r in records])
     described = []
-    for position, kind, raw, found in records:
+    for position, kind, raw, fewest, most in records:
         text = str(raw or "")
         stripped = text.lstrip("\r\n")
         skipped = text[: len(text) - len(stripped)].count("\n")
         if kind in _WIDTH_ERRORS:
+            # DuckDB rejects a row once per missing or extra field, each with its count.
+            found = fewest if kind == "MISSING COLUMNS" else most
             fields = int(found) if found else _fields(stripped, delimiter, quote, escape)
             reason = width_reason(fields, columns, header_width, stripped, delimiter)
         else:
