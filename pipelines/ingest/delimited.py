@@ -159,8 +159,8 @@ def _bad_rows(
 def _pad(
     text: TextInput, dialect: Dialect, folder: Path, check: Callable[[], None] | None
 ) -> tuple[TextInput, int]:
-    """Copy the file with its short rows padded when the dialect says rows are ragged (or a
-    header line must lose its stray quotes).
+    """Copy the file with its short rows padded when the dialect says rows are ragged (or the
+    lines before the data must lose a stray quote).
 
     Returns the text to read from now on and the number of rows padded.
     """

@@ -39,8 +39,9 @@ class Dialect:
     ``columns`` the field count of a record; ``null_padding`` is set when short rows were seen.
     ``header_lines`` counts the header lines read here rather than by DuckDB (two header
     lines, or one with a stray quote), whose names are ``header_names``; DuckDB then skips
-    them. ``header_note`` says what was done to them; ``rewrite_header`` is set when their
-    quotes must be taken out of the copy DuckDB reads.
+    them. ``header_note`` says what was done to them; ``rewrite_header`` is set when the
+    quotes of every line before the data (preamble and header) must be taken out of the copy
+    DuckDB reads, because one has a stray quote DuckDB would not skip over.
     """
 
     delimiter: str
@@ -220,6 +221,16 @@ def _repair_quote(
     return best, fixed_records, mode, repaired
 
 
+def _stray_quote_before(head: str, lines: int, delimiter: str, quote: str, escape: str) -> bool:
+    """Whether one of the first ``lines`` lines (the preamble) has a quote DuckDB cannot skip."""
+    offsets = _line_offsets(head)
+    for number in range(min(lines, len(offsets) - 1)):
+        line = head[offsets[number] : offsets[number + 1]]
+        if quote_problem(line, delimiter, quote, escape):
+            return True
+    return False
+
+
 def detect_dialect(
     con: duckdb.DuckDBPyConnection,
     text: TextInput,
@@ -281,7 +292,7 @@ def detect_dialect(
         header_lines=header.lines,
         header_names=header.names,
         header_note=header.note,
-        rewrite_header=header.rewrite,
+        rewrite_header=header.rewrite or _stray_quote_before(head, skip_lines, best, quote, escape),
     )
 
 

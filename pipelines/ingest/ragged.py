@@ -6,8 +6,9 @@ first rows show that trailing empty fields are left out, the file is copied once
 missing delimiters appended to short records. Every other byte is copied unchanged, so line
 numbers stay the same and DuckDB still reports any row it cannot read.
 
-The same copy takes the quotes out of a header line with a stray quote (read during
-detection): DuckDB parses the lines it skips, so a broken quote there would swallow the file.
+The same copy takes the quotes out of the lines before the data when one has a stray quote
+(a header line read during detection, or a preamble line): DuckDB parses the lines it skips,
+so a broken quote there would swallow the file.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def pad_short_rows(
         source.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle,
         target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as out,
     ):
-        for number in range(dialect.skip_lines + dialect.header_lines):
+        for _ in range(dialect.skip_lines + dialect.header_lines):
             line = handle.readline()
             if not line:
                 return 0
-            if dialect.rewrite_header and number >= dialect.skip_lines:
+            if dialect.rewrite_header:
                 line = line.replace(dialect.quote, "")
             out.write(line)
         lines = _Lines(iter(handle))

@@ -72,6 +72,14 @@ PREAMBLE = [
         detected={"skipped_lines": 3},
     ),
     Case(
+        "preamble_line_with_a_stray_quote",
+        "quoted_title.csv",
+        text('"Sales"report 2024\n\n' + SALES_BODY),
+        SALES,
+        SALES_ROWS,
+        detected={"skipped_lines": 2, "preamble": ('"Sales"report 2024',)},
+    ),
+    Case(
         "preamble_excel_separator_hint",
         "excel_hint.csv",
         text("sep=;\nname;amount\nAna;2,5\nBo;3\n"),
