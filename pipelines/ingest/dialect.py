@@ -129,8 +129,14 @@ def _head_text(text: TextInput) -> str:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def _line_offsets(head: str) -> list[int]:
-    return [0, *(m.end() for m in _NEWLINE.finditer(head))]
+def _line_offsets(head: str, lines: int) -> list[int]:
+    """Start offsets of the first ``lines`` + 1 lines of ``head`` (fewer if it is shorter)."""
+    offsets = [0]
+    for match in _NEWLINE.finditer(head):
+        if len(offsets) > lines:
+            break
+        offsets.append(match.end())
+    return offsets
 
 
 def _choose(
@@ -197,7 +203,7 @@ def _repair_quote(
     """
     delimiter, records, _, header = found
     line_number = records[header.start].start_line if records else 0
-    offsets = _line_offsets(head)
+    offsets = _line_offsets(head, line_number + 1)
     if header.lines or line_number >= len(offsets):
         return found
     begin = offsets[line_number]
@@ -223,7 +229,7 @@ def _repair_quote(
 
 def _stray_quote_before(head: str, lines: int, delimiter: str, quote: str, escape: str) -> bool:
     """Whether one of the first ``lines`` lines (the preamble) has a quote DuckDB cannot skip."""
-    offsets = _line_offsets(head)
+    offsets = _line_offsets(head, lines)
     for number in range(min(lines, len(offsets) - 1)):
         line = head[offsets[number] : offsets[number + 1]]
         if quote_problem(line, delimiter, quote, escape):

@@ -84,14 +84,16 @@ def header_start(rows: Sequence[Sequence[str]], mode: int, first: int = 0) -> in
     first
         Records before this index are known preamble (an Excel ``sep=`` line).
     """
-    candidates = [
-        i
-        for i in range(first, len(rows))
-        if not blank(rows[i]) and (mode < 2 or len(rows[i]) >= max(2, mode - 1))
-    ]
-    if not candidates:
+    start = next(
+        (
+            i
+            for i in range(first, len(rows))
+            if not blank(rows[i]) and (mode < 2 or len(rows[i]) >= max(2, mode - 1))
+        ),
+        None,
+    )
+    if start is None:
         return first if first < len(rows) else 0
-    start = candidates[0]
     if mode < 2 or len(rows[start]) >= mode:
         return start
     # A narrow line ("Account,1234", "Report by Acme, Inc.") before a full-width header.
