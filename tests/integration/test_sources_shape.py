@@ -94,3 +94,4 @@ def test_two_header_lines_become_one_name_per_column(
         ("Q2 Cost", "q2_cost"),
     ]
     assert (source["row_count"], source["detected"]["header_lines"]) == (2, 2)
+    assert "<span>Header row</span> 2 lines, merged" in format_markup(detail_info(source))
