@@ -180,13 +180,21 @@ def _sample(
     sampled. When the header lines were read during detection (``header_names``), the sample
     holds data rows only and their names are returned.
     """
-    source = reader.sql(header=False, ignore_errors=True)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dp_sample AS SELECT * FROM {source} "
-        f"LIMIT {int(sample_rows) + 1}"
-    )
-    count_row = con.execute("SELECT count(*) FROM dp_sample").fetchone()
-    sampled = int(count_row[0]) if count_row else 0
+    sampled = 0
+    # With ignore_errors alone, DuckDB's parallel reader returns nothing at all when the
+    # first line is unreadable (seen with DuckDB 2.0); keeping its rejects reads on past it.
+    for source in (
+        reader.sql(header=False, ignore_errors=True),
+        reader.sql(header=False, rejects=True),
+    ):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dp_sample AS SELECT * FROM {source} "
+            f"LIMIT {int(sample_rows) + 1}"
+        )
+        count_row = con.execute("SELECT count(*) FROM dp_sample").fetchone()
+        sampled = int(count_row[0]) if count_row else 0
+        if sampled:
+            break
     names = reader.dialect.header_names
     if names:
         return [*names, *[""] * (reader.dialect.columns - len(names))], sampled
@@ -273,9 +281,7 @@ def _check_encoding(
 
 
 def _raise_unreadable(con: duckdb.DuckDBPyConnection, reader: TextReader) -> NoReturn:
-    """No row could be read at all: read again keeping DuckDB's rejects, and say why."""
-    con.execute("DROP TABLE IF EXISTS dp_rejects; DROP TABLE IF EXISTS dp_scans")
-    con.execute(f"SELECT count(*) FROM {reader.sql(header=False, rejects=True)}")
+    """No row could be read at all: say why, from the rejects of the sample's last read."""
     dialect = reader.dialect
     bad_rows = collect_bad_rows(
         con,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import duckdb
 
 from .errors import IngestError
-from .headers import find_group_line, literal_names, merged_names, quote_problem
+from .headers import find_group_line, literal_names, merged_names, quote_problem, typed_names
 from .preamble import header_start, separator_hint
 from .sql import literal
 from .textfile import TextInput
@@ -212,6 +212,8 @@ def _repair_quote(
     if problem is None:
         return found
     line = head[begin:end]
+    if typed_names(literal_names(line, delimiter, quote)):
+        return found  # a first data row (no header): DuckDB reports it as a bad row
     where = f"Line {line_number + 1}, character {problem.offset + 1}"
     fixed = head[:begin] + line.replace(quote, "") + head[end:]
     best, fixed_records, mode = _choose(fixed, candidates, quote, escape)

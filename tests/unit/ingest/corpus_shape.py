@@ -230,6 +230,19 @@ STRAY_HEADER_QUOTE = [
         [(1, "a", 2.5), (2, "b", 3.0)],
         detected={"skipped_lines": 2, "delimiter": ";"},
     ),
+    Case(
+        "stray_quote_in_a_first_data_row_is_a_bad_row",
+        "values.csv",
+        text('1,"a"b,3\n2,c,4\n3,d,5\n'),
+        [
+            ("column_1", "column_1", "integer"),
+            ("column_2", "column_2", "text"),
+            ("column_3", "column_3", "integer"),
+        ],
+        [(2, "c", 4), (3, "d", 5)],
+        detected={"header": False},
+        bad_lines=[1],
+    ),
 ]
 
 HEADER_ONLY = [
