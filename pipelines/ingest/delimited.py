@@ -26,6 +26,7 @@ from .bounds import check_width, too_many_columns
 from .conversion import TextColumns, TextReader, convert
 from .dialect import Dialect, detect_dialect
 from .errors import IngestError
+from .headers import typed_names
 from .identifiers import make_identifiers
 from .inference import infer_plans
 from .models import BadRows, ColumnOverride, Detected, IngestOptions
@@ -33,6 +34,7 @@ from .plans import ColumnPlan, accepts_sql
 from .ragged import pad_short_rows
 from .rejects import collect_bad_rows, first_invalid_encoding_line, reject_types
 from .runtime import Reporter, Written
+from .shape_notes import shape_notes
 from .textfile import TextInput, has_utf8_sequences
 
 
@@ -103,24 +105,21 @@ def ingest_text(
     )
     if 0 < options.max_columns < dialect.columns:
         raise too_many_columns(dialect.columns, options.max_columns)
+    if options.header is False and dialect.header_lines:
+        dialect = replace(dialect, header_lines=0, header_names=(), header_note=None)
     text, padded_rows = _pad(text, dialect, out.parent, report.check)
     reader = TextReader(str(text.path), dialect, options.max_line_bytes)
     raw_labels, sampled = _sample(con, reader, options.sample_rows)
+    if sampled == 0 and not dialect.header_names:
+        _raise_unreadable(con, reader)
     columns, totals = _plan(con, reader, raw_labels, sampled, options.header)
     report("detecting", 1.0)
     _apply_overrides(columns, options.overrides, raw_labels, totals, reader.indexes)
     written = convert(con, reader, columns, out, report)
     _check_encoding(con, text, options)
-    bad_rows = collect_bad_rows(
-        con,
-        text.path,
-        delimiter=dialect.delimiter,
-        quote=dialect.quote,
-        columns=dialect.columns,
-        examples=options.bad_row_examples,
-    )
+    bad_rows = _bad_rows(con, reader, columns, raw_labels, options.bad_row_examples)
     row_count = int(written[1])
-    if row_count == 0:
+    if row_count == 0 and (bad_rows.count or not columns.header):
         _raise_no_rows(bad_rows)
     return Written(
         path=out,
@@ -130,18 +129,42 @@ def ingest_text(
             (columns.labels[p.index], columns.identifiers[p.index], p.type) for p in columns.kept
         ],
         bad_rows=bad_rows,
-        detected=_describe(text, dialect, columns, file_format, padded_rows, bad_rows),
+        detected=_describe(text, dialect, columns, file_format, padded_rows, bad_rows, row_count),
+    )
+
+
+def _bad_rows(
+    con: duckdb.DuckDBPyConnection,
+    reader: TextReader,
+    columns: TextColumns,
+    raw_labels: list[str],
+    examples: int,
+) -> BadRows:
+    """The rows the last read rejected, explained against the header's width."""
+    dialect = reader.dialect
+    filled = [i for i, label in enumerate(raw_labels) if label != ""]
+    named = len(dialect.header_names) or (filled[-1] + 1 if filled else 0)
+    return collect_bad_rows(
+        con,
+        Path(reader.path),
+        delimiter=dialect.delimiter,
+        quote=dialect.quote,
+        escape=dialect.escape,
+        columns=dialect.columns,
+        header_width=named if columns.header else None,
+        examples=examples,
     )
 
 
 def _pad(
     text: TextInput, dialect: Dialect, folder: Path, check: Callable[[], None] | None
 ) -> tuple[TextInput, int]:
-    """Copy the file with its short rows padded when the dialect says rows are ragged.
+    """Copy the file with its short rows padded when the dialect says rows are ragged (or the
+    lines before the data must lose a stray quote).
 
     Returns the text to read from now on and the number of rows padded.
     """
-    if not dialect.null_padding:
+    if not dialect.null_padding and not dialect.rewrite_header:
         return text, 0
     padded_path = folder / "padded.csv"
     padded_rows = pad_short_rows(text.path, padded_path, dialect, check)
@@ -153,17 +176,30 @@ def _sample(
 ) -> tuple[list[str], int]:
     """Load the first rows, as text, into the temp table ``dp_sample``.
 
-    Returns the first row's values (the header, if there is one) and the number of rows sampled.
+    Returns the first row's values (the header, if there is one) and the number of rows
+    sampled. When the header lines were read during detection (``header_names``), the sample
+    holds data rows only and their names are returned.
     """
-    source = reader.sql(header=False, ignore_errors=True)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dp_sample AS SELECT * FROM {source} "
-        f"LIMIT {int(sample_rows) + 1}"
-    )
-    count_row = con.execute("SELECT count(*) FROM dp_sample").fetchone()
-    sampled = int(count_row[0]) if count_row else 0
+    sampled = 0
+    # With ignore_errors alone, DuckDB's parallel reader returns nothing at all when the
+    # first line is unreadable (seen with DuckDB 2.0); keeping its rejects reads on past it.
+    for source in (
+        reader.sql(header=False, ignore_errors=True),
+        reader.sql(header=False, rejects=True),
+    ):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dp_sample AS SELECT * FROM {source} "
+            f"LIMIT {int(sample_rows) + 1}"
+        )
+        count_row = con.execute("SELECT count(*) FROM dp_sample").fetchone()
+        sampled = int(count_row[0]) if count_row else 0
+        if sampled:
+            break
+    names = reader.dialect.header_names
+    if names:
+        return [*names, *[""] * (reader.dialect.columns - len(names))], sampled
     if sampled == 0:
-        raise IngestError("The file is empty: it has no rows.", "empty_file")
+        return [], 0
     first = con.execute("SELECT * FROM dp_sample WHERE rowid = 0").fetchone() or ()
     return [str(v).strip() if v is not None else "" for v in first], sampled
 
@@ -182,15 +218,21 @@ def _plan(
     dialect = reader.dialect
     indexes = reader.indexes
     identifiers = make_identifiers(raw_labels)
+    given = bool(dialect.header_names)
     plans, totals = infer_plans(
         con,
-        "(SELECT * FROM dp_sample WHERE rowid >= 1)",
+        "dp_sample" if given else "(SELECT * FROM dp_sample WHERE rowid >= 1)",
         indexes,
         identifiers,
         delimiter=dialect.delimiter,
     )
-    if header is None:
-        header = _decide_header(con, plans, dialect) if sampled > 1 else True
+    if header is None and given:
+        header = True
+    elif header is None and sampled == 1:
+        # A lone line is a header (a report export with no rows) unless it holds values.
+        header = not typed_names(raw_labels)
+    elif header is None:
+        header = _decide_header(con, plans, dialect)
     if header:
         labels = [label or f"column_{i + 1}" for i, label in enumerate(raw_labels)]
     else:
@@ -238,6 +280,22 @@ def _check_encoding(
         raise RetryAsWindows1252
 
 
+def _raise_unreadable(con: duckdb.DuckDBPyConnection, reader: TextReader) -> NoReturn:
+    """No row could be read at all: say why, from the rejects of the sample's last read."""
+    dialect = reader.dialect
+    bad_rows = collect_bad_rows(
+        con,
+        Path(reader.path),
+        delimiter=dialect.delimiter,
+        quote=dialect.quote,
+        escape=dialect.escape,
+        columns=dialect.columns,
+        header_width=None,
+        examples=1,
+    )
+    _raise_no_rows(bad_rows)
+
+
 def _raise_no_rows(bad_rows: BadRows) -> NoReturn:
     """Explain why nothing was written: every row was unreadable, or there were none."""
     if bad_rows.count:
@@ -247,7 +305,7 @@ def _raise_no_rows(bad_rows: BadRows) -> NoReturn:
             f"{example.reason}.",
             "no_readable_rows",
         )
-    raise IngestError("The file has a header but no data rows.", "header_only")
+    raise IngestError("No row of the file could be read.", "no_readable_rows")
 
 
 def _describe(
@@ -257,12 +315,14 @@ def _describe(
     file_format: str,
     padded_rows: int,
     bad_rows: BadRows,
+    row_count: int,
 ) -> Detected:
     """What was detected and decided, for the user to review (and override)."""
     kept = columns.kept
     identifiers, labels = columns.identifiers, columns.labels
     decimal, thousands = _numbers_summary(kept)
-    notes = [f"{labels[p.index]}: {p.note}" for p in kept if p.note]
+    notes = shape_notes(dialect, header=columns.header, columns=len(kept), rows=row_count)
+    notes += [f"{labels[p.index]}: {p.note}" for p in kept if p.note]
     if padded_rows:
         notes.append(f"{padded_rows} short row(s) were padded with empty values")
     if columns.dropped:
@@ -278,6 +338,7 @@ def _describe(
         quote=dialect.quote,
         escape=dialect.escape,
         header=columns.header,
+        header_lines=(dialect.header_lines or 1) if columns.header else 0,
         skipped_lines=dialect.skip_lines,
         preamble=dialect.preamble,
         null_padding=dialect.null_padding,

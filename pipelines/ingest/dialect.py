@@ -3,7 +3,8 @@
 DuckDB's ``sniff_csv`` gives the quote and escape characters and a first guess. Its guess is
 then checked by parsing the head of the file with each common delimiter and keeping the one
 whose records have the most consistent field count; that also finds the preamble lines
-before the header and whether short (ragged) rows are present.
+before the header (:mod:`.preamble`), header lines DuckDB cannot read as they are
+(:mod:`.headers`) and whether short (ragged) rows are present.
 """
 
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
@@ -13,11 +14,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
+from .errors import IngestError
+from .headers import find_group_line, literal_names, merged_names, quote_problem, typed_names
+from .preamble import header_start, separator_hint
 from .sql import literal
 from .textfile import TextInput
 
@@ -32,6 +37,11 @@ class Dialect:
 
     ``skip_lines`` is the number of physical lines before the header (or first record);
     ``columns`` the field count of a record; ``null_padding`` is set when short rows were seen.
+    ``header_lines`` counts the header lines read here rather than by DuckDB (two header
+    lines, or one with a stray quote), whose names are ``header_names``; DuckDB then skips
+    them. ``header_note`` says what was done to them; ``rewrite_header`` is set when the
+    quotes of every line before the data (preamble and header) must be taken out of the copy
+    DuckDB reads, because one has a stray quote DuckDB would not skip over.
     """
 
     delimiter: str
@@ -44,6 +54,10 @@ class Dialect:
     preamble: tuple[str, ...]
     sniffed_header: bool | None
     sniffed_delimiter: str | None
+    header_lines: int = 0
+    header_names: tuple[str, ...] = ()
+    header_note: str | None = None
+    rewrite_header: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,14 @@ def _score(records: list[_Record]) -> tuple[bool, float, int]:
         return (False, 0.0, 0)
     tail = counts[len(counts) // 5 :] or counts
     mode = Counter(tail).most_common(1)[0][0]
+    if mode < 2:
+        # A small file whose preamble outnumbers its rows (a header-only report export):
+        # judge the records from the first one with several fields.
+        first = next((i for i, c in enumerate(counts) if c >= 2), len(counts))
+        rest = counts[first:]
+        rest_mode = Counter(rest).most_common(1)[0][0] if rest else 1
+        if rest_mode >= 2 and sum(1 for c in rest if c == rest_mode) * 2 >= len(rest):
+            mode = rest_mode
     consistency = sum(1 for c in tail if c == mode) / len(tail)
     return (mode >= 2, consistency, mode)
 
@@ -104,13 +126,117 @@ def _head_text(text: TextInput) -> str:
     return head
 
 
-def _header_index(records: list[_Record], mode: int) -> int:
-    for index, record in enumerate(records):
-        if not record.fields or all(not f.strip() for f in record.fields):
-            continue
-        if mode < 2 or len(record.fields) >= max(2, mode - 1):
-            return index
-    return 0
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _line_offsets(head: str, lines: int) -> list[int]:
+    """Start offsets of the first ``lines`` + 1 lines of ``head`` (fewer if it is shorter)."""
+    offsets = [0]
+    for match in _NEWLINE.finditer(head):
+        if len(offsets) > lines:
+            break
+        offsets.append(match.end())
+    return offsets
+
+
+def _choose(
+    head: str, candidates: list[str], quote: str, escape: str
+) -> tuple[str, list[_Record], int]:
+    """The delimiter whose records are the most consistent, its records and their width."""
+    best = candidates[0]
+    best_records = _records(head, best, quote, escape)
+    best_score = _score(best_records)
+    for delim in candidates[1:]:
+        records = _records(head, delim, quote, escape)
+        score = _score(records)
+        if score > best_score:
+            best, best_records, best_score = delim, records, score
+    return best, best_records, best_score[2]
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where the header is: its first record, the first data record, the lines before it,
+    and the header lines read here rather than by DuckDB (with their names)."""
+
+    start: int
+    data: int
+    skip_lines: int
+    lines: int = 0
+    names: tuple[str, ...] = ()
+    note: str | None = None
+    rewrite: bool = False
+
+
+def _locate_header(records: list[_Record], mode: int, first: int) -> _Header:
+    if not records:
+        return _Header(0, 0, 0)
+    rows = [r.fields for r in records]
+    start = header_start(rows, mode, first)
+    adjacent = start > 0 and records[start - 1].end_line == records[start].start_line
+    group = find_group_line(rows, start, adjacent)
+    if group is None:
+        return _Header(start, start + 1, records[start].start_line)
+    names = merged_names(rows[group], rows[group + 1])
+    first_line = records[group].start_line
+    return _Header(
+        group,
+        group + 2,
+        first_line,
+        lines=records[group + 1].end_line - first_line,
+        names=names,
+        note=f"Two header lines were merged into one name per column (e.g. {names[-1]!r})",
+    )
+
+
+def _repair_quote(
+    head: str,
+    found: tuple[str, list[_Record], int, _Header],
+    candidates: list[str],
+    quote: str,
+    escape: str,
+    first: int,
+) -> tuple[str, list[_Record], int, _Header]:
+    """Read the header line with its quotes as written when a stray quote breaks it.
+
+    The head is detected again with that line's quotes removed; DuckDB then skips the line.
+    """
+    delimiter, records, _, header = found
+    line_number = records[header.start].start_line if records else 0
+    offsets = _line_offsets(head, line_number + 1)
+    if header.lines or line_number >= len(offsets):
+        return found
+    begin = offsets[line_number]
+    end = offsets[line_number + 1] if line_number + 1 < len(offsets) else len(head)
+    problem = quote_problem(head[begin:], delimiter, quote, escape)
+    if problem is None:
+        return found
+    line = head[begin:end]
+    if typed_names(literal_names(line, delimiter, quote)):
+        return found  # a first data row (no header): DuckDB reports it as a bad row
+    where = f"Line {line_number + 1}, character {problem.offset + 1}"
+    fixed = head[:begin] + line.replace(quote, "") + head[end:]
+    best, fixed_records, mode = _choose(fixed, candidates, quote, escape)
+    located = _locate_header(fixed_records, mode, first)
+    if located.skip_lines != line_number or located.lines:
+        raise IngestError(
+            f"{where}: {problem.reason}. Fix the quotes of the header line and upload again.",
+            "bad_header",
+        )
+    names = literal_names(line, best, quote)
+    note = f"{where}: {problem.reason}; the header names were read as written"
+    repaired = replace(located, lines=1, names=names, note=note, rewrite=True)
+    return best, fixed_records, mode, repaired
+
+
+def _stray_quote_before(head: str, lines: int, delimiter: str, quote: str, escape: str) -> bool:
+    """Whether one of the first ``lines`` lines (the preamble) has a quote DuckDB cannot skip."""
+    offsets = _line_offsets(head, lines)
+    for number in range(min(lines, len(offsets) - 1)):
+        line = head[offsets[number] : offsets[number + 1]]
+        if quote_problem(line, delimiter, quote, escape):
+            return True
+    return False
 
 
 def detect_dialect(
@@ -130,6 +256,8 @@ def detect_dialect(
     if escape == "(empty)":
         escape = quote
     head = _head_text(text)
+    hint = separator_hint(head)
+    forced_delimiter = forced_delimiter or hint
     candidates: list[str] = []
     if forced_delimiter:
         candidates = [forced_delimiter]
@@ -139,19 +267,18 @@ def detect_dialect(
         for delim in [*preferred, *sniffed_list, *DELIMITERS]:
             if delim not in candidates and len(delim) == 1:
                 candidates.append(delim)
-    best = candidates[0]
-    best_records = _records(head, best, quote, escape)
-    best_score = _score(best_records)
-    for delim in candidates[1:]:
-        records = _records(head, delim, quote, escape)
-        score = _score(records)
-        if score > best_score:
-            best, best_records, best_score = delim, records, score
-    mode = best_score[2]
-    start = _header_index(best_records, mode)
-    skip_lines = best_records[start].start_line if best_records else 0
-    body = [r for r in best_records[start + 1 :] if r.fields]
-    header_width = len(best_records[start].fields) if best_records else 0
+    first = 1 if hint else 0
+    best, best_records, mode = _choose(head, candidates, quote, escape)
+    header = _locate_header(best_records, mode, first)
+    ordered = [best, *(c for c in candidates if c != best)]
+    found = (best, best_records, mode, header)
+    best, best_records, mode, header = _repair_quote(head, found, ordered, quote, escape, first)
+    skip_lines = header.skip_lines
+    body = [r for r in best_records[header.data :] if r.fields]
+    if header.names:
+        header_width = len(header.names)
+    else:
+        header_width = len(best_records[header.start].fields) if best_records else 0
     data_counts = Counter(len(r.fields) for r in body)
     data_mode = data_counts.most_common(1)[0][0] if data_counts else header_width
     columns = max(data_mode, header_width, 1)
@@ -170,6 +297,10 @@ def detect_dialect(
         preamble=tuple(line.strip() for line in preamble_lines if line.strip())[:20],
         sniffed_header=sniff_header if isinstance(sniff_header, bool) else None,
         sniffed_delimiter=sniff_delim if isinstance(sniff_delim, str) else None,
+        header_lines=header.lines,
+        header_names=header.names,
+        header_note=header.note,
+        rewrite_header=header.rewrite or _stray_quote_before(head, skip_lines, best, quote, escape),
     )
 
 
@@ -196,8 +327,8 @@ def read_csv_sql(
         f"delim={literal(dialect.delimiter)}",
         f"quote={literal(dialect.quote)}",
         f"escape={literal(dialect.escape)}",
-        f"header={str(header).lower()}",
-        f"skip={dialect.skip_lines}",
+        f"header={str(header and not dialect.header_lines).lower()}",
+        f"skip={dialect.skip_lines + dialect.header_lines}",
         f"columns={{{columns}}}",
         f"null_padding={str(pad).lower()}",
         f"max_line_size={max_line_bytes}",

@@ -169,7 +169,12 @@ class ColumnDetection:
 
 @dataclass(frozen=True)
 class Detected:
-    """What was detected about the file (and what the user may want to correct)."""
+    """What was detected about the file (and what the user may want to correct).
+
+    ``skipped_lines`` counts the lines before the header (a title, an export date...), whose
+    text is in ``preamble``; ``header_lines`` is 2 when two header lines were merged into one
+    name per column (0 without a header).
+    """
 
     file_format: str
     compression: str | None = None
@@ -179,6 +184,7 @@ class Detected:
     quote: str | None = None
     escape: str | None = None
     header: bool = True
+    header_lines: int = 1
     skipped_lines: int = 0
     preamble: tuple[str, ...] = ()
     null_padding: bool = False

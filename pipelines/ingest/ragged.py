@@ -5,6 +5,10 @@ reader silently drops a row with an unterminated quote instead of reporting it. 
 first rows show that trailing empty fields are left out, the file is copied once with the
 missing delimiters appended to short records. Every other byte is copied unchanged, so line
 numbers stay the same and DuckDB still reports any row it cannot read.
+
+The same copy takes the quotes out of the lines before the data when one has a stray quote
+(a header line read during detection, or a preamble line): DuckDB parses the lines it skips,
+so a broken quote there would swallow the file.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ def pad_short_rows(
 ) -> int:
     """Copy ``source`` to ``target`` padding short records; return how many were padded.
 
+    Short records are padded only when ``dialect.null_padding`` is set.
+
     ``check`` is called every few thousand records and raises to stop the copy.
     """
     padded = 0
@@ -51,10 +57,12 @@ def pad_short_rows(
         source.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle,
         target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as out,
     ):
-        for _ in range(dialect.skip_lines):
+        for _ in range(dialect.skip_lines + dialect.header_lines):
             line = handle.readline()
             if not line:
                 return 0
+            if dialect.rewrite_header:
+                line = line.replace(dialect.quote, "")
             out.write(line)
         lines = _Lines(iter(handle))
         reader = csv.reader(
@@ -71,7 +79,7 @@ def pad_short_rows(
             raw = "".join(lines.current)
             lines.current = []
             missing = dialect.columns - len(fields)
-            if fields and missing > 0 and _balanced(raw, dialect):
+            if dialect.null_padding and fields and missing > 0 and _balanced(raw, dialect):
                 body = raw.rstrip("\r\n")
                 raw = body + dialect.delimiter * missing + raw[len(body) :]
                 padded += 1

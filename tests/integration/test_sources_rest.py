@@ -688,7 +688,7 @@ def _long_line() -> bytes:
 
 BAD_INPUTS = [
     ("empty", "empty.csv", lambda: b"", "The file is empty."),
-    ("header_only", "header.csv", lambda: b"id;name;amount\n", "a header but no data rows"),
+    ("whitespace_only", "blank.csv", lambda: b"  \r\n\t\n\n", "The file is empty."),
     (
         "binary_named_csv",
         "photo.csv",

@@ -71,7 +71,9 @@ def format_markup(info: SourceInfo) -> str:
     if detected.get("thousands_separator"):
         chips.append(("Thousands", THOUSANDS.get(detected["thousands_separator"], "other")))
     if detected.get("file_format") not in ("parquet",):
-        chips.append(("Header row", "yes" if detected.get("header", True) else "no"))
+        merged = int(detected.get("header_lines") or 1) > 1
+        header = "2 lines, merged" if merged else "yes"
+        chips.append(("Header row", header if detected.get("header", True) else "no"))
     if detected.get("skipped_lines"):
         chips.append(("Skipped lines", str(detected["skipped_lines"])))
     if detected.get("sheet"):

@@ -12,6 +12,9 @@ import pytest
 from pipelines.ingest import ingest_file
 
 from .corpus import CASES, Case
+from .corpus_shape import SHAPE_CASES
+
+ALL_CASES = [*CASES, *SHAPE_CASES]
 
 PARQUET_TYPES = {
     "VARCHAR": "text",
@@ -48,7 +51,7 @@ def test_corpus_has_at_least_thirty_files() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
 def test_corpus_file_becomes_the_intended_table(case: Case, tmp_path: Path) -> None:
     source = tmp_path / "in" / case.filename
     source.parent.mkdir()

@@ -174,6 +174,7 @@ def test_detected_reports_preamble_encoding_and_notes(tmp_path: Path) -> None:
     assert detected.encoding == "windows-1252"
     assert detected.ambiguous_dates == ("date",)
     assert detected.notes == (
+        "2 lines before the header skipped (the first one: 'Export généré le 01/02/2024')",
         "date: every value fits both day/month orders; read with the day first",
     )
 
