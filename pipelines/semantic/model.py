@@ -19,9 +19,16 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+)
 
 from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
 
@@ -33,6 +40,9 @@ from .vocabulary import TIME_TYPES as TIME_TYPES
 from .vocabulary import Aggregation, Cardinality, ColumnType, Grain, JoinType, Role
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+Synonym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+"""Another word for a table, column or measure, as people say it in questions."""
 
 
 class _Base(BaseModel):
@@ -76,6 +86,8 @@ class Column(_Base):
     format: NumberFormat | None = None
     grains: list[Grain] = Field(default_factory=list)
     """Grains offered for a time dimension (date or timestamp); empty means all of them."""
+    synonyms: list[Synonym] = Field(default_factory=list, max_length=20)
+    """Other words people use for this column ("revenue", "CA"); Explore matches them."""
 
     @property
     def display(self) -> str:
@@ -92,6 +104,8 @@ class Table(_Base):
     description: str = ""
     primary_key: str | None = None
     columns: list[Column] = Field(default_factory=list)
+    synonyms: list[Synonym] = Field(default_factory=list, max_length=20)
+    """Other words for the table's rows ("sales", "commandes"); Explore matches them."""
     position: Position | None = None
 
     @field_validator("name")
@@ -156,6 +170,8 @@ class CalculatedMeasure(_Base):
     label: str = ""
     description: str = ""
     format: NumberFormat | None = None
+    synonyms: list[Synonym] = Field(default_factory=list, max_length=20)
+    """Other words people use for this measure; Explore matches them."""
 
     @field_validator("name")
     @classmethod

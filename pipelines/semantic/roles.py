@@ -328,22 +328,25 @@ def table_from_source(
     name = unique_name(base, taken)
     if probe is None:
         with DataProbe() as own:
-            primary_key, _ = guess_key(source, name, own)
-    else:
-        primary_key, _ = guess_key(source, name, probe)
-        columns = [
-            _column(
+            return _table_from_source(source, name, own)
+    return _table_from_source(source, name, probe)
+
+
+def _table_from_source(source: SourceSchema, name: str, probe: DataProbe) -> Table:
+    primary_key, _ = guess_key(source, name, probe)
+    columns = [
+        _column(
+            c,
+            source_column_defaults(
                 c,
-                source_column_defaults(
-                    c,
-                    table=name,
-                    is_primary_key=c.name == primary_key,
-                    path=source.path,
-                    probe=probe,
-                ),
-            )
-            for c in source.columns
-        ]
+                table=name,
+                is_primary_key=c.name == primary_key,
+                path=source.path,
+                probe=probe,
+            ),
+        )
+        for c in source.columns
+    ]
     return Table(
         name=name,
         source_id=source.source_id,

@@ -82,6 +82,11 @@ ROUTES: dict[tuple[str, str], Call] = {
         json={"measures": ["orders.amount"], "dimensions": ["orders.customer"]},
         headers=u.headers,
     ),
+    ("POST", "/model/query"): lambda c, u, w, o: c.post(
+        f"{model_url(w)}/query",
+        json={"measures": ["orders.amount"], "dimensions": ["orders.customer"]},
+        headers=u.headers,
+    ),
 }
 
 
