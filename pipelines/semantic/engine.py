@@ -76,6 +76,7 @@ class SemanticEngine:
     ) -> None:
         self.model = model
         self.paths = {name: Path(path) for name, path in paths.items()}
+        self._owns_con = con is None
         self._con = con if con is not None else ibis.duckdb.connect()
         self._tables: dict[str, ir.Table] = {}
         self._graph = JoinGraph(model)
@@ -128,6 +129,13 @@ class SemanticEngine:
         kinds.update({m.field: "measure" for m in plan.measures})
         types = {name: logical_type(schema[name]) for name in columns}
         return CompiledQuery(expr, sql, columns, labels, kinds, types)
+
+    def close(self) -> None:
+        """Close the connection the engine opened (one given to it stays open)."""
+        with self._lock:
+            owned, self._owns_con = self._owns_con, False
+        if owned:
+            self._con.disconnect()
 
     # -- building ----------------------------------------------------------------------------
     def _build(self, plan: _Plan) -> ir.Table:
