@@ -77,6 +77,7 @@ class SemanticEngine:
         self.model = model
         self.paths = {name: Path(path) for name, path in paths.items()}
         self._owns_con = con is None
+        self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
         self._tables: dict[str, ir.Table] = {}
         self._graph = JoinGraph(model)
@@ -133,9 +134,15 @@ class SemanticEngine:
     def close(self) -> None:
         """Close the connection the engine opened (one given to it stays open)."""
         with self._lock:
-            owned, self._owns_con = self._owns_con, False
+            owned = self._owns_con and not self._closed
+            self._closed = True
         if owned:
             self._con.disconnect()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
 
     # -- building ----------------------------------------------------------------------------
     def _build(self, plan: _Plan) -> ir.Table:

@@ -89,7 +89,7 @@ class EngineCache:
         self._entries: OrderedDict[EngineKey, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def keys(self) -> list[EngineKey]:
+    def open_engines(self) -> list[EngineKey]:
         """Keys of the kept engines, least recently used first."""
         with self._lock:
             return list(self._entries)

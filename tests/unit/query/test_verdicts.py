@@ -139,4 +139,3 @@ def test_the_fingerprint_changes_with_the_files(spaces: Workspaces) -> None:
     assert table_fingerprint(renamed, spaces.ws) != before
     write_orders(spaces.tables["orders"], rows=3)
     assert table_fingerprint(spaces.tables, spaces.ws) != before
-
