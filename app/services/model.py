@@ -31,11 +31,12 @@ from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
-from app.store.models import SemanticModelRecord, SemanticModelVersion, Source, Workspace
+from app.store.models import SemanticModelRecord, SemanticModelVersion, Workspace
 from app.store.repositories import (
     SemanticModelRepository,
     SemanticModelVersionRepository,
     SourceRepository,
+    SourceState,
     WorkspaceRepository,
 )
 from pipelines.semantic.accept import Accepted, UnknownSuggestion, accept
@@ -292,7 +293,8 @@ class ModelService:
     def _table_paths(
         self, session: Session, workspace_id: uuid.UUID, model: SemanticModel
     ) -> TablePaths:
-        by_id = {str(r.id): r for r in SourceRepository(session, self.principal).list(workspace_id)}
+        states = SourceRepository(session, self.principal).states(workspace_id)
+        by_id = {str(r.id): r for r in states}
         paths: dict[str, Path] = {}
         problems: dict[str, str] = {}
         for table in model.tables:
@@ -426,7 +428,7 @@ class ModelService:
         return self.files.parquet(folder)
 
 
-def _unreadable(table: str, source: Source | None) -> str | None:
+def _unreadable(table: str, source: SourceState | None) -> str | None:
     """Why ``table`` cannot be read from ``source`` (None when it can)."""
     if source is None:
         return (
