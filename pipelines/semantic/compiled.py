@@ -20,7 +20,14 @@ import ibis.expr.types as ir
 
 from .query import QueryResult, SemanticQuery
 
-__all__ = ["MAX_COMPILED", "CompiledQueries", "CompiledQuery", "fetch_rows", "query_key"]
+__all__ = [
+    "MAX_COMPILED",
+    "CompiledQueries",
+    "CompiledQuery",
+    "fetch_rows",
+    "query_key",
+    "share_session",
+]
 
 MAX_COMPILED = 256
 """Compiled queries an engine keeps (least recently used dropped first)."""
@@ -86,6 +93,18 @@ class CompiledQueries:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+
+def share_session(con: ibis.BaseBackend) -> None:
+    """Make the session time zone of a DuckDB connection global, so its cursors use it too
+    (Ibis sets the time zone per session, and a cursor starts from the global settings)."""
+    raw = getattr(con, "con", None) if con.name == "duckdb" else None
+    if raw is None:
+        return
+    row = raw.execute("SELECT current_setting('TimeZone')").fetchone()
+    if row is not None:
+        zone = str(row[0]).replace("'", "''")
+        raw.execute(f"SET GLOBAL TimeZone = '{zone}'")
 
 
 def fetch_rows(

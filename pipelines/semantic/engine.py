@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 
 from pipelines.ingest.sql import ident, literal
 
-from .compiled import CompiledQueries, CompiledQuery, fetch_rows, query_key
+from .compiled import CompiledQueries, CompiledQuery, fetch_rows, query_key, share_session
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
@@ -79,6 +79,7 @@ class SemanticEngine:
         self._owns_con = con is None
         self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
+        share_session(self._con)
         self._tables: dict[str, ir.Table] = {}
         self._graph = JoinGraph(model)
         self._fields = FieldResolver(model)

@@ -11,7 +11,7 @@ import duckdb
 import ibis
 import pytest
 
-from pipelines.semantic import Filter, SemanticEngine, SemanticQuery, run_query
+from pipelines.semantic import Filter, SemanticEngine, SemanticModel, SemanticQuery, run_query
 from pipelines.semantic.compiled import query_key
 from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
 
@@ -257,3 +257,37 @@ def test_identities_change_with_the_files_and_the_model(files: dict[str, Path]) 
     con.execute(f"COPY (SELECT 1 AS customer_id) TO '{files['customers']}' (FORMAT parquet)")
     con.close()
     assert files_identity(files) != before[0]
+
+
+def test_runs_on_cursors_use_the_connection_s_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT 1 AS id, TIMESTAMPTZ '2024-01-01 03:00:00+00' AS at) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    con.close()
+    model = SemanticModel.from_dict(
+        {
+            "tables": [
+                {
+                    "name": "events",
+                    "source_id": "events",
+                    "columns": [
+                        {"name": "id", "type": "integer", "role": "dimension"},
+                        {"name": "at", "type": "timestamp", "role": "dimension"},
+                    ],
+                }
+            ]
+        }
+    )
+    ibis_con = ibis.duckdb.connect()
+    ibis_con.raw_sql("SET TimeZone = 'America/New_York'")
+    engine = SemanticEngine(model, {"events": path}, con=ibis_con)
+    q = query(dimensions=["events.at.day"])
+
+    on_cursor = engine.execute(q).rows
+    on_connection = [list(r) for r in ibis_con.raw_sql(engine.sql(q)).fetchall()]
+
+    assert on_cursor == on_connection
+    assert on_cursor[0][0].day == 31  # 03:00 UTC is still Dec 31 in New York
