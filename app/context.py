@@ -18,6 +18,7 @@ from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets
 from app.store.db import Database
 from pipelines.query import QueryRunner, SandboxLimits
+from pipelines.semantic.engines import EngineCache
 
 SQL_REQUEST_THREADS = 32
 """Threads for REST requests that run SQL. They wait for their tenant's turn and for DuckDB,
@@ -35,6 +36,7 @@ class AppContext:
     files: SourceFiles = field(init=False)
     jobs: IngestJobs = field(init=False)
     queries: QueryRunner = field(init=False)
+    engines: EngineCache = field(init=False)
     sql_threads: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
@@ -56,6 +58,7 @@ class AppContext:
             per_tenant=sql.per_tenant_queries,
             cache_mb=sql.cache_mb,
         )
+        self.engines = EngineCache()
         self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
 
     def workspaces(self, principal: Principal) -> WorkspaceService:
@@ -69,7 +72,11 @@ class AppContext:
 
     def models(self, principal: Principal) -> ModelService:
         return ModelService(
-            self.db, self.files, principal, keep_versions=self.settings.model.keep_versions
+            self.db,
+            self.files,
+            principal,
+            keep_versions=self.settings.model.keep_versions,
+            engines=self.engines,
         )
 
     def sql(self, principal: Principal) -> SqlService:

@@ -279,10 +279,7 @@ class ModelView(pn.viewable.Viewer):
 
     def _run_query(self, query: SemanticQuery) -> QueryResult:
         """Run ``query`` on the model as edited (called in a worker thread by Try it)."""
-        from pipelines.semantic.engine import run_query
-
-        model = self._edited
-        return run_query(model, query, self._service.paths(self._workspace_id, model))
+        return self._service.query_model(self._workspace_id, self._edited, query)
 
     # -- layout ---------------------------------------------------------------------------------
     def __panel__(self) -> pn.viewable.Viewable:

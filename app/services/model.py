@@ -10,6 +10,11 @@ Saves refuse only documents that are malformed (not a model, or a table whose so
 in the workspace); semantic problems (duplicate names, a join to a missing table, a column gone
 from its source) are reported by :meth:`ModelService.validate` so unfinished work can still be
 saved.
+
+Queries run on engines kept per workspace, model and table files
+(:class:`~pipelines.semantic.engines.EngineCache`), so a repeated query only runs its SQL; a save
+closes the workspace's engines, and a re-ingested or deleted source changes the files' identity,
+so no answer ever comes from an older model or older data.
 """
 
 from __future__ import annotations
@@ -26,15 +31,17 @@ from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
-from app.store.models import SemanticModelRecord, SemanticModelVersion, Source, Workspace
+from app.store.models import SemanticModelRecord, SemanticModelVersion, Workspace
 from app.store.repositories import (
     SemanticModelRepository,
     SemanticModelVersionRepository,
     SourceRepository,
+    SourceState,
     WorkspaceRepository,
 )
 from pipelines.semantic.accept import Accepted, UnknownSuggestion, accept
-from pipelines.semantic.engine import run_query
+from pipelines.semantic.engine import SemanticEngine
+from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
 from pipelines.semantic.sources import SourceSchema
@@ -44,6 +51,8 @@ from pipelines.semantic.validate import Issue
 from pipelines.semantic.validate import validate as validate_model
 
 DEFAULT_KEEP_VERSIONS = 20
+SHARED_ENGINES = EngineCache()
+"""The engines of services built without a cache of their own (the app passes its own)."""
 
 
 class StaleModel(Conflict):
@@ -142,6 +151,7 @@ class ModelService:
         files: SourceFiles,
         principal: Principal,
         keep_versions: int = DEFAULT_KEEP_VERSIONS,
+        engines: EngineCache | None = None,
     ) -> None:
         if keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
@@ -149,6 +159,7 @@ class ModelService:
         self.files = files
         self.principal = principal
         self.keep_versions = keep_versions
+        self.engines = engines if engines is not None else SHARED_ENGINES
 
     # -- the stored model ----------------------------------------------------------------------
     def get(self, workspace_id: uuid.UUID | str) -> SemanticModel:
@@ -180,11 +191,13 @@ class ModelService:
         try:
             with self.db.transaction() as session:
                 workspace = self._workspace(session, workspace_id)
+                saved_in = workspace.id
                 check_structure(model, self._source_names(session, workspace.id))
                 self._write(session, workspace.id, expected_version, document)
         except IntegrityError:
             # Two first saves raced: the other one inserted the model row first.
             raise StaleModel(self.get(workspace_id).version) from None
+        self.engines.invalidate(str(self.principal.tenant_id), str(saved_in))
         return model_of(document, new_version)
 
     def _write(
@@ -275,25 +288,29 @@ class ModelService:
         """The Parquet file of each table whose source is ready (see :class:`TablePaths`)."""
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
-            by_id = {
-                str(r.id): r for r in SourceRepository(session, self.principal).list(workspace.id)
-            }
-            paths: dict[str, Path] = {}
-            problems: dict[str, str] = {}
-            for table in model.tables:
-                row = by_id.get(table.source_id)
-                problem = _unreadable(table.name, row)
-                if problem is None:
-                    assert row is not None
-                    path = self._parquet(workspace.id, row.id)
-                    if path.is_file():
-                        paths[table.name] = path
-                        continue
-                    problem = (
-                        f"Table “{table.name}”: the data of source “{row.name}” is missing; "
-                        "upload the file again."
-                    )
-                problems[table.name] = problem
+            return self._table_paths(session, workspace.id, model)
+
+    def _table_paths(
+        self, session: Session, workspace_id: uuid.UUID, model: SemanticModel
+    ) -> TablePaths:
+        states = SourceRepository(session, self.principal).states(workspace_id)
+        by_id = {str(r.id): r for r in states}
+        paths: dict[str, Path] = {}
+        problems: dict[str, str] = {}
+        for table in model.tables:
+            row = by_id.get(table.source_id)
+            problem = _unreadable(table.name, row)
+            if problem is None:
+                assert row is not None
+                path = self._parquet(workspace_id, row.id)
+                if path.is_file():
+                    paths[table.name] = path
+                    continue
+                problem = (
+                    f"Table “{table.name}”: the data of source “{row.name}” is missing; "
+                    "upload the file again."
+                )
+            problems[table.name] = problem
         return TablePaths(paths, problems)
 
     def validate(
@@ -351,14 +368,43 @@ class ModelService:
         SemanticError
             Naming the measure, dimension, filter or table at fault.
         """
-        model = self.get(workspace_id)
-        if not model.tables:
-            raise SemanticError(
-                "This workspace has no model yet; add tables on the Model page first."
-            )
-        paths = self.paths(workspace_id, model)
+        with self.db.transaction() as session:
+            workspace = self._workspace(session, workspace_id)
+            row = SemanticModelRepository(session, self.principal).for_workspace(workspace.id)
+            if row is None or not row.document.get("tables"):
+                raise SemanticError(
+                    "This workspace has no model yet; add tables on the Model page first."
+                )
+            model = model_of(row.document, row.version)
+            paths = self._table_paths(session, workspace.id, model)
+            workspace_uuid = workspace.id
+        return self._run(workspace_uuid, model, paths, query)
+
+    def query_model(
+        self, workspace_id: uuid.UUID | str, model: SemanticModel, query: SemanticQuery
+    ) -> QueryResult:
+        """Run ``query`` on ``model`` as edited (it need not be saved) over the workspace's
+        data; raises as :meth:`query`."""
+        model = model.model_copy(deep=True)  # a kept engine must not see later edits
+        with self.db.transaction() as session:
+            workspace = self._workspace(session, workspace_id)
+            paths = self._table_paths(session, workspace.id, model)
+            workspace_uuid = workspace.id
+        return self._run(workspace_uuid, model, paths, query)
+
+    def _run(
+        self, workspace_id: uuid.UUID, model: SemanticModel, paths: TablePaths, query: SemanticQuery
+    ) -> QueryResult:
+        key = EngineKey(
+            tenant_id=str(self.principal.tenant_id),
+            workspace_id=str(workspace_id),
+            model_version=model.version,
+            model=model_digest(model),
+            files=files_identity(paths),
+        )
         try:
-            return run_query(model, query, paths)
+            with self.engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
+                return engine.execute(query)
         except SemanticError as exc:
             # The engine only knows a table has no data; say why (deleted, failed, ingesting).
             problem = paths.problems.get(exc.field or "")
@@ -382,7 +428,7 @@ class ModelService:
         return self.files.parquet(folder)
 
 
-def _unreadable(table: str, source: Source | None) -> str | None:
+def _unreadable(table: str, source: SourceState | None) -> str | None:
     """Why ``table`` cannot be read from ``source`` (None when it can)."""
     if source is None:
         return (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, delete, func, select, update
@@ -117,6 +118,15 @@ class MembershipRepository(TenantScopedRepository[Membership]):
         )
 
 
+@dataclass(frozen=True)
+class SourceState:
+    """What a query needs to know of a source: which it is and whether it is ready."""
+
+    id: uuid.UUID
+    name: str
+    status: str
+
+
 class SourceRepository(TenantScopedRepository[Source]):
     model = Source
 
@@ -126,6 +136,15 @@ class SourceRepository(TenantScopedRepository[Source]):
             .where(Source.workspace_id == workspace_id)
             .order_by(func.lower(Source.name), Source.created_at)
         ).all()
+
+    def states(self, workspace_id: uuid.UUID) -> Sequence[SourceState]:
+        """Id, name and status of the workspace's sources: no profiles, so cheap per query."""
+        rows = self.session.execute(
+            select(Source.id, Source.name, Source.status).where(
+                Source.tenant_id == self.principal.tenant_id, Source.workspace_id == workspace_id
+            )
+        ).all()
+        return [SourceState(row.id, row.name, row.status) for row in rows]
 
     def used_bytes(self) -> int:
         """Bytes stored (or reserved by uploads in progress) by the principal's tenant."""

@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Hashable, Iterator
 from dataclasses import dataclass
 
 import sqlglot
@@ -40,6 +40,7 @@ from .refusals import (
     unknown_table,
 )
 from .statements import FORBIDDEN_NODES, READ_STARTS, keyword_of, statement_keyword
+from .verdicts import MAX_CACHED_SQL, VerdictCache
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -79,8 +80,15 @@ class CheckedSql:
     tables: frozenset[str]
 
 
-def check_sql(sql: str, tables: Collection[str]) -> CheckedSql:
+VERDICTS: VerdictCache[CheckedSql] = VerdictCache()
+"""Texts the guard accepted (see :mod:`pipelines.query.verdicts`)."""
+
+
+def check_sql(sql: str, tables: Collection[str], *, scope: Hashable = None) -> CheckedSql:
     """Check that ``sql`` is one read-only query over ``tables`` using allowed functions.
+
+    An accepted text is remembered: the same text over the same table names, in the same
+    ``scope`` and under the same rules, is accepted again without parsing it.
 
     Parameters
     ----------
@@ -88,6 +96,10 @@ def check_sql(sql: str, tables: Collection[str]) -> CheckedSql:
         The SQL as the user wrote it (one statement; comments and a trailing ``;`` are fine).
     tables
         Names of the workspace's tables (compared case-insensitively).
+    scope
+        What else a remembered verdict must match, such as the workspace's table fingerprint
+        (:func:`pipelines.query.verdicts.table_fingerprint`); None shares verdicts between
+        callers with the same table names.
 
     Returns
     -------
@@ -103,6 +115,22 @@ def check_sql(sql: str, tables: Collection[str]) -> CheckedSql:
     """
     if isinstance(tables, str):
         raise TypeError("tables must be a collection of table names, not one string")
+    key = (sql, frozenset(tables), scope, _rules())
+    checked = VERDICTS.get(key)
+    if checked is None:
+        checked = _check(sql, tables)
+        if len(sql) <= MAX_CACHED_SQL:
+            VERDICTS.put(key, checked)
+    return checked
+
+
+def _rules() -> tuple[object, ...]:
+    """What the verdict depends on besides the SQL and the tables: the limits and the checks
+    in force (read at each call, so a changed rule never reuses an older verdict)."""
+    return (MAX_SQL_LENGTH, MAX_NESTING, ALLOWED_FUNCTIONS, _TreeCheck.run, native.check)
+
+
+def _check(sql: str, tables: Collection[str]) -> CheckedSql:
     known = {name.lower(): name for name in tables}
     if len(sql) > MAX_SQL_LENGTH:
         raise GuardError(f"The SQL is longer than {MAX_SQL_LENGTH:,} characters")

@@ -10,7 +10,6 @@ larger than its byte limit never exists, and none larger than the byte limit is 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from .fetch import RESULT_BATCH_ROWS
 from .results import SqlResult, approx_bytes
 from .running import SandboxLimits
 from .sandbox import Sandbox
+from .verdicts import table_fingerprint
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -42,19 +42,6 @@ class WorkspaceKey:
     tenant_id: str
     workspace_id: str
     model_version: int
-
-
-def table_fingerprint(tables: Mapping[str, Path], allowed_dir: Path) -> str:
-    """A digest of the table names, files, sizes and modification times (changes on re-ingest)."""
-    parts = [str(allowed_dir)]
-    for name in sorted(tables):
-        path = Path(tables[name])
-        try:
-            stat = path.stat()
-            parts.append(f"{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{name}\0{path}\0missing")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 @dataclass

@@ -44,6 +44,7 @@ from .fetch import (
 )
 from .results import SqlResult, logical_type
 from .running import Run, SandboxLimits, timed
+from .verdicts import table_fingerprint
 
 __all__ = ["Sandbox", "SandboxLimits"]  # SandboxLimits lives in .running; named here too
 
@@ -102,6 +103,9 @@ class Sandbox:
         self.tables = self._checked_tables(tables)
         _refuse_links(self.allowed_dir)
         self._known = self._known_paths(allowed_dir, tables)
+        # Verdicts of the guard are remembered per table set and files (the runner computes
+        # the same fingerprint from the same arguments, so its pre-checks are shared).
+        self.scope = table_fingerprint(tables, allowed_dir)
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._closed = False
@@ -399,7 +403,7 @@ class Sandbox:
         if guard:
             from .guard import check_sql
 
-            check_sql(sql, list(self.tables))
+            check_sql(sql, self.tables, scope=self.scope)
         try:
             statements = cursor.extract_statements(sql)
         except duckdb.Error as exc:

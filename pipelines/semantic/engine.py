@@ -14,6 +14,9 @@ separate reference to the base table's view (``airports AS t1`` and ``airports A
 aliases of one table, or a table joined to itself, are joined independently. A measure queried
 through an alias (``manager.salary``) is aggregated at the alias node like any table's
 measure, over the base table's rows, with the same fan-out rules along the alias's join.
+
+A compiled query is kept by the engine (:mod:`pipelines.semantic.compiled`), so asking again
+only runs its SQL; on DuckDB each run has its own cursor, so one engine serves many threads.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from pipelines.ingest.sql import ident, literal
+
+from .compiled import CompiledQueries, CompiledQuery, fetch_rows, query_key, share_session
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
@@ -70,11 +76,16 @@ class SemanticEngine:
     ) -> None:
         self.model = model
         self.paths = {name: Path(path) for name, path in paths.items()}
+        self._owns_con = con is None
+        self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
+        share_session(self._con)
         self._tables: dict[str, ir.Table] = {}
         self._graph = JoinGraph(model)
         self._fields = FieldResolver(model)
-        self._lock = threading.Lock()
+        self._compiled = CompiledQueries()
+        self._lock = threading.Lock()  # building: registers views on the connection
+        self._run_lock = threading.Lock()  # running, on backends without cursors
 
     # -- public ------------------------------------------------------------------------------
     def compile(self, query: SemanticQuery) -> ir.Table:
@@ -85,32 +96,54 @@ class SemanticEngine:
         SemanticError
             With ``field`` set to the measure, dimension or filter at fault.
         """
-        return self._build(self._plan(query))
+        return self.compiled(query).expr
 
     def sql(self, query: SemanticQuery) -> str:
         """The DuckDB SQL of :meth:`compile` (pretty-printed)."""
-        return str(ibis.to_sql(self.compile(query), dialect="duckdb"))
+        return self.compiled(query).sql
 
     def execute(self, query: SemanticQuery) -> QueryResult:
         """Run ``query``; the result carries the rows, the SQL, labels, kinds and types."""
-        plan = self._plan(query)
+        compiled = self.compiled(query)
+        return compiled.result(fetch_rows(self._con, compiled, self._run_lock))
+
+    def compiled(self, query: SemanticQuery) -> CompiledQuery:
+        """``query`` compiled: built on first use, then kept (the model and files are fixed)."""
+        key = query_key(query)
+        found = self._compiled.get(key)
+        if found is None:
+            with self._lock:
+                found = self._compiled.get(key)
+                if found is None:
+                    found = self._describe(self._plan(query))
+                    self._compiled.put(key, found)
+        return found
+
+    def _describe(self, plan: _Plan) -> CompiledQuery:
         expr = self._build(plan)
         sql = str(ibis.to_sql(expr, dialect="duckdb"))
-        with self._lock:
-            if self._con.name == "duckdb":
-                rows = [list(row) for row in self._con.raw_sql(sql).fetchall()]
-            else:
-                arrow = self._con.to_pyarrow(expr)
-                rows = [list(row.values()) for row in arrow.to_pylist()]
         schema = expr.schema()
-        columns = list(schema.names)
+        columns = tuple(schema.names)
         labels = {d.field: d.label for d in plan.dimensions}
         labels.update({m.field: m.label for m in plan.measures})
         kinds: dict[str, Literal["dimension", "measure"]] = {}
         kinds.update({d.field: "dimension" for d in plan.dimensions})
         kinds.update({m.field: "measure" for m in plan.measures})
         types = {name: logical_type(schema[name]) for name in columns}
-        return QueryResult(columns, rows, sql, labels, kinds, types)
+        return CompiledQuery(expr, sql, columns, labels, kinds, types)
+
+    def close(self) -> None:
+        """Close the connection the engine opened (one given to it stays open)."""
+        with self._lock:
+            owned = self._owns_con and not self._closed
+            self._closed = True
+        if owned:
+            self._con.disconnect()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
 
     # -- building ----------------------------------------------------------------------------
     def _build(self, plan: _Plan) -> ir.Table:
@@ -337,9 +370,20 @@ class SemanticEngine:
                 raise SemanticError(
                     f"The data file of table {name!r} is missing ({path.name})", field=name
                 )
-            table = self._con.read_parquet(path, table_name=name)
+            table = self._register(name, path)
             self._tables[name] = table
         return table
+
+    def _register(self, name: str, path: Path) -> ir.Table:
+        """A view named ``name`` over ``path``: on DuckDB a plain (not temporary) view, which
+        the cursors queries run on can see."""
+        raw = getattr(self._con, "con", None) if self._con.name == "duckdb" else None
+        if raw is None:
+            return self._con.read_parquet(path, table_name=name)
+        # The name and the path are quoted by ident() and literal().
+        view = f"{ident(name)} AS SELECT * FROM read_parquet({literal(path)})"  # noqa: S608
+        raw.execute(f"CREATE OR REPLACE VIEW {view}")
+        return self._con.table(name)
 
 
 def _combine(parts: list[ir.Table], dims: list[str]) -> ir.Table:

@@ -5,7 +5,9 @@ factor 1 into ``tests/benchmarks/.data/tpch-sf1`` (ignored by git; generated onc
 The query texts are DuckDB's (``extension/tpch/dbgen/queries``), kept in ``tpch/qNN.sql``.
 Each query runs through :meth:`Sandbox.execute` (guard on, display limit 10,000, the default
 sandbox limits) and through a plain DuckDB connection with views over the same files
-(fetching the same limit + 1 rows), alternating, best of several runs each.
+(fetching the same limit + 1 rows), alternating, best of several runs each. The guard
+remembers the texts it accepted, so only a query's first run pays for the check: the table
+shows both the check of a new text ("guard ms") and of a remembered one ("again ms").
 Run with ``make bench`` (``pytest tests/benchmarks -s``). Environment:
 ``DATAPILOT_BENCH_TPCH_SF`` (default 1), ``DATAPILOT_BENCH_TPCH_DIR`` (data folder),
 ``DATAPILOT_BENCH_REPEAT`` (default 5) and ``DATAPILOT_BENCH_TPCH_MAX_RATIO`` (default 1.1,
@@ -26,6 +28,7 @@ import duckdb
 import pytest
 
 from pipelines.query import Sandbox, SandboxLimits, check_sql
+from pipelines.query.guard import VERDICTS
 
 HERE = Path(__file__).resolve().parent
 QUERIES = sorted((HERE / "tpch").glob("q*.sql"))
@@ -90,6 +93,7 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
     timings: dict[str, dict[str, list[float]]] = {}
     counts: dict[str, int] = {}
     guard_ms: dict[str, float] = {}
+    again_ms: dict[str, float] = {}
     try:
         for name, sql in texts.items():
             runs: dict[str, list[float]] = {"duckdb": [], "datapilot": []}
@@ -106,10 +110,17 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
             assert len(result.rows) == min(raw_rows, LIMIT), f"{name}: rows differ from raw"
             assert result.truncated == (raw_rows > LIMIT), f"{name}: wrong truncated flag"
             timings[name], counts[name] = runs, raw_rows
+            elapsed = 0.0
+            for _ in range(20):
+                VERDICTS.clear()
+                start = time.perf_counter()
+                check_sql(sql, tables)
+                elapsed += time.perf_counter() - start
+            guard_ms[name] = elapsed / 20 * 1000
             start = time.perf_counter()
             for _ in range(20):
                 check_sql(sql, tables)
-            guard_ms[name] = (time.perf_counter() - start) / 20 * 1000
+            again_ms[name] = (time.perf_counter() - start) / 20 * 1000
     finally:
         sandbox.close()
         raw.close()
@@ -120,7 +131,8 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
         f"{duckdb.__version__} fetchmany({LIMIT + 1:,}); best of {REPEAT}, {os.cpu_count()} cores"
     )
     print(
-        f"{'query':<6} {'rows':>7} {'duckdb ms':>10} {'datapilot ms':>13} {'ratio':>7} {'guard ms':>9}"
+        f"{'query':<6} {'rows':>7} {'duckdb ms':>10} {'datapilot ms':>13} {'ratio':>7} "
+        f"{'guard ms':>9} {'again ms':>9}"
     )
     total = {"duckdb": 0.0, "datapilot": 0.0}
     ratios = []
@@ -132,7 +144,8 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
         ratios.append(ratio)
         print(
             f"{name:<6} {counts[name]:>7,} {best['duckdb'] * 1000:>10.1f} "
-            f"{best['datapilot'] * 1000:>13.1f} {ratio:>6.2f}x {guard_ms[name]:>9.2f}"
+            f"{best['datapilot'] * 1000:>13.1f} {ratio:>6.2f}x {guard_ms[name]:>9.2f} "
+            f"{again_ms[name]:>9.3f}"
         )
     ratio = total["datapilot"] / total["duckdb"]
     geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))

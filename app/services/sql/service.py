@@ -45,6 +45,7 @@ from pipelines.query import (
     WorkspaceKey,
     check_sql,
 )
+from pipelines.query.verdicts import table_fingerprint
 
 MB = 2**20
 
@@ -197,7 +198,8 @@ class SqlService(SavedQueries):
         if fmt not in ("csv", "parquet"):
             raise InvalidInput(f"Unknown download format “{fmt}”; use csv or parquet.", "format")
         tables = self.workspace_tables(workspace_id)
-        check_sql(sql, tables.paths)  # refuse before waiting for a turn
+        # Refuse before waiting for a turn; the sandbox's own check then reuses the verdict.
+        check_sql(sql, tables.paths, scope=table_fingerprint(tables.paths, tables.allowed_dir))
         batches = self.runner.stream(
             self._key(tables),
             tables.paths,
