@@ -114,7 +114,7 @@ def ingest_text(
     bad_rows = collect_bad_rows(
         con,
         text.path,
-        delimiter=dialect.delimiter,
+        delimiter=dialect.delimiter[0],
         quote=dialect.quote,
         columns=dialect.columns,
         examples=options.bad_row_examples,

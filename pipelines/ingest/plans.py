@@ -191,12 +191,16 @@ def read_type(plan: ColumnPlan) -> str:
     return "VARCHAR"
 
 
-def convert_sql(plan: ColumnPlan) -> str:
-    """Strict SQL expression producing the typed value of the column."""
+def convert_sql(plan: ColumnPlan, *, typed_read: bool = True) -> str:
+    """Strict SQL expression producing the typed value of the column.
+
+    ``typed_read=False`` when the raw column is VARCHAR whatever :func:`read_type` says (the
+    reader of space-aligned files splits lines itself and parses no types).
+    """
     if plan.type == "text":
         return plan.raw
     mark = FORCED_MARK if plan.forced else CONVERSION_MARK
-    typed = read_type(plan)
+    typed = read_type(plan) if typed_read else "VARCHAR"
     if typed != "VARCHAR":
         if plan.type == "date":
             fail = f"CAST(error('{mark}{plan.index}|' || CAST({plan.raw} AS VARCHAR)) AS DATE)"
