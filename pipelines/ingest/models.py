@@ -145,6 +145,31 @@ class BadRows:
 
 
 @dataclass(frozen=True)
+class CurrencyFormat:
+    """How a currency column was written, so a table or chart can write it the same way.
+
+    ``$74.69`` is ``code="USD", symbol="$", position="prefix", space=False,
+    decimal_separator=".", thousands_separator="", decimals=2, negative="sign"``;
+    ``1.234,50 €`` is ``EUR``, ``€``, ``suffix``, ``space=True``, ``,``, ``.``, 2.
+    """
+
+    code: str
+    """ISO 4217 code (``USD``, ``EUR``, ``GBP``, ``CHF``); ``$`` is read as US dollars."""
+    symbol: str
+    """The symbol or code as written in the file."""
+    position: Literal["prefix", "suffix"]
+    space: bool
+    """Whether a space separates the symbol from the number."""
+    decimal_separator: str
+    thousands_separator: str
+    """``""`` when no value had thousands grouped."""
+    decimals: int
+    """The most digits after the decimal separator in any value."""
+    negative: Literal["sign", "parentheses"] = "sign"
+    """How negative amounts were written: ``-$5.00`` or ``($5.00)``."""
+
+
+@dataclass(frozen=True)
 class ColumnDetection:
     """How one column was read.
 
@@ -165,6 +190,7 @@ class ColumnDetection:
     ambiguous: bool = False
     forced: bool = False
     note: str | None = None
+    currency_format: CurrencyFormat | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +222,11 @@ class Detected:
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Profile of one output column; ``min``/``max`` are JSON-safe (ISO text for dates)."""
+    """Profile of one output column; ``min``/``max`` are JSON-safe (ISO text for dates).
+
+    ``currency`` says how the values of a currency column were written (they are stored as
+    plain numbers).
+    """
 
     label: str
     identifier: str
@@ -205,6 +235,7 @@ class ColumnProfile:
     distinct_approx: int
     min: JsonValue = None
     max: JsonValue = None
+    currency: CurrencyFormat | None = None
 
 
 @dataclass(frozen=True)

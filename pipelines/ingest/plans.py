@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .dates import strptime_sql
-from .models import SQL_TYPES, ColumnDetection, ColumnOverride, ColumnType
+from .models import SQL_TYPES, ColumnDetection, ColumnOverride, ColumnType, CurrencyFormat
 from .numbers import NumberStyle, core_sql, integer_regex, number_sql, style_regex
 from .sql import literal
 
@@ -67,6 +67,8 @@ class ColumnPlan:
     style: NumberStyle | None = None
     currency: str | None = None
     percent: bool = False
+    parens: bool = False
+    currency_format: CurrencyFormat | None = None
     formats: tuple[str, ...] = ()
     year_check: bool = False
     timezone: bool = False
@@ -104,6 +106,7 @@ class ColumnPlan:
             ambiguous=self.ambiguous,
             forced=self.forced,
             note=self.note,
+            currency_format=self.currency_format,
         )
 
 
@@ -121,8 +124,8 @@ def _check_and_convert(plan: ColumnPlan, t: str) -> tuple[str, str]:
     if plan.type in ("integer", "decimal"):
         style = plan.style or (".", "")
         integer = plan.type == "integer"
-        core = core_sql(t, plan.currency, plan.percent)
-        if integer and style[1] == "" and not plan.currency and not plan.percent:
+        core = core_sql(t, plan.currency, plan.percent, plan.parens)
+        if integer and style[1] == "" and not (plan.currency or plan.percent or plan.parens):
             return f"regexp_full_match({t}, {literal(integer_regex())})", f"CAST({t} AS BIGINT)"
         regex = style_regex(style, fraction=not integer)
         ok = f"regexp_full_match({core}, {literal(regex)})"
