@@ -75,6 +75,8 @@ class TextColumns:
     overrides: dict[int, ColumnOverride] = field(default_factory=dict)
     dropped: set[int] = field(default_factory=set)
     full_scan: bool = False
+    renamed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Columns the user renamed: position -> (identifier, label) read from the file."""
 
     def with_overrides(self, found: list[ColumnPlan]) -> list[ColumnPlan]:
         """``found`` with the user's choice in place of the detected plan where there is one."""

@@ -90,6 +90,9 @@ class IngestOptions:
         estimated from evenly spread slices.
     encoding, delimiter, header
         Force the encoding, delimiter or header presence instead of detecting them.
+    names
+        New column labels keyed by the column identifier (or label) the file's own reading
+        gives; each renamed column's identifier is derived from its new label.
     cancel
         Set this event (from any thread) to stop the ingest as soon as it can; it then
         raises ``IngestError`` with code ``"cancelled"`` and leaves nothing behind.
@@ -118,6 +121,7 @@ class IngestOptions:
     encoding: str | None = None
     delimiter: str | None = None
     header: bool | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
     cancel: threading.Event | None = field(default=None, compare=False)
     timeout_seconds: float = 1800
     max_columns: int = 2_000
@@ -191,6 +195,11 @@ class ColumnDetection:
     forced: bool = False
     note: str | None = None
     currency_format: CurrencyFormat | None = None
+    detected_identifier: str | None = None
+    """When the user renamed the column: the identifier the file's own reading gives it (the
+    key of its overrides and name); None otherwise."""
+    detected_label: str | None = None
+    """When the user renamed the column: its label in the file (or the generic one)."""
 
 
 @dataclass(frozen=True)
