@@ -212,8 +212,8 @@ def detect_dialect(
     columns = max(data_mode, header_width, 1)
     short_rows = sum(n for width, n in data_counts.items() if width < columns)
     quoted_newlines = any(r.end_line - r.start_line > 1 for r in best_records)
-    if aligned:  # a line with fewer fields ends with NULLs, one with more fills the last one
-        short_rows, header_width = 0, columns
+    if aligned:  # the header sets the width: extra words go to the last column
+        columns, short_rows = max(header_width, 1), 0
     preamble_lines = head.splitlines()[:skip_lines]
     sniff_header = sniffed.get("HasHeader")
     return Dialect(

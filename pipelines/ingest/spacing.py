@@ -81,16 +81,19 @@ def is_single_space(head: str, skip: int, quote: str) -> bool:
 def aligned_fields(head: str, skip: int) -> list[list[str]] | None:
     """The head split on runs of blanks when it reads as columns aligned with spaces.
 
-    The first line (the header, or the first record) must have as many fields as most lines,
-    and nine lines in ten must have that many: a list of names or a paragraph of text does
-    not pass.
+    Runs of two or more blanks must appear (single spaces are :func:`is_single_space`). The
+    first line (the header, or the first record) sets the width: most lines have exactly that
+    many fields and nine in ten at least that many (extra words belong to the last column).
+    A paragraph of text or a list of names does not pass.
     """
     lines = _nonblank_lines(head, skip)
-    if len(lines) < 2 or not any(" " in line for line in lines):
+    if len(lines) < 2 or not any("  " in line.strip() or "\t" in line for line in lines):
         return None
     fields = [_BLANKS.split(line.strip()) for line in lines]
-    counts = [len(f) for f in fields]
-    if not _consistent(counts):
+    width = len(fields[0])
+    exact = sum(len(f) == width for f in fields)
+    wide = sum(len(f) >= width for f in fields)
+    if width < 2 or exact * 2 < len(fields) or wide < 0.9 * len(fields):
         return None
     return fields
 
