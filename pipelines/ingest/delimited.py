@@ -119,7 +119,7 @@ def ingest_text(
     bad_rows = collect_bad_rows(
         con,
         text.path,
-        delimiter=dialect.delimiter[0],
+        delimiter=dialect.delimiter,
         quote=dialect.quote,
         columns=dialect.columns,
         examples=options.bad_row_examples,

@@ -41,6 +41,8 @@ def reject_types(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _fields(raw: str, delimiter: str, quote: str) -> int:
+    if len(delimiter) > 1:  # ", ": Python's csv module reads one-character delimiters only
+        return len(raw.rstrip("\r\n").split(delimiter))
     try:
         record = next(csv.reader(io.StringIO(raw), delimiter=delimiter, quotechar=quote or None))
     except (StopIteration, csv.Error):
