@@ -191,6 +191,14 @@ SPACES: list[Case] = [
         detected={"delimiter": ", ", "header": False},
     ),
     Case(
+        "comma_space_with_empty_values",
+        "gaps.csv",
+        text("a, b, c\n1, , 3\n2, x, \n4, y, 5\n"),
+        [("a", "a", "integer"), ("b", "b", "text"), ("c", "c", "integer")],
+        [(1, None, 3), (2, "x", None), (4, "y", 5)],
+        detected={"delimiter": ", "},
+    ),
+    Case(
         "comma_file_with_spaces_inside_values_stays_comma",
         "places.csv",
         text("id,city,note\n1,New York,big apple\n2,Los Angeles,sunny days\n3,Paris,ok\n"),
