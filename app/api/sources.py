@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.api.framework import PREFIX, ApiRequest, Reply
 from app.api.framework.uploads import Destination
@@ -51,6 +51,19 @@ class SourceOut(BaseModel):
     progress: ProgressOut | None = Field(None, description="While uploading or ingesting")
 
 
+class CurrencyOut(BaseModel):
+    code: str = Field(description="ISO 4217 code: USD, EUR, GBP, CHF...")
+    symbol: str = Field(description="The symbol or code as written in the file: $, €, CHF")
+    position: Literal["prefix", "suffix"]
+    space: bool = Field(description="Whether a space separates the symbol from the number")
+    decimal_separator: str
+    thousands_separator: str = Field(description="Empty when no value grouped thousands")
+    decimals: int
+    negative: Literal["sign", "parentheses"] = Field(
+        "sign", description="How negative amounts were written: -$5.00 or ($5.00)"
+    )
+
+
 class SourceColumnOut(BaseModel):
     label: str = Field(description="The header as written in the file")
     identifier: str = Field(description="The SQL-safe name used in queries")
@@ -59,6 +72,9 @@ class SourceColumnOut(BaseModel):
     distinct_approx: int
     min: Any = None
     max: Any = None
+    currency: CurrencyOut | None = Field(
+        None, description="For amounts read from a currency: how the file wrote them"
+    )
 
 
 class ProfileOut(BaseModel):
@@ -69,12 +85,27 @@ class ProfileOut(BaseModel):
 
 
 class OverrideSpec(BaseModel):
+    """How to read one column and what to call it; at least one of ``type`` and ``name``."""
+
     model_config = ConfigDict(extra="forbid")
 
-    type: ColumnTypeName
+    type: ColumnTypeName | None = Field(None, description="Force the column's type")
     format: str | None = Field(None, max_length=64, description="strptime pattern, e.g. %d/%m/%Y")
     decimal_separator: Literal[".", ","] | None = None
     thousands_separator: Literal["", ",", ".", " ", "'"] | None = None
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Rename the column; its identifier is derived from the name and kept "
+        "across re-ingests",
+    )
+
+    @model_validator(mode="after")
+    def _type_or_name(self) -> OverrideSpec:
+        if self.type is None and self.name is None:
+            raise ValueError("give a type, a name, or both")
+        return self
 
 
 class SourceDetail(SourceOut):
@@ -105,7 +136,10 @@ class RetryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     overrides: dict[str, OverrideSpec] = Field(
-        default_factory=dict, description="Forced column types keyed by column identifier"
+        default_factory=dict,
+        description="Forced column types and new names, keyed by the identifier the file's own "
+        "reading gives the column (detected_identifier when it was renamed); replaces the "
+        "stored ones",
     )
     sheet: str | None = Field(None, max_length=255, description="Worksheet of an .xlsx file")
 
@@ -341,7 +375,8 @@ def delete_source(req: ApiRequest) -> Reply:
 @api.operation(
     "POST",
     f"{SOURCE}/retry",
-    "Ingest a failed or ready source again, with column type overrides (editor or admin). "
+    "Ingest a failed or ready source again, with column type overrides and names (editor or "
+    "admin). "
     "Answers 202; poll the source for its status.",
     body=RetryBody,
     response=SourceOut,

@@ -1,8 +1,10 @@
-"""A source's schema, where each column's type and date format can be changed before a re-ingest.
+"""A source's schema, where each column's type, date format and name can be changed before a
+re-ingest.
 
 The host passes the stored profile, detection and overrides (the ingest's JSON) and is called
 back when the user re-ingests or goes back to the detected types; the edits not applied yet are
-``changes`` (a ColumnOverride spec per column identifier).
+``changes``: per column, keyed by the identifier the file's own reading gives it, the spec to
+store (a ColumnOverride spec and/or a ``name``; an empty spec means "as detected").
 
     editor = SchemaEditor(can_edit=True, on_apply=lambda: service.retry(..., editor.changes))
     editor.param.update(profile=info.profile, detected=info.detected, revision="v2")
@@ -10,7 +12,6 @@ back when the user re-ingests or goes back to the detected types; the edits not 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,156 +20,21 @@ import pandas as pd
 import panel as pn
 import param
 
+from components.sources.schema_rows import (
+    DATE_FORMATS,
+    TITLES,
+    TYPE_CHOICES,
+    WIDTHS,
+    column_spec,
+    override_for,
+    reading,
+    schema_rows,
+    type_choice,
+    typed_spec,
+)
+
 STYLESHEET = Path(__file__).with_suffix(".css").read_text(encoding="utf-8")
-
-# What a user may read a column as; each maps to a ColumnOverride (format is asked separately).
-TYPE_CHOICES: dict[str, dict[str, Any]] = {
-    "text": {"type": "text"},
-    "integer": {"type": "integer"},
-    "decimal (1234.56)": {"type": "decimal", "decimal_separator": "."},
-    "decimal (1,234.56)": {"type": "decimal", "decimal_separator": ".", "thousands_separator": ","},
-    "decimal comma (1234,56)": {"type": "decimal", "decimal_separator": ","},
-    "decimal comma (1.234,56)": {
-        "type": "decimal",
-        "decimal_separator": ",",
-        "thousands_separator": ".",
-    },
-    "decimal comma (1 234,56)": {
-        "type": "decimal",
-        "decimal_separator": ",",
-        "thousands_separator": " ",
-    },
-    "date": {"type": "date"},
-    "timestamp": {"type": "timestamp"},
-    "boolean": {"type": "boolean"},
-}
-DATE_FORMATS = [
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%Y-%m-%d",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-]
-COLUMNS = ["label", "identifier", "type", "format", "nulls", "distinct", "min", "max", "how"]
-TITLES = {
-    "label": "Column · identifier",
-    "type": "Type",
-    "format": "Date format",
-    "nulls": "Nulls",
-    "distinct": "Distinct",
-    "min": "Min",
-    "max": "Max",
-    "how": "Detected",
-}
-WIDTHS = {"type": 200, "format": 120, "nulls": 70, "distinct": 80, "min": 130, "max": 130}
-
-
-def type_choice(spec: dict[str, Any]) -> str:
-    """The ``TYPE_CHOICES`` label matching a detected column or an override."""
-    kind = spec.get("type") or "text"
-    if kind != "decimal":
-        return str(kind) if kind in TYPE_CHOICES else "text"
-    decimal = spec.get("decimal_separator") or "."
-    thousands = spec.get("thousands_separator") or ""
-    for label, choice in TYPE_CHOICES.items():
-        if (
-            choice["type"] == "decimal"
-            and choice.get("decimal_separator", ".") == decimal
-            and choice.get("thousands_separator", "") == thousands
-        ):
-            return label
-    return "decimal comma (1234,56)" if decimal == "," else "decimal (1234.56)"
-
-
-def override_for(choice: str, fmt: str) -> dict[str, Any]:
-    """The ColumnOverride spec for a ``TYPE_CHOICES`` label and a date format."""
-    spec = dict(TYPE_CHOICES.get(choice, {"type": "text"}))
-    if spec["type"] in ("date", "timestamp") and fmt.strip():
-        spec["format"] = fmt.strip()
-    return spec
-
-
-def reading(choice: str, fmt: str) -> tuple[str, str]:
-    """A (type, format) pair where the format only counts for dates and timestamps."""
-    dated = TYPE_CHOICES.get(choice, {}).get("type") in ("date", "timestamp")
-    return choice, fmt.strip() if dated else ""
-
-
-def detected_note(column: dict[str, Any] | None, forced: bool) -> str:
-    """What the ingest noticed about a column, or that the user set its type."""
-    if forced:
-        return "set by you"
-    if not column:
-        return ""
-    notes = []
-    if column.get("source_format") and column.get("type") not in ("date", "timestamp"):
-        notes.append(str(column["source_format"]))
-    if column.get("percent"):
-        notes.append("percent ÷ 100")
-    if column.get("currency"):
-        notes.append(f"currency {column['currency']} removed")
-    if column.get("true_values"):
-        notes.append("true: " + "/".join(column["true_values"][:3]))
-    if column.get("ambiguous"):
-        notes.append("ambiguous")
-    if column.get("note"):
-        notes.append(str(column["note"]))
-    return "; ".join(notes)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def schema_rows(
-    profile: dict[str, Any], detected: dict[str, Any], overrides: dict[str, Any], row_count: int
-) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
-    """The table's rows, and each column's stored (type choice, format) to compare edits with."""
-    detections = {c.get("identifier"): c for c in (detected.get("columns") or [])}
-    records = []
-    initial: dict[str, tuple[str, str]] = {}
-    for column in profile.get("columns") or []:
-        ident = str(column["identifier"])
-        detection = detections.get(ident) or {}
-        forced = overrides.get(ident)
-        spec = forced or {
-            "type": column.get("type"),
-            "decimal_separator": detection.get("decimal_separator"),
-            "thousands_separator": detection.get("thousands_separator"),
-        }
-        choice = type_choice(spec)
-        fmt = str((forced or {}).get("format") or "")
-        if not forced and column.get("type") in ("date", "timestamp"):
-            fmt = str(detection.get("source_format") or "")
-        initial[ident] = (choice, fmt)
-        nulls = int(column.get("null_count") or 0)
-        records.append(
-            {
-                # Both escaped here: the cell is rendered with Tabulator's html formatter.
-                "label": f"<span class='dp-col-label'>"
-                f"{html.escape(str(column.get('label') or ident))}</span>"
-                f"<span class='dp-col-ident'>{html.escape(ident)}</span>",
-                "identifier": ident,
-                "type": choice,
-                "format": fmt,
-                "nulls": nulls,
-                # an estimate can overshoot; never show more values than non-null rows
-                "distinct": min(int(column.get("distinct_approx") or 0), max(0, row_count - nulls)),
-                "min": _cell(column.get("min")),
-                "max": _cell(column.get("max")),
-                "how": detected_note(detection, bool(forced)),
-            }
-        )
-    return pd.DataFrame(records, columns=COLUMNS), initial
+__all__ = ["SchemaEditor", "override_for", "schema_rows", "type_choice"]
 
 
 class SchemaEditor(pn.viewable.Viewer):
@@ -219,7 +85,7 @@ class SchemaEditor(pn.viewable.Viewer):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._initial: dict[str, tuple[str, str]] = {}
+        self._initial: dict[str, tuple[str, str, str]] = {}
         # Built with the first profile (see _load), never empty then replaced: an empty
         # Tabulator replaced at once races its own first layout in the browser.
         self._table: pn.widgets.Tabulator | None = None
@@ -277,8 +143,8 @@ class SchemaEditor(pn.viewable.Viewer):
 
     # -- derived state -----------------------------------------------------------------------------
     def _forced(self) -> bool:
-        """Overrides are in force on a ready source (so they can be cleared)."""
-        return self.ready and bool(self.overrides)
+        """Type overrides are in force on a ready source (so they can be cleared)."""
+        return self.ready and any(typed_spec(s) for s in (self.overrides or {}).values())
 
     @param.depends("can_edit", "ready", "dirty", "overrides")
     def _tools_visible(self) -> bool:
@@ -314,7 +180,8 @@ class SchemaEditor(pn.viewable.Viewer):
         count = len(self.profile.get("columns") or [])
         approx = " (approximate)" if self.profile.get("distinct_estimated") else ""
         hint = (
-            " Click a type or date format to change how a column is read, then re-ingest."
+            " Click a type or date format to change how a column is read, or Rename to to "
+            "name it, then re-ingest."
             if self.can_edit
             else ""
         )
@@ -356,9 +223,10 @@ class SchemaEditor(pn.viewable.Viewer):
         self._update_changes()
 
     def _settings(self, frame: pd.DataFrame) -> dict[str, Any]:
-        editable = {"type", "format"} if self.can_edit else set()
+        editable = {"name", "type", "format"} if self.can_edit else set()
         editors: dict[str, Any] = {c: None for c in frame.columns if c not in editable}
         if self.can_edit:
+            editors["name"] = {"type": "input"}
             editors["type"] = {"type": "list", "values": list(TYPE_CHOICES)}
             editors["format"] = {
                 "type": "list",
@@ -382,9 +250,16 @@ class SchemaEditor(pn.viewable.Viewer):
         if self.can_edit and self._table is not None:
             for _, row in self._table.value.iterrows():
                 ident = str(row["identifier"])
+                stored = self._initial.get(ident, ("", "", ""))
                 now = reading(str(row["type"]), str(row["format"] or ""))
-                if reading(*self._initial.get(ident, ("", ""))) != now:
-                    changed[ident] = override_for(*now)
+                name = " ".join(str(row["name"] or "").split())
+                retyped = reading(*stored[:2]) != now
+                if not retyped and name == stored[2]:
+                    continue
+                typed = (
+                    override_for(*now) if retyped else typed_spec((self.overrides or {}).get(ident))
+                )
+                changed[ident] = column_spec(typed, name)
         with param.edit_constant(self):
             self.param.update(changes=changed, dirty=bool(changed))
 
@@ -402,6 +277,14 @@ class SchemaEditor(pn.viewable.Viewer):
         frame.loc[rows, "type"] = choice
         if fmt is not None:
             frame.loc[rows, "format"] = fmt
+        self._table.value = frame
+
+    def set_name(self, identifier: str, name: str) -> None:
+        """Rename a column (empty: its name in the file) as an edit in the browser would."""
+        if self._table is None:
+            return
+        frame = self._table.value.copy()
+        frame.loc[frame["identifier"] == identifier, "name"] = name
         self._table.value = frame
 
     def _call(self, callback: Callable[[], Any] | None) -> None:

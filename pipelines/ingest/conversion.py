@@ -75,6 +75,8 @@ class TextColumns:
     overrides: dict[int, ColumnOverride] = field(default_factory=dict)
     dropped: set[int] = field(default_factory=set)
     full_scan: bool = False
+    renamed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Columns the user renamed: position -> (identifier, label) read from the file."""
 
     def with_overrides(self, found: list[ColumnPlan]) -> list[ColumnPlan]:
         """``found`` with the user's choice in place of the detected plan where there is one."""
@@ -131,8 +133,9 @@ def convert(
 def _copy_sql(reader: TextReader, columns: TextColumns, out: Path, *, keep_rejects: bool) -> str:
     """The ``COPY ... TO parquet`` statement converting each kept column by its plan."""
     plans, dropped = columns.plans, columns.dropped
+    typed_read = not reader.dialect.aligned
     select = ", ".join(
-        f"{convert_sql(p)} AS {ident(columns.identifiers[p.index])}"
+        f"{convert_sql(p, typed_read=typed_read)} AS {ident(columns.identifiers[p.index])}"
         for p in plans
         if p.index not in dropped
     )
@@ -140,7 +143,7 @@ def _copy_sql(reader: TextReader, columns: TextColumns, out: Path, *, keep_rejec
     source = reader.sql(
         header=columns.header,
         rejects=keep_rejects,
-        types={p.index: read_type(p) for p in plans if p.index not in dropped},
+        types={p.index: read_type(p) for p in plans if p.index not in dropped and typed_read},
     )
     return (
         f"COPY (SELECT {select} FROM {source} WHERE {where}) "

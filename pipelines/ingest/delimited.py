@@ -30,9 +30,11 @@ from .headers import typed_names
 from .identifiers import make_identifiers
 from .inference import infer_plans
 from .models import BadRows, ColumnOverride, Detected, IngestOptions
+from .naming import content_labels
 from .plans import ColumnPlan, accepts_sql
 from .ragged import pad_short_rows
 from .rejects import collect_bad_rows, first_invalid_encoding_line, reject_types
+from .renames import apply_names, mark_renamed
 from .runtime import Reporter, Written
 from .shape_notes import shape_notes
 from .textfile import TextInput, has_utf8_sequences
@@ -115,6 +117,9 @@ def ingest_text(
     columns, totals = _plan(con, reader, raw_labels, sampled, options.header)
     report("detecting", 1.0)
     _apply_overrides(columns, options.overrides, raw_labels, totals, reader.indexes)
+    columns.labels, columns.identifiers, columns.renamed = apply_names(
+        options.names, columns.labels, columns.identifiers
+    )
     written = convert(con, reader, columns, out, report)
     _check_encoding(con, text, options)
     bad_rows = _bad_rows(con, reader, columns, raw_labels, options.bad_row_examples)
@@ -241,6 +246,8 @@ def _plan(
         plans, totals = infer_plans(
             con, "dp_sample", indexes, identifiers, delimiter=dialect.delimiter
         )
+        labels = content_labels(con, "dp_sample", plans, labels)
+        identifiers = make_identifiers(labels)
     return TextColumns(header=header, labels=labels, identifiers=identifiers, plans=plans), totals
 
 
@@ -329,6 +336,11 @@ def _describe(
         notes.append(f"{len(columns.dropped)} empty column(s) without a header were left out")
     if bad_rows.count:
         notes.append(f"{bad_rows.count} row(s) could not be read and were left out")
+    if not columns.header:
+        notes.append(
+            "the file has no header row: columns were named from their content where it was "
+            "clear; rename them in the schema"
+        )
     return Detected(
         file_format=file_format,
         compression=text.compression,
@@ -354,6 +366,10 @@ def _describe(
         ),
         dropped_empty_columns=len(columns.dropped),
         full_scan=columns.full_scan,
-        columns=tuple(p.detection(identifiers[p.index], labels[p.index]) for p in kept),
+        columns=mark_renamed(
+            [p.detection(identifiers[p.index], labels[p.index]) for p in kept],
+            [p.index for p in kept],
+            columns.renamed,
+        ),
         notes=tuple(notes),
     )

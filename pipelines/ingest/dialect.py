@@ -4,7 +4,8 @@ DuckDB's ``sniff_csv`` gives the quote and escape characters and a first guess. 
 then checked by parsing the head of the file with each common delimiter and keeping the one
 whose records have the most consistent field count; that also finds the preamble lines
 before the header (:mod:`.preamble`), header lines DuckDB cannot read as they are
-(:mod:`.headers`) and whether short (ragged) rows are present.
+(:mod:`.headers`) and whether short (ragged) rows are present. Files that no usual delimiter
+splits, and comma files with a space after every comma, are looked at by :mod:`.spacing`.
 """
 
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
@@ -23,6 +24,14 @@ import duckdb
 from .errors import IngestError
 from .headers import find_group_line, literal_names, merged_names, quote_problem, typed_names
 from .preamble import header_start, separator_hint
+from .spacing import (
+    COMMA_SPACE,
+    SPACE,
+    aligned_fields,
+    aligned_read_sql,
+    is_comma_space,
+    is_single_space,
+)
 from .sql import literal
 from .textfile import TextInput
 
@@ -42,6 +51,8 @@ class Dialect:
     them. ``header_note`` says what was done to them; ``rewrite_header`` is set when the
     quotes of every line before the data (preamble and header) must be taken out of the copy
     DuckDB reads, because one has a stray quote DuckDB would not skip over.
+    ``aligned`` means fields are separated by runs of spaces (``delimiter`` is then ``" "``) and
+    each line is split in SQL rather than by DuckDB's CSV reader.
     """
 
     delimiter: str
@@ -58,6 +69,7 @@ class Dialect:
     header_names: tuple[str, ...] = ()
     header_note: str | None = None
     rewrite_header: bool = False
+    aligned: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,10 +89,13 @@ def _sniff(con: duckdb.DuckDBPyConnection, text: TextInput) -> dict[str, object]
     return dict(zip(names, row, strict=False)) if row else {}
 
 
-def _records(text: str, delimiter: str, quote: str, escape: str) -> list[_Record]:
+def _records(
+    text: str, delimiter: str, quote: str, escape: str, *, skip_space: bool = False
+) -> list[_Record]:
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=delimiter,
+        skipinitialspace=skip_space,
         quotechar=quote or None,
         doublequote=escape in ("", quote),
         escapechar=None if escape in ("", quote) else escape,
@@ -116,6 +131,40 @@ def _score(records: list[_Record]) -> tuple[bool, float, int]:
             mode = rest_mode
     consistency = sum(1 for c in tail if c == mode) / len(tail)
     return (mode >= 2, consistency, mode)
+
+
+def _aligned_records(head: str) -> list[_Record] | None:
+    """The head as space-aligned columns (one record per physical line), or None."""
+    if aligned_fields(head, 0) is None:
+        return None
+    return [
+        _Record(line.split() if line.strip() else [], number, number + 1)
+        for number, line in enumerate(head.splitlines()[:MAX_RECORDS])
+    ]
+
+
+def _with_spaces(
+    head: str,
+    best: str,
+    records: list[_Record],
+    score: tuple[bool, float, int],
+    quote: str,
+    escape: str,
+) -> tuple[str, list[_Record], bool]:
+    """Correct the delimiter for spaces: ``", "``, a single space, or aligned columns.
+
+    Returns the delimiter, its records and whether columns are aligned with runs of spaces.
+    """
+    if best == "," and is_comma_space(head, 0, quote):
+        return COMMA_SPACE, _records(head, ",", quote, escape, skip_space=True), False
+    if score[0]:
+        return best, records, False
+    if is_single_space(head, 0, quote):
+        return SPACE, _records(head, SPACE, quote, escape), False
+    aligned = _aligned_records(head)
+    if aligned is not None:
+        return SPACE, aligned, True
+    return best, records, False
 
 
 def _head_text(text: TextInput) -> str:
@@ -269,10 +318,17 @@ def detect_dialect(
                 candidates.append(delim)
     first = 1 if hint else 0
     best, best_records, mode = _choose(head, candidates, quote, escape)
+    aligned = False
+    if not forced_delimiter:
+        best, best_records, aligned = _with_spaces(
+            head, best, best_records, _score(best_records), quote, escape
+        )
+        mode = _score(best_records)[2]
     header = _locate_header(best_records, mode, first)
     ordered = [best, *(c for c in candidates if c != best)]
     found = (best, best_records, mode, header)
-    best, best_records, mode, header = _repair_quote(head, found, ordered, quote, escape, first)
+    if not aligned and len(best) == 1:  # the repair reads one-character delimiters
+        best, best_records, mode, header = _repair_quote(head, found, ordered, quote, escape, first)
     skip_lines = header.skip_lines
     body = [r for r in best_records[header.data :] if r.fields]
     if header.names:
@@ -284,6 +340,8 @@ def detect_dialect(
     columns = max(data_mode, header_width, 1)
     short_rows = sum(n for width, n in data_counts.items() if width < columns)
     quoted_newlines = any(r.end_line - r.start_line > 1 for r in best_records)
+    if aligned:  # the header sets the width: extra words go to the last column
+        columns, short_rows = max(header_width, 1), 0
     preamble_lines = head.splitlines()[:skip_lines]
     sniff_header = sniffed.get("HasHeader")
     return Dialect(
@@ -301,6 +359,7 @@ def detect_dialect(
         header_names=header.names,
         header_note=header.note,
         rewrite_header=header.rewrite or _stray_quote_before(head, skip_lines, best, quote, escape),
+        aligned=aligned,
     )
 
 
@@ -318,6 +377,16 @@ def read_csv_sql(
 ) -> str:
     """Return a ``read_csv(...)`` call naming fields ``c0``, ``c1``... (VARCHAR unless ``types``
     says otherwise)."""
+    if dialect.aligned:
+        return _aligned_sql(
+            path,
+            dialect,
+            header=header,
+            max_line_bytes=max_line_bytes,
+            rejects=rejects,
+            parallel=parallel,
+            ignore_errors=ignore_errors,
+        )
     types = types or {}
     columns = ", ".join(f"'c{i}': '{types.get(i, 'VARCHAR')}'" for i in range(dialect.columns))
     pad = dialect.null_padding if null_padding is None else null_padding
@@ -337,6 +406,12 @@ def read_csv_sql(
         # (measured: 4.7 s vs 4.0 s). 32 MiB is DuckDB's own default buffer.
         f"buffer_size={max(32 * 1024 * 1024, 4 * max_line_bytes)}",
     ]
+    options += _reading_options(parallel=parallel, ignore_errors=ignore_errors, rejects=rejects)
+    return f"read_csv({', '.join(options)})"
+
+
+def _reading_options(*, parallel: bool, ignore_errors: bool, rejects: bool) -> list[str]:
+    options = []
     if not parallel:
         options.append("parallel=false")
     if ignore_errors:
@@ -347,4 +422,25 @@ def read_csv_sql(
             "rejects_table='dp_rejects'",
             "rejects_scan='dp_scans'",
         ]
-    return f"read_csv({', '.join(options)})"
+    return options
+
+
+def _aligned_sql(
+    path: str,
+    dialect: Dialect,
+    *,
+    header: bool,
+    max_line_bytes: int,
+    rejects: bool,
+    parallel: bool,
+    ignore_errors: bool,
+) -> str:
+    """The subquery reading a file whose columns are aligned with runs of spaces."""
+    options = [
+        f"max_line_size={max_line_bytes}",
+        f"buffer_size={max(32 * 1024 * 1024, 4 * max_line_bytes)}",
+        *_reading_options(parallel=parallel, ignore_errors=ignore_errors, rejects=rejects),
+    ]
+    return aligned_read_sql(
+        path, dialect.columns, header=header, skip=dialect.skip_lines, options=options
+    )

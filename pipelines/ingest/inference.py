@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from .currency import currency_format
 from .dates import ORDERS, TemporalShape, formats_for, four_digit_year, parse_temporal
 from .dates import strptime_sql as _strptime
 from .numbers import (
@@ -168,8 +169,8 @@ def _check_sql(column: _Column) -> dict[str, str]:
         words = ", ".join(literal(w) for w in ("0", "1", *TRUE_SET, *FALSE_SET))
         checks["b01"] = f"count(*) FILTER (WHERE lower({t}) IN ({words}))"
     if column.number:
-        styles, currency, percent, _ = column.number
-        core = core_sql(t, currency, percent)
+        styles, currency, percent, shapes = column.number
+        core = core_sql(t, currency, percent, any(p.parens for p in shapes))
         for i, style in enumerate(styles):
             regex = literal(style_regex(style))
             checks[f"n{i}"] = f"count(*) FILTER (WHERE regexp_full_match({core}, {regex}))"
@@ -234,12 +235,17 @@ def _number_plan(column: _Column, choice: _NumberChoice, locale: str) -> ColumnP
     styles = sorted(choice.styles, key=lambda s: (s[0] != locale, s[1] != ""))
     style = styles[0]
     ambiguous = len({s[0] for s in styles}) > 1 and any(p.separators for p in shapes)
+    parens = any(p.parens for p in shapes)
     base = ColumnPlan(
         column.index,
-        trim=column.untrimmed > 0 or bool(currency) or percent,
+        trim=column.untrimmed > 0 or bool(currency) or percent or parens,
         null_tokens=tuple(sorted(column.null_tokens)),
         currency=currency,
         percent=percent,
+        parens=parens,
+        currency_format=(
+            currency_format(currency, style, column.lengths, parens=parens) if currency else None
+        ),
         style=style,
         ambiguous=ambiguous,
     )

@@ -90,6 +90,9 @@ class IngestOptions:
         estimated from evenly spread slices.
     encoding, delimiter, header
         Force the encoding, delimiter or header presence instead of detecting them.
+    names
+        New column labels keyed by the column identifier (or label) the file's own reading
+        gives; each renamed column's identifier is derived from its new label.
     cancel
         Set this event (from any thread) to stop the ingest as soon as it can; it then
         raises ``IngestError`` with code ``"cancelled"`` and leaves nothing behind.
@@ -118,6 +121,7 @@ class IngestOptions:
     encoding: str | None = None
     delimiter: str | None = None
     header: bool | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
     cancel: threading.Event | None = field(default=None, compare=False)
     timeout_seconds: float = 1800
     max_columns: int = 2_000
@@ -145,6 +149,31 @@ class BadRows:
 
 
 @dataclass(frozen=True)
+class CurrencyFormat:
+    """How a currency column was written, so a table or chart can write it the same way.
+
+    ``$74.69`` is ``code="USD", symbol="$", position="prefix", space=False,
+    decimal_separator=".", thousands_separator="", decimals=2, negative="sign"``;
+    ``1.234,50 €`` is ``EUR``, ``€``, ``suffix``, ``space=True``, ``,``, ``.``, 2.
+    """
+
+    code: str
+    """ISO 4217 code (``USD``, ``EUR``, ``GBP``, ``CHF``); ``$`` is read as US dollars."""
+    symbol: str
+    """The symbol or code as written in the file."""
+    position: Literal["prefix", "suffix"]
+    space: bool
+    """Whether a space separates the symbol from the number."""
+    decimal_separator: str
+    thousands_separator: str
+    """``""`` when no value had thousands grouped."""
+    decimals: int
+    """The most digits after the decimal separator in any value."""
+    negative: Literal["sign", "parentheses"] = "sign"
+    """How negative amounts were written: ``-$5.00`` or ``($5.00)``."""
+
+
+@dataclass(frozen=True)
 class ColumnDetection:
     """How one column was read.
 
@@ -165,6 +194,12 @@ class ColumnDetection:
     ambiguous: bool = False
     forced: bool = False
     note: str | None = None
+    currency_format: CurrencyFormat | None = None
+    detected_identifier: str | None = None
+    """When the user renamed the column: the identifier the file's own reading gives it (the
+    key of its overrides and name); None otherwise."""
+    detected_label: str | None = None
+    """When the user renamed the column: its label in the file (or the generic one)."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +237,11 @@ class Detected:
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Profile of one output column; ``min``/``max`` are JSON-safe (ISO text for dates)."""
+    """Profile of one output column; ``min``/``max`` are JSON-safe (ISO text for dates).
+
+    ``currency`` says how the values of a currency column were written (they are stored as
+    plain numbers).
+    """
 
     label: str
     identifier: str
@@ -211,6 +250,7 @@ class ColumnProfile:
     distinct_approx: int
     min: JsonValue = None
     max: JsonValue = None
+    currency: CurrencyFormat | None = None
 
 
 @dataclass(frozen=True)

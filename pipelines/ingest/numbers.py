@@ -1,7 +1,8 @@
 """Number formats: decimal and thousands separators, percentages and currency symbols.
 
 Values are first reduced to a *shape* in SQL (every run of digits becomes ``0``), so
-``1 234,56 €`` has the shape ``0 0,0 €``. A handful of shapes per column tells which number
+``1 234,56 €`` has the shape ``0 0,0 €``. Accounting negatives in parentheses (``($5.00)``)
+are read as negative numbers. A handful of shapes per column tells which number
 styles are possible; exact regular expressions then check every value of the column.
 """
 
@@ -44,6 +45,11 @@ class NumberShape:
     exponent: bool
     currency: str | None
     percent: bool
+    parens: bool = False
+    """Written in parentheses, the accounting way of writing a negative amount."""
+
+
+_PARENS = re.compile(r"\(\s*([^()]*?)\s*\)")
 
 
 def normalize_shape(shape: str) -> str:
@@ -55,7 +61,14 @@ def normalize_shape(shape: str) -> str:
 
 def parse_shape(shape: str) -> NumberShape | None:
     """Return the number reading of ``shape``, or None when it is not a number."""
-    match = _SHAPE.fullmatch(normalize_shape(shape).strip())
+    text = normalize_shape(shape).strip()
+    parens = _PARENS.fullmatch(text)
+    if parens:
+        inner = parse_shape(parens.group(1))
+        if inner is None or inner.parens or inner.percent or "-" in text or "+" in text:
+            return None
+        return NumberShape(inner.separators, inner.exponent, inner.currency, False, True)
+    match = _SHAPE.fullmatch(text)
     if not match or (match["s1"] and match["s2"]):
         return None
     num = match["num"]
@@ -108,15 +121,23 @@ def style_regex(style: NumberStyle, *, fraction: bool = True) -> str:
     return rf"[+-]?{integer}{decimals}{exponent}"
 
 
-def core_sql(value: str, currency: str | None, percent: bool) -> str:
-    """SQL for the number part of ``value`` (currency symbol or ``%`` removed)."""
+def core_sql(value: str, currency: str | None, percent: bool, parens: bool = False) -> str:
+    """SQL for the number part of ``value`` (currency symbol or ``%`` removed; with ``parens``,
+    ``(5.00)`` becomes ``-5.00``)."""
     if currency:
         value = f"replace({value}, {literal(currency)}, '')"
     if percent:
         value = f"replace({value}, '%', '')"
     if currency or percent:
         value = f"trim({value}, {literal(TRIM_CHARS)})"
+    if parens:
+        value = (
+            f"regexp_replace(trim({value}, {literal(TRIM_CHARS)}), {literal(PARENS_REGEX)}, '-\\1')"
+        )
     return value
+
+
+PARENS_REGEX = r"^\(\s*(.*?)\s*\)$"
 
 
 def number_sql(core: str, style: NumberStyle, *, integer: bool, percent: bool) -> str:

@@ -14,6 +14,7 @@ from .errors import IngestError
 from .identifiers import make_identifiers
 from .models import BadRows, ColumnDetection, ColumnType, Detected, IngestOptions
 from .plans import convert_sql, parse_failure, plan_from_override
+from .renames import apply_names, mark_renamed
 from .runtime import Reporter, Written, readable, run_with_progress
 from .sql import ident, literal
 
@@ -71,13 +72,14 @@ def ingest_parquet(
                 "bad_override",
             )
         overrides[by_key[key]] = override
+    shown, identifiers, renamed = apply_names(options.names, labels, identifiers)
     raw = ", ".join(
         f"CAST({ident(label)} AS VARCHAR) AS c{i}" if i in overrides else f"{ident(label)} AS c{i}"
         for i, label in enumerate(labels)
     )
     select = []
     columns: list[tuple[str, str, ColumnType]] = []
-    for i, (label, name) in enumerate(zip(labels, identifiers, strict=True)):
+    for i, (label, name) in enumerate(zip(shown, identifiers, strict=True)):
         if i in overrides:
             plan = plan_from_override(i, overrides[i])
             select.append(f"{convert_sql(plan)} AS {ident(name)}")
@@ -113,11 +115,15 @@ def ingest_parquet(
         raise IngestError("The Parquet file has no rows.", "header_only")
     detected = Detected(
         file_format="parquet",
-        columns=tuple(
-            plan_from_override(i, overrides[i]).detection(identifiers[i], labels[i])
-            if i in overrides
-            else ColumnDetection(identifiers[i], labels[i], columns[i][2])
-            for i in range(len(labels))
+        columns=mark_renamed(
+            [
+                plan_from_override(i, overrides[i]).detection(identifiers[i], shown[i])
+                if i in overrides
+                else ColumnDetection(identifiers[i], shown[i], columns[i][2])
+                for i in range(len(labels))
+            ],
+            range(len(labels)),
+            renamed,
         ),
     )
     return Written(out, row_count, written[4] or {}, columns, BadRows(), detected)

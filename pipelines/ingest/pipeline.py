@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from .bounds import size_text
+from .currency import with_currencies
 from .delimited import RetryAsWindows1252, ingest_text
 from .errors import IngestError
 from .excel import WorkbookLimits, sheet_to_csv
@@ -242,6 +243,7 @@ def ingest_file(
             preview_rows=options.preview_rows,
             exact_distinct_rows=options.exact_distinct_rows,
         )
+        profile = with_currencies(profile, written.detected)
         report("profiling", 1.0)
         guard.stop()
         con.close()

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .dates import strptime_sql
-from .models import SQL_TYPES, ColumnDetection, ColumnOverride, ColumnType
+from .models import SQL_TYPES, ColumnDetection, ColumnOverride, ColumnType, CurrencyFormat
 from .numbers import NumberStyle, core_sql, integer_regex, number_sql, style_regex
 from .sql import literal
 
@@ -67,6 +67,8 @@ class ColumnPlan:
     style: NumberStyle | None = None
     currency: str | None = None
     percent: bool = False
+    parens: bool = False
+    currency_format: CurrencyFormat | None = None
     formats: tuple[str, ...] = ()
     year_check: bool = False
     timezone: bool = False
@@ -104,6 +106,7 @@ class ColumnPlan:
             ambiguous=self.ambiguous,
             forced=self.forced,
             note=self.note,
+            currency_format=self.currency_format,
         )
 
 
@@ -121,8 +124,8 @@ def _check_and_convert(plan: ColumnPlan, t: str) -> tuple[str, str]:
     if plan.type in ("integer", "decimal"):
         style = plan.style or (".", "")
         integer = plan.type == "integer"
-        core = core_sql(t, plan.currency, plan.percent)
-        if integer and style[1] == "" and not plan.currency and not plan.percent:
+        core = core_sql(t, plan.currency, plan.percent, plan.parens)
+        if integer and style[1] == "" and not (plan.currency or plan.percent or plan.parens):
             return f"regexp_full_match({t}, {literal(integer_regex())})", f"CAST({t} AS BIGINT)"
         regex = style_regex(style, fraction=not integer)
         ok = f"regexp_full_match({core}, {literal(regex)})"
@@ -191,12 +194,16 @@ def read_type(plan: ColumnPlan) -> str:
     return "VARCHAR"
 
 
-def convert_sql(plan: ColumnPlan) -> str:
-    """Strict SQL expression producing the typed value of the column."""
+def convert_sql(plan: ColumnPlan, *, typed_read: bool = True) -> str:
+    """Strict SQL expression producing the typed value of the column.
+
+    ``typed_read=False`` when the raw column is VARCHAR whatever :func:`read_type` says (the
+    reader of space-aligned files splits lines itself and parses no types).
+    """
     if plan.type == "text":
         return plan.raw
     mark = FORCED_MARK if plan.forced else CONVERSION_MARK
-    typed = read_type(plan)
+    typed = read_type(plan) if typed_read else "VARCHAR"
     if typed != "VARCHAR":
         if plan.type == "date":
             fail = f"CAST(error('{mark}{plan.index}|' || CAST({plan.raw} AS VARCHAR)) AS DATE)"

@@ -67,7 +67,8 @@ def pad_short_rows(
         lines = _Lines(iter(handle))
         reader = csv.reader(
             lines,
-            delimiter=dialect.delimiter,
+            delimiter=dialect.delimiter[0],  # ", " is "," with the space skipped
+            skipinitialspace=len(dialect.delimiter) > 1,
             quotechar=dialect.quote or None,
             doublequote=dialect.escape in ("", dialect.quote),
             escapechar=None if dialect.escape in ("", dialect.quote) else dialect.escape,

@@ -43,6 +43,8 @@ def reject_types(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _fields(raw: str, delimiter: str, quote: str, escape: str) -> int:
+    if len(delimiter) > 1:  # ", ": Python's csv module reads one-character delimiters only
+        return len(raw.rstrip("\r\n").split(delimiter))
     try:
         reader = csv.reader(
             io.StringIO(raw, newline=""),

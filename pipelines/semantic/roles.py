@@ -117,12 +117,17 @@ class ColumnDefaults:
     reason: str = ""
 
 
-def number_format(name: str, type_: str, high: object = None) -> NumberFormat:
+def number_format(
+    name: str, type_: str, high: object = None, currency: str | None = None, decimals: int = 2
+) -> NumberFormat:
     """Currency for amounts and prices, percent for shares and rates, else a plain number.
 
     A percent-like column shows as percent only when its values are fractions (at most 1);
-    ``Remise (%)`` holding 0 to 40 stays a number.
+    ``Remise (%)`` holding 0 to 40 stays a number. A column the ingest read as a currency
+    (``currency``, an ISO code from its profile) shows in that currency with ``decimals``.
     """
+    if currency:
+        return NumberFormat(kind="currency", decimals=decimals, currency=currency)
     names = set(words(name))
     counted = bool(names & COUNT_WORDS)
     if names & CURRENCY_WORDS and not counted:
@@ -144,6 +149,8 @@ def column_defaults(
     low: object = None,
     table: str | None = None,
     clock: bool | None = None,
+    currency: str | None = None,
+    currency_decimals: int = 2,
 ) -> ColumnDefaults:
     """The role a column should have from its name, type and profile values.
 
@@ -166,6 +173,9 @@ def column_defaults(
     clock
         Whether the data's values all read as HHMM clock times (see
         :meth:`pipelines.semantic.probes.DataProbe.clock_times`); ``None`` when unknown.
+    currency, currency_decimals
+        The ISO code and decimals of an amount the file wrote in a currency (from the
+        profile): such a column is a measure shown in that currency.
     """
     if type_ in TIME_TYPES:
         return ColumnDefaults("dimension", grains=GRAINS, reason="a date")
@@ -173,18 +183,18 @@ def column_defaults(
         return ColumnDefaults("dimension", reason=f"{type_}")
     if is_primary_key:
         return ColumnDefaults("dimension", reason="the primary key")
-    if is_key_like(name):
+    if is_key_like(name) and not currency:
         return ColumnDefaults("dimension", reason="a key")
-    if is_identifier_number(name, table):
+    if is_identifier_number(name, table) and not currency:
         return ColumnDefaults("dimension", reason="an identifier")
     guess = guess_number(words(name), type_, low=low, high=high, clock=clock)
-    if guess.role != "measure":
+    if guess.role != "measure" and not currency:
         return ColumnDefaults(guess.role, reason=guess.reason)
     return ColumnDefaults(
         "measure",
-        aggregation=guess.aggregation,
-        format=number_format(name, type_, high),
-        reason=guess.reason,
+        aggregation=guess.aggregation if guess.role == "measure" else "sum",
+        format=number_format(name, type_, high, currency, currency_decimals),
+        reason="an amount in a currency" if currency else guess.reason,
     )
 
 
@@ -221,6 +231,8 @@ def source_column_defaults(
         low=column.min,
         table=table,
         clock=clock,
+        currency=column.currency,
+        currency_decimals=column.currency_decimals,
     )
 
 

@@ -20,7 +20,9 @@ from pipelines.ingest.models import Profile
 class SourceColumn:
     """One profiled column: identifier, label the user saw, logical type and counts.
 
-    ``min`` and ``max`` are the profile's JSON-safe bounds (ISO text for dates), or None.
+    ``min`` and ``max`` are the profile's JSON-safe bounds (ISO text for dates), or None;
+    ``currency`` the ISO code of an amount column read from a currency (``$74.69``), with the
+    decimals the file wrote.
     """
 
     name: str
@@ -30,6 +32,8 @@ class SourceColumn:
     distinct_approx: int = 0
     min: Any = None
     max: Any = None
+    currency: str | None = None
+    currency_decimals: int = 2
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class SourceSchema:
                 distinct_approx=int(c.get("distinct_approx") or 0),
                 min=c.get("min"),
                 max=c.get("max"),
+                currency=(c.get("currency") or {}).get("code"),
+                currency_decimals=int((c.get("currency") or {}).get("decimals", 2)),
             )
             for c in data.get("columns", ())
         )

@@ -167,3 +167,55 @@ def test_a_viewer_gets_a_read_only_table_and_no_tools(ready: bool) -> None:
     view.set_choice("amount", "text")
     assert view.dirty is False
     assert part(view, "dp-schema-tools").visible is False
+
+
+RENAMED_PROFILE = {
+    "columns": [
+        {"identifier": "city", "label": "City", "type": "text", "null_count": 0,
+         "distinct_approx": 3},
+        {"identifier": "email", "label": "Email", "type": "text", "null_count": 0,
+         "distinct_approx": 3},
+    ]
+}  # fmt: skip
+RENAMED_DETECTED = {
+    "columns": [
+        {"identifier": "city", "label": "City", "type": "text",
+         "detected_identifier": "column_1", "detected_label": "column_1"},
+        {"identifier": "email", "label": "Email", "type": "text"},
+    ]
+}  # fmt: skip
+TEXT_SPEC = {"type": "text", "format": None, "decimal_separator": None, "thousands_separator": None}
+
+
+def test_renaming_a_column_is_a_pending_change_keyed_by_its_file_name() -> None:
+    view = editor()
+    view.set_name("order_id", "  Order   number ")
+    assert view.changes == {"order_id": {"name": "Order number"}}
+    assert part(view, "dp-schema-apply").name == "Re-ingest with 1 change"
+    view.set_name("order_id", "")
+    assert (view.dirty, view.changes) == (False, {})
+
+
+def test_a_renamed_column_shows_its_name_and_keeps_its_type_when_renamed_again() -> None:
+    stored = {"column_1": {**TEXT_SPEC, "name": "City"}}
+    view = editor(profile=RENAMED_PROFILE, detected=RENAMED_DETECTED, overrides=stored)
+    assert column(view, "identifier") == ["column_1", "email"]
+    assert column(view, "name") == ["City", ""]
+    assert column(view, "how")[0] == "set by you; renamed from column_1"
+    assert view.dirty is False
+
+    view.set_name("column_1", "Town")
+    assert view.changes == {"column_1": {**TEXT_SPEC, "name": "Town"}}
+    view.set_name("column_1", "")  # back to the file's name; the type stays forced
+    assert view.changes == {"column_1": TEXT_SPEC}
+
+
+def test_names_alone_are_not_types_to_clear() -> None:
+    view = editor(
+        profile=RENAMED_PROFILE,
+        detected=RENAMED_DETECTED,
+        overrides={"column_1": {"name": "City"}},
+    )
+    assert column(view, "type") == ["text", "text"]
+    assert part(view, "dp-schema-clear").visible is False
+    assert column(view, "how")[0] == "renamed from column_1"

@@ -262,12 +262,15 @@ class SourceDetail(pn.viewable.Viewer):
         info = self.info
         if info is None:
             return
-        if clear:
-            overrides: dict[str, Any] = {}
+        if clear:  # back to the detected types; the names the user gave stay
+            overrides: dict[str, Any] = {
+                k: {"name": v["name"]} for k, v in (info.overrides or {}).items() if v.get("name")
+            }
         else:
             overrides = dict(info.overrides or {})
             if not retry_only:
                 overrides.update(self._editor.changes)
+            overrides = {k: v for k, v in overrides.items() if v}  # {}: back to as detected
         self.running = True
         try:
             updated = self.service.retry(info.id, overrides=overrides)

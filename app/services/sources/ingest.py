@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from pipelines.ingest import (
     IngestResult,
     ingest_file,
 )
+from pipelines.ingest.renames import apply_names, check_name
 
 log = logging.getLogger("datapilot.sources")
 
@@ -40,29 +41,91 @@ class Fallback:
     sheet: str | None
 
 
-def parse_overrides(raw: dict[str, Any] | None) -> dict[str, ColumnOverride]:
-    """Validate user overrides ``{identifier: {type, format?, decimal_separator?, ...}}``."""
-    result: dict[str, ColumnOverride] = {}
+def _column_override(column: str, spec: dict[str, Any]) -> ColumnOverride:
+    """The type override of one column's spec, validated."""
+    if spec.get("type") not in COLUMN_TYPES:
+        types = ", ".join(COLUMN_TYPES)
+        raise InvalidInput(f"Override for “{column}”: type must be one of {types}.", column)
+    fmt = spec.get("format")
+    if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt or len(fmt) > 64):
+        raise InvalidInput(
+            f"Override for “{column}”: format must be a strptime pattern like %d/%m/%Y.",
+            column,
+        )
+    decimal = spec.get("decimal_separator")
+    if decimal not in (None, ".", ","):
+        raise InvalidInput(f"Override for “{column}”: decimal separator is . or ,", column)
+    thousands = spec.get("thousands_separator")
+    if thousands not in (None, "", ",", ".", " ", "'"):
+        raise InvalidInput(
+            f"Override for “{column}”: thousands separator is one of , . space '", column
+        )
+    return ColumnOverride(spec["type"], fmt, decimal, thousands)
+
+
+def parse_overrides(raw: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Validate the user's column settings into the specs stored on the source.
+
+    ``raw`` is ``{identifier: {type?, format?, decimal_separator?, thousands_separator?,
+    name?}}`` keyed by the identifier the file's own reading gives the column: ``type`` (and
+    its format) forces how the column is read, ``name`` renames it; at least one is given.
+    """
+    result: dict[str, dict[str, Any]] = {}
     for column, spec in (raw or {}).items():
-        if not isinstance(spec, dict) or spec.get("type") not in COLUMN_TYPES:
+        if not isinstance(spec, dict) or (spec.get("type") is None and spec.get("name") is None):
             types = ", ".join(COLUMN_TYPES)
-            raise InvalidInput(f"Override for “{column}”: type must be one of {types}.", column)
-        fmt = spec.get("format")
-        if fmt is not None and (not isinstance(fmt, str) or "%" not in fmt or len(fmt) > 64):
             raise InvalidInput(
-                f"Override for “{column}”: format must be a strptime pattern like %d/%m/%Y.",
-                column,
+                f"Override for “{column}”: give a name, or a type (one of {types}).", column
             )
-        decimal = spec.get("decimal_separator")
-        if decimal not in (None, ".", ","):
-            raise InvalidInput(f"Override for “{column}”: decimal separator is . or ,", column)
-        thousands = spec.get("thousands_separator")
-        if thousands not in (None, "", ",", ".", " ", "'"):
-            raise InvalidInput(
-                f"Override for “{column}”: thousands separator is one of , . space '", column
-            )
-        result[str(column)] = ColumnOverride(spec["type"], fmt, decimal, thousands)
+        stored: dict[str, Any] = {}
+        if spec.get("type") is not None:
+            stored.update(asdict(_column_override(str(column), spec)))
+        if spec.get("name") is not None:
+            if not isinstance(spec["name"], str):
+                raise InvalidInput(f"Override for “{column}”: name must be text.", column)
+            try:
+                stored["name"] = check_name(spec["name"])
+            except IngestError as exc:
+                raise InvalidInput(str(exc), column) from exc
+        result[str(column)] = stored
     return result
+
+
+def split_overrides(
+    specs: dict[str, Any] | None,
+) -> tuple[dict[str, ColumnOverride], dict[str, str]]:
+    """The stored column specs as the ingest's type overrides and new names."""
+    overrides: dict[str, ColumnOverride] = {}
+    names: dict[str, str] = {}
+    for key, spec in (specs or {}).items():
+        if spec.get("type") is not None:
+            overrides[key] = ColumnOverride(
+                spec["type"],
+                spec.get("format"),
+                spec.get("decimal_separator"),
+                spec.get("thousands_separator"),
+            )
+        if spec.get("name") is not None:
+            names[key] = str(spec["name"])
+    return overrides, names
+
+
+def check_names(specs: dict[str, dict[str, Any]], detected: dict[str, Any] | None) -> None:
+    """Refuse names for unknown columns, or names giving two columns one identifier.
+
+    Checked against the columns of the last successful ingest (``detected``); without one,
+    the ingest itself checks them.
+    """
+    columns = (detected or {}).get("columns") or []
+    if not columns:
+        return
+    identifiers = [str(c.get("detected_identifier") or c["identifier"]) for c in columns]
+    labels = [str(c.get("detected_label") or c.get("label") or "") for c in columns]
+    _, names = split_overrides(specs)
+    try:
+        apply_names(names, labels, identifiers)
+    except IngestError as exc:
+        raise InvalidInput(str(exc), "overrides") from exc
 
 
 def schema_differences(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
@@ -89,11 +152,12 @@ def ingest_options(
     ``max_bytes`` bounds the data once decompressed (the caller passes the smaller of the
     per-file limit and the storage the tenant has left); ``cancel`` stops the ingest.
     """
-    overrides = {k: ColumnOverride(**v) for k, v in (info.overrides or {}).items()}
+    overrides, names = split_overrides(info.overrides)
     limits = limits or IngestSettings()
     return IngestOptions(
         sheet=info.sheet,
         overrides=overrides,
+        names=names,
         max_bytes=max_bytes,
         cancel=cancel,
         timeout_seconds=limits.timeout_seconds,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from app.services.sources.info import SORTS, SourceInfo, source_info
 from app.services.sources.ingest import (
     Fallback,
     IngestRunner,
+    check_names,
     ingest_options,
     parse_overrides,
     result_values,
@@ -246,17 +246,19 @@ class SourceService:
         sheet: str | None = None,
         workspace_id: uuid.UUID | str | None = None,
     ) -> SourceInfo:
-        """Ingest the stored original again, with the user's column overrides."""
+        """Ingest the stored original again, with the user's column overrides and names
+        (see :func:`~app.services.sources.ingest.parse_overrides`)."""
         self.principal.require("editor", "re-ingest sources")
         parsed = parse_overrides(overrides)
-        info = self.get(source_id, detail=False, workspace_id=workspace_id)
+        info = self.get(source_id, detail=True, workspace_id=workspace_id)
+        check_names(parsed, info.detected)
         if info.status in ("uploading", "ingesting"):
             raise Conflict(f"“{info.name}” is still {info.status}; wait for it to finish.")
         original = self.files.original(self._folder(info), "." + info.file_format)
         if not original.exists():
             raise Conflict(f"The original file of “{info.name}” is gone; upload it again.")
         changes: dict[str, Any] = {"status": "ingesting", "error": None}
-        changes["overrides"] = {k: asdict(v) for k, v in parsed.items()}
+        changes["overrides"] = parsed
         if sheet is not None:
             changes["sheet"] = sheet
         # A ready source keeps its data when the new settings do not fit the file.

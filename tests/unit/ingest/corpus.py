@@ -241,8 +241,8 @@ CASES: list[Case] = [
         "noheader.csv",
         text("1,2024-01-05,3.5,alpha\n2,2024-01-06,4.25,beta\n3,2024-01-07,5,gamma\n"),
         [
-            ("column_1", "column_1", "integer"),
-            ("column_2", "column_2", "date"),
+            ("ID", "id", "integer"),
+            ("Date", "date", "date"),
             ("column_3", "column_3", "decimal"),
             ("column_4", "column_4", "text"),
         ],

@@ -235,7 +235,7 @@ STRAY_HEADER_QUOTE = [
         "values.csv",
         text('1,"a"b,3\n2,c,4\n3,d,5\n'),
         [
-            ("column_1", "column_1", "integer"),
+            ("ID", "id", "integer"),  # named from its content: unique integers, first column
             ("column_2", "column_2", "text"),
             ("column_3", "column_3", "integer"),
         ],
@@ -297,7 +297,7 @@ HEADER_ONLY = [
         text("1,2024-01-05,3.5\n"),
         [
             ("column_1", "column_1", "integer"),
-            ("column_2", "column_2", "date"),
+            ("Date", "date", "date"),  # named from its content
             ("column_3", "column_3", "decimal"),
         ],
         [(1, D(2024, 1, 5), 3.5)],
