@@ -7,9 +7,9 @@ Whatever a provider raises, the message that leaves here never holds the API key
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,15 +34,29 @@ ProviderFactory = Callable[[str, str, str | None, str | None, float], ProviderHa
 def default_factory(
     kind: str, model: str, key: str | None, base_url: str | None, timeout: float
 ) -> ProviderHandle:
-    """``pipelines.ai.make_provider``; the plain HTTP probe where that package is absent."""
-    try:
-        module = importlib.import_module("pipelines.ai")
-    except ImportError:
-        from app.services.ai.probe import HttpProbe
+    """``pipelines.ai.make_provider``, imported on first use (it loads the provider SDKs)."""
+    from pipelines.ai import make_provider
 
-        return HttpProbe(kind, model, key, base_url, timeout)
-    provider: ProviderHandle = module.make_provider(kind, model, key, base_url, timeout)
-    return provider
+    return make_provider(kind, model, key, base_url, timeout)
+
+
+@contextmanager
+def opened(
+    factory: ProviderFactory,
+    kind: str,
+    model: str,
+    key: str | None,
+    base_url: str | None,
+    timeout: float,
+) -> Iterator[ProviderHandle]:
+    """A provider from ``factory``, closed afterwards when it can be (SDK connections)."""
+    provider = factory(kind, model, key, base_url, timeout)
+    try:
+        yield provider
+    finally:
+        close = getattr(provider, "close", None)
+        if callable(close):
+            close()
 
 
 class ProviderFailed(DomainError):

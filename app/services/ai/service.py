@@ -24,6 +24,7 @@ from app.services.ai.connection import (
     default_factory,
     failure,
     model_ids,
+    opened,
     scrub,
 )
 from app.services.ai.validation import (
@@ -43,6 +44,9 @@ from app.store.repositories import ApiKeyRepository
 
 TEST_TIMEOUT = 20.0
 """Seconds a connection test or model list may take, at most (the page waits for it)."""
+
+ANY_MODEL = "any"
+"""The model named to a provider built only to list models (it must be given one)."""
 
 KIND_LABELS = {
     "offline": "Offline answerer",
@@ -270,14 +274,15 @@ class AiSettingsService:
         if kind == "offline":
             return ConnectionResult(True, "The offline answerer runs inside DataPilot; ready.")
         try:
-            check = self.factory(kind, model, key, base_url, self._timeout).test_connection()
+            with opened(self.factory, kind, model, key, base_url, self._timeout) as provider:
+                check = provider.test_connection()
         except Exception as exc:
             failed = failure(exc, key)
             return ConnectionResult(False, str(failed), failed.kind)
         models = tuple(model_ids(getattr(check, "models", ()) or ()))
         where = KIND_LABELS[kind] if not base_url else f"{KIND_LABELS[kind]} at {base_url}"
         message = (
-            f"Connected to {where}; model “{model}” answers." if model else f"Connected to {where}."
+            f"{where} answered; model “{model}” is available." if model else f"{where} answered."
         )
         return ConnectionResult(True, scrub(message, key), None, models)
 
@@ -311,7 +316,10 @@ class AiSettingsService:
         if kind == "offline":
             return []
         try:
-            return model_ids(self.factory(kind, model, key, base, self._timeout).list_models())
+            with opened(
+                self.factory, kind, model or ANY_MODEL, key, base, self._timeout
+            ) as provider:
+                return model_ids(provider.list_models())
         except Exception as exc:
             raise failure(exc, key) from None
 
