@@ -7,7 +7,7 @@ file: ``api_key_env`` names the environment variable that holds it.
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -25,7 +25,7 @@ class AiSettings(BaseModel):
     model: str = ""
     base_url: str | None = None
     api_key_env: str | None = None
-    timeout_seconds: float = Field(60.0, gt=0, le=600)
+    timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
 
     @field_validator("api_key_env")
     @classmethod

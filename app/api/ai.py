@@ -181,4 +181,4 @@ def check_ai_provider_connection(req: ApiRequest) -> AiConnectionTestOut:
     errors=(403, 502),
 )
 def list_ai_provider_models(req: ApiRequest) -> AiModelList:
-    return AiModelList(items=_service(req).models(req.path["provider_id"]))
+    return AiModelList(items=list(_service(req).models(req.path["provider_id"])))

@@ -206,7 +206,7 @@ class ProviderRow(pn.viewable.Viewer):
         self._delete = pn.widgets.Button(
             name="Delete", button_type="light", css_classes=["dp-ai-delete"], align="center"
         )
-        self._delete.on_click(lambda _: self._confirm.param.update(visible=True))
+        self._delete.on_click(lambda _: self._ask(True))
         really = pn.widgets.Button(
             name="Delete provider and key", button_type="danger", css_classes=["dp-ai-confirm"]
         )
@@ -219,7 +219,7 @@ class ProviderRow(pn.viewable.Viewer):
             visible=False,
             css_classes=["dp-ai-confirm-row"],
         )
-        keep.on_click(lambda _: self._confirm.param.update(visible=False))
+        keep.on_click(lambda _: self._ask(False))
         self._result = pn.pane.HTML(
             "", visible=False, css_classes=["dp-ai-result"], stylesheets=[*STYLES, _STYLE]
         )
@@ -243,6 +243,9 @@ class ProviderRow(pn.viewable.Viewer):
             css_classes=["dp-ai-row"],
             sizing_mode="stretch_width",
         )
+
+    def _ask(self, asking: bool) -> None:
+        self._confirm.visible = asking
 
     def _run_test(self) -> None:
         self._test.loading, self._test.name = True, "Testing…"
@@ -348,7 +351,7 @@ def active_note(service: AiSettingsService) -> pn.viewable.Viewable:
     )
 
 
-def section(state: ShellState) -> pn.viewable.Viewable:
+def section(state: ShellState) -> pn.viewable.Viewer | pn.viewable.Viewable:
     """The AI card for the signed-in user: editable for admins, a note for the others."""
     service = state.ctx.ai_settings(state.principal)
     return AiSection(service) if state.principal.is_admin else active_note(service)

@@ -286,7 +286,7 @@ class AiSettingsService:
         )
         return ConnectionResult(True, scrub(message, key), None, models)
 
-    def models(self, provider_id: uuid.UUID | str) -> list[str]:
+    def models(self, provider_id: uuid.UUID | str) -> Sequence[str]:
         """The models the saved settings may use, as the provider lists them."""
         self._require_admin()
         kind, model, key, base_url = self._settings_of(provider_id)
@@ -294,7 +294,7 @@ class AiSettingsService:
 
     def preview_models(
         self, provider: str, key: str | None, base_url: str | None, provider_id: str | None = None
-    ) -> list[str]:
+    ) -> Sequence[str]:
         """The models of settings not saved yet (the form's "Load models").
 
         Without a ``key``, the saved key of ``provider_id`` (if given) is used.
@@ -312,7 +312,9 @@ class AiSettingsService:
     def _timeout(self) -> float:
         return min(self.defaults.timeout_seconds, TEST_TIMEOUT)
 
-    def _list_models(self, kind: str, model: str, key: str | None, base: str | None) -> list[str]:
+    def _list_models(
+        self, kind: str, model: str, key: str | None, base: str | None
+    ) -> Sequence[str]:
         if kind == "offline":
             return []
         try:
