@@ -201,6 +201,7 @@ def _show_generated(email: str, password: str | None) -> None:
 
 
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
+    managed_keys = not settings.secrets.encryption_keys  # else from the config file or env
     ctx = _ready_context(settings)
     admin = ctx.admin
     action = args.action
@@ -244,6 +245,11 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
             _show_generated(email, password)
         if not report.changes:
             print("nothing to change")
+    elif action == "rotate-secrets":
+        from app.services.ai.rotation import rotate_secrets
+
+        for line in rotate_secrets(ctx.db, settings, managed_keys, args.reencrypt):
+            print(line)
     return 0
 
 
@@ -293,6 +299,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     actions.add_parser("apply", help="create or update tenants declared in YAML").add_argument(
         "file"
+    )
+    p = actions.add_parser(
+        "rotate-secrets", help="add a new master key and re-encrypt the stored AI API keys"
+    )
+    p.add_argument(
+        "--reencrypt",
+        action="store_true",
+        help="only re-encrypt under the current first key (after editing keys in the config)",
     )
     admin.set_defaults(handler=cmd_admin)
     return parser

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from app.principal import Principal
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
+from app.services.ai import AiSettingsService, KeyVault
+from app.services.ai.rotation import secrets_file_keys
 from app.services.members import MemberService
 from app.services.model import ModelService
 from app.services.sources.files import SourceFiles
@@ -38,9 +40,16 @@ class AppContext:
     queries: QueryRunner = field(init=False)
     engines: EngineCache = field(init=False)
     sql_threads: ThreadPoolExecutor = field(init=False)
+    vault: KeyVault = field(init=False)
 
     def __post_init__(self) -> None:
+        managed = not self.settings.secrets.encryption_keys  # else from the config or env
         ensure_secrets(self.settings)
+        data_dir = self.settings.storage.data_dir
+        self.vault = KeyVault(
+            self.settings.secrets.encryption_keys,
+            reload=(lambda: secrets_file_keys(data_dir)) if managed else None,
+        )
         self.db = Database(self.settings.database_url, echo=self.settings.database.echo)
         self.accounts = AccountService(self.db, self.settings)
         self.admin = AdminService(self.db)
@@ -81,3 +90,6 @@ class AppContext:
 
     def sql(self, principal: Principal) -> SqlService:
         return SqlService(self.db, self.files, self.queries, self.settings.sql, principal)
+
+    def ai_settings(self, principal: Principal) -> AiSettingsService:
+        return AiSettingsService(self.db, self.vault, principal, self.settings.ai)

@@ -25,6 +25,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from app.ai_config import AiSettings
+
 DEFAULT_CONFIG = Path("config/datapilot.yaml")
 ENV_PREFIX = "DATAPILOT_"
 SECRETS_FILE = "secrets.yaml"
@@ -256,6 +258,7 @@ class Settings(BaseSettings):
     sql: SqlSettings = Field(default_factory=SqlSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    ai: AiSettings = Field(default_factory=AiSettings)
 
     _config_path: Path | None = None
 

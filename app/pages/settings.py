@@ -1,4 +1,5 @@
-"""Settings page: every user's profile and password; admins also manage the tenant's members."""
+"""Settings page: every user's profile and password; admins also manage the tenant's members
+and its AI provider (:mod:`app.pages.settings_ai`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import panel as pn
 import param
 
+from app.pages import settings_ai
 from app.pages.shell import STYLES, ShellState, guarded, notify_error, notify_success
 from app.services.errors import DomainError, InvalidInput
 from app.services.members import MemberInfo, MemberService
@@ -323,4 +325,5 @@ def page(state: ShellState) -> pn.viewable.Viewable:
     sections: list[Any] = [ProfileSection(members, state)]
     if state.principal.is_admin:
         sections.append(MembersSection(members, state))
+    sections.append(settings_ai.section(state))
     return pn.Column(*sections, sizing_mode="stretch_width", max_width=900)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -294,6 +295,42 @@ class SavedQuery(Base):
     description: Mapped[str] = mapped_column(String(1000), default="")
     chart: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """``{"kind", "x", "y"}``: the chart the query is shown as, or null for the suggested one."""
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiKey(Base):
+    """A tenant's AI provider settings; the key is Fernet-encrypted and never leaves the server.
+
+    At most one row per tenant is active (a partial unique index): the provider Explore uses.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        Index(
+            "uq_api_keys_tenant_active",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    """``anthropic``, ``openai``, ``openai_compatible`` or ``offline``."""
+    name: Mapped[str] = mapped_column(String(120), default="")
+    encrypted_key: Mapped[str | None] = mapped_column(Text)
+    key_last4: Mapped[str] = mapped_column(String(4), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.principal import Principal
 from app.store.models import (
+    ApiKey,
     Membership,
     QueryHistory,
     SavedQuery,
@@ -37,6 +38,7 @@ T = TypeVar(
     SemanticModelVersion,
     QueryHistory,
     SavedQuery,
+    ApiKey,
 )
 
 
@@ -296,3 +298,23 @@ class SavedQueryRepository(TenantScopedRepository[SavedQuery]):
                 func.lower(SavedQuery.name) == name.lower(),
             )
         ).first()
+
+
+class ApiKeyRepository(TenantScopedRepository[ApiKey]):
+    model = ApiKey
+
+    def list(self) -> Sequence[ApiKey]:
+        return self.session.scalars(self._select().order_by(ApiKey.created_at, ApiKey.id)).all()
+
+    def active(self) -> ApiKey | None:
+        return self.session.scalars(self._select().where(ApiKey.active.is_(True))).first()
+
+    def deactivate_all(self) -> None:
+        """Switch off every provider of the tenant (before one is switched on)."""
+        self.session.execute(
+            update(ApiKey)
+            .where(ApiKey.tenant_id == self.principal.tenant_id, ApiKey.active.is_(True))
+            .values(active=False, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        self.session.flush()

@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select
 
 from app.context import AppContext
+from app.services.ai import KeyVault
 from app.services.errors import AuthenticationFailed
 from app.settings import load_settings
-from app.store.models import Tenant, User, Workspace
+from app.store.models import ApiKey, Tenant, User, Workspace
 from tests.conftest import ROOT, STRONG_PASSWORD, free_port, start_server
 
 GENERATED = re.compile(r"generated password for (\S+) \(shown once\): (\S+)")
@@ -608,3 +610,85 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: floa
             pass
         time.sleep(0.2)
     return False
+
+
+# -- rotate-secrets -----------------------------------------------------------------------------
+AI_KEY = "sk-test-ROTATE-3c1e7b2d4068a1c3e5f7b9d1abcd"
+
+
+def _store_ai_key(cli: Cli, key: str = AI_KEY) -> None:
+    """An AI provider row of tenant acme holding ``key``, encrypted by the store's vault."""
+    ctx = cli.context()
+    with ctx.db.transaction() as session:
+        tenant = session.scalars(select(Tenant).where(Tenant.slug == "acme")).one()
+        session.add(
+            ApiKey(
+                tenant_id=tenant.id,
+                provider="openai",
+                model="gpt-4.1",
+                encrypted_key=ctx.vault.encrypt(key),
+                key_last4=key[-4:],
+                active=True,
+            )
+        )
+
+
+def _stored_tokens(cli: Cli) -> list[str]:
+    with cli.context().db.transaction() as session:
+        return [t for t in session.scalars(select(ApiKey.encrypted_key)).all() if t]
+
+
+def test_rotate_secrets_adds_a_master_key_first_and_reencrypts_stored_keys(acme: Cli) -> None:
+    _store_ai_key(acme)
+    secrets_path = acme.workdir / "data" / "secrets.yaml"
+    old = yaml.safe_load(secrets_path.read_text())["encryption_keys"]
+    before = _stored_tokens(acme)
+
+    out = acme.ok("admin", "rotate-secrets")
+
+    keys = yaml.safe_load(secrets_path.read_text())["encryption_keys"]
+    assert len(keys) == 2 and keys[1:] == old
+    assert secrets_path.stat().st_mode & 0o777 == 0o600
+    assert "re-encrypted 1 of 1 stored API key(s)" in out
+    assert not any(key in out for key in keys) and AI_KEY not in out
+    (token,) = _stored_tokens(acme)
+    assert token != before[0]
+    assert KeyVault([keys[0]]).decrypt(token) == AI_KEY  # the new key alone opens it
+    assert "re-encrypted 0 of 1" in acme.ok("admin", "rotate-secrets", "--reencrypt")
+
+
+def test_rotate_secrets_with_configured_keys_prints_one_and_reencrypts_after_the_edit(
+    acme: Cli,
+) -> None:
+    old = Fernet.generate_key().decode()
+    config = yaml.safe_load(acme.config.read_text())
+    config["secrets"] = {"encryption_keys": [old]}
+    acme.config.write_text(yaml.safe_dump(config))
+    acme.close()
+    acme._contexts.clear()
+    _store_ai_key(acme)
+
+    out = acme.ok("admin", "rotate-secrets")
+    assert "DataPilot does not edit them" in out
+    (new,) = re.findall(r"^\s+(\S{44})$", out, re.MULTILINE)
+    assert KeyVault([old]).decrypt(_stored_tokens(acme)[0]) == AI_KEY  # nothing changed yet
+    assert not (acme.workdir / "data" / "secrets.yaml").read_text().count(new)
+
+    config["secrets"] = {"encryption_keys": [new, old]}
+    acme.config.write_text(yaml.safe_dump(config))
+    out = acme.ok("admin", "rotate-secrets", "--reencrypt")
+    assert "re-encrypted 1 of 1 stored API key(s)" in out
+    assert KeyVault([new]).decrypt(_stored_tokens(acme)[0]) == AI_KEY
+
+
+def test_rotate_secrets_reports_keys_no_master_key_opens(acme: Cli) -> None:
+    ctx = acme.context()
+    with ctx.db.transaction() as session:
+        tenant = session.scalars(select(Tenant).where(Tenant.slug == "acme")).one()
+        stranger = KeyVault([Fernet.generate_key().decode()])
+        session.add(
+            ApiKey(tenant_id=tenant.id, provider="openai", encrypted_key=stranger.encrypt(AI_KEY))
+        )
+    out = acme.ok("admin", "rotate-secrets")
+    assert "re-encrypted 0 of 1" in out
+    assert "1 stored API key(s) open with none of the keys" in out

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import STRONG_PASSWORD, RunningServer
+from tests.openai_models_server import ModelsServer, running
 from tests.ui.conftest import (
     Account,
     add_member_in_settings,
@@ -140,3 +141,83 @@ def test_mismatched_new_password_is_refused_before_saving(page, admin: Account) 
     expect(page.locator(".dp-password-error")).to_contain_text(
         "The new password and its confirmation are not the same."
     )
+
+
+# -- Settings → AI ----------------------------------------------------------------------------------
+AI_KEY = f"sk-ui-{uuid.uuid4().hex}Lq7v"
+
+
+@pytest.fixture(scope="module")
+def models_server():
+    with running(ModelsServer(key=AI_KEY)) as served:
+        yield served
+
+
+def test_admin_adds_a_compatible_provider_tests_it_and_sees_only_the_last_four(
+    page, admin: Account, models_server: ModelsServer
+) -> None:
+    section = page.locator(".dp-ai-section")
+    section.locator(".dp-ai-kind select").select_option("OpenAI-compatible server")
+    section.locator(".dp-ai-key input").fill(AI_KEY)
+    section.locator(".dp-ai-base-url input").fill(models_server.base_url)
+    section.locator(".dp-ai-load-models button").click()
+    expect(notification(page, "2 models listed")).to_be_visible()
+    section.locator(".dp-ai-model-input input").fill("gpt-test-mini")
+    section.locator(".dp-ai-save button").click()
+    expect(notification(page, "OpenAI-compatible server saved.")).to_be_visible()
+
+    row = section.locator(".dp-ai-row")
+    expect(row).to_have_count(1)
+    expect(row.locator(".dp-ai-key-hint")).to_have_text(f"…{AI_KEY[-4:]}")
+    expect(row).to_contain_text("gpt-test-mini")
+    expect(section.locator(".dp-ai-key input")).to_have_value("")
+
+    row.locator(".dp-ai-test button").click()
+    expect(row.locator(".dp-ai-ok")).to_contain_text("Connected")
+    assert models_server.requests[-1]["headers"]["authorization"] == f"Bearer {AI_KEY}"
+
+    page.reload()
+    wait_for_shell(page)
+    expect(page.locator(".dp-ai-row .dp-ai-key-hint")).to_have_text(f"…{AI_KEY[-4:]}")
+    assert AI_KEY not in page.content()
+
+
+def test_a_refused_key_shows_the_failure_and_delete_asks_first(
+    page, admin: Account, models_server: ModelsServer
+) -> None:
+    section = page.locator(".dp-ai-section")
+    section.locator(".dp-ai-kind select").select_option("OpenAI")
+    section.locator(".dp-ai-model-input input").fill("gpt-test-mini")
+    section.locator(".dp-ai-key input").fill("sk-wrong-" + "w" * 30)
+    section.locator(".dp-ai-base-url input").fill(models_server.base_url)
+    section.locator(".dp-ai-save button").click()
+    row = section.locator(".dp-ai-row")
+    expect(row).to_have_count(1)
+
+    row.locator(".dp-ai-test button").click()
+    expect(row.locator(".dp-ai-failed")).to_contain_text("Failed.")
+    assert "w" * 12 not in page.content()
+
+    row.locator(".dp-ai-delete button").click()
+    row.locator(".dp-ai-confirm button").click()
+    expect(notification(page, "and its key were deleted.")).to_be_visible()
+    expect(section.locator(".dp-ai-row")).to_have_count(0)
+    expect(section.locator(".dp-ai-none")).to_contain_text("installation default")
+
+
+def test_members_who_are_not_admins_see_only_which_provider_is_active(
+    page, new_page, admin: Account, base_url: str
+) -> None:
+    section = page.locator(".dp-ai-section")
+    section.locator(".dp-ai-kind select").select_option("Offline answerer")
+    section.locator(".dp-ai-save button").click()
+    expect(section.locator(".dp-ai-row")).to_have_count(1)
+    email = f"vera-{uuid.uuid4().hex[:8]}@example.com"
+    password = add_member_in_settings(page, email, "Vera Viewer", "viewer")
+
+    viewer = new_page(base_url=base_url)
+    viewer.goto("/settings")
+    sign_in(viewer, email, password, then="/settings")
+    card = viewer.locator(".dp-ai-section")
+    expect(card).to_contain_text("Explore uses Offline answerer")
+    expect(card.locator(".dp-ai-save")).to_have_count(0)

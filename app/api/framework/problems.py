@@ -20,6 +20,7 @@ ERROR_TITLES = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    502: "Upstream service error",
 }
 
 PROBLEM_SCHEMA = {
