@@ -195,8 +195,10 @@ def _history_messages(history: Sequence[Turn]) -> list[Message]:
             said = f"{RUN_SQL} {data_json({'sql': turn.sql})}"
         elif turn.kind == "clarify":
             said = f"{ASK_CLARIFICATION} {data_json({'question': turn.text, 'choices': list(turn.choices)})}"
-        else:
+        elif turn.kind == "decline":
             said = f"{DECLINE} {data_json({'reason': turn.text})}"
+        else:
+            said = "(no answer: every attempt was refused)"
         messages += [Message.user(turn.question), Message.assistant(said)]
     return messages
 
