@@ -199,6 +199,19 @@ class SqlSettings(_Section):
     history_size: int = Field(50, ge=1, le=10_000)
 
 
+class AiLimitSettings(_Section):
+    """Per-tenant limits on Explore's questions; 0 means no limit."""
+
+    rate_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 20
+    monthly_token_budget: Annotated[int, Field(ge=0)] = 1_000_000
+
+
+class AiSettings(_Section):
+    """Explore's AI section (``ai.limits`` here; the provider defaults sit beside it)."""
+
+    limits: AiLimitSettings = Field(default_factory=AiLimitSettings)
+
+
 class ProvisioningRule(_Section):
     email_domain: str
     tenant: str
@@ -256,6 +269,7 @@ class Settings(BaseSettings):
     sql: SqlSettings = Field(default_factory=SqlSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    ai: AiSettings = Field(default_factory=AiSettings)
 
     _config_path: Path | None = None
 
