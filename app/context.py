@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from app.principal import Principal
 from app.services.accounts import AccountService
 from app.services.admin import AdminService
+from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
 from app.services.members import MemberService
 from app.services.model import ModelService
 from app.services.sources.files import SourceFiles
@@ -36,6 +37,9 @@ class AppContext:
     jobs: IngestJobs = field(init=False)
     queries: QueryRunner = field(init=False)
     sql_threads: ThreadPoolExecutor = field(init=False)
+    answer: AnswerFunction = answerer_not_installed
+    """Answers Explore's questions (see :mod:`app.services.explore.answering`); the placeholder
+    refuses with a 503 until an answerer is installed."""
 
     def __post_init__(self) -> None:
         ensure_secrets(self.settings)
@@ -74,3 +78,6 @@ class AppContext:
 
     def sql(self, principal: Principal) -> SqlService:
         return SqlService(self.db, self.files, self.queries, self.settings.sql, principal)
+
+    def explore(self, principal: Principal) -> ExploreService:
+        return ExploreService(self.db, principal, self.settings.ai.limits)

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.principal import Principal
 from app.store.models import (
+    AiCall,
+    AiConversation,
+    AiExample,
+    AiMessage,
     Membership,
     QueryHistory,
     SavedQuery,
@@ -29,6 +33,10 @@ from app.store.models import (
 
 T = TypeVar(
     "T",
+    AiConversation,
+    AiMessage,
+    AiExample,
+    AiCall,
     Workspace,
     Membership,
     Source,
