@@ -25,6 +25,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from app.ai_limits import AiSettings
+
 DEFAULT_CONFIG = Path("config/datapilot.yaml")
 ENV_PREFIX = "DATAPILOT_"
 SECRETS_FILE = "secrets.yaml"
@@ -197,19 +199,6 @@ class SqlSettings(_Section):
     per_tenant_queries: int = Field(2, ge=1, le=64)
     cache_mb: int = Field(256, ge=0)
     history_size: int = Field(50, ge=1, le=10_000)
-
-
-class AiLimitSettings(_Section):
-    """Per-tenant limits on Explore's questions; 0 means no limit."""
-
-    rate_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 20
-    monthly_token_budget: Annotated[int, Field(ge=0)] = 1_000_000
-
-
-class AiSettings(_Section):
-    """Explore's AI section (``ai.limits`` here; the provider defaults sit beside it)."""
-
-    limits: AiLimitSettings = Field(default_factory=AiLimitSettings)
 
 
 class ProvisioningRule(_Section):

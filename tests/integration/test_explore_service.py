@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.ai_limits import AiLimitSettings
 from app.principal import Principal
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from app.services.explore import (
@@ -27,7 +28,6 @@ from app.services.explore import (
 )
 from app.services.explore.answering import MAX_STORED_ROWS
 from app.services.explore.limits import month_start
-from app.settings import AiLimitSettings
 from app.store.models import AiCall, utcnow
 from tests.integration.conftest import Store
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.ai_limits import AiLimitSettings
 from app.errors import Throttled
 from app.principal import Principal
-from app.settings import AiLimitSettings
 from app.store.explore import AiCallRepository
 from app.store.models import AiCall, utcnow
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.ai_limits import AiLimitSettings
 from app.principal import Principal
 from app.services.errors import InvalidInput, NotFound
 from app.services.explore import limits as limit_rules
@@ -26,7 +27,6 @@ from app.services.explore.answering import (
 )
 from app.services.explore.examples import VerifiedExamples, clean_question, save_verified
 from app.services.sql.tables import workspace_of
-from app.settings import AiLimitSettings
 from app.store.db import Database
 from app.store.explore import (
     AiCallRepository,
