@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.ai_limits import AiLimitSettings
+
 ProviderKind = Literal["offline", "anthropic", "openai", "openai_compatible"]
 PROVIDER_KINDS: tuple[str, ...] = ("offline", "anthropic", "openai", "openai_compatible")
 NEEDS_KEY = frozenset({"anthropic", "openai"})
@@ -26,6 +28,8 @@ class AiSettings(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60.0
+    limits: AiLimitSettings = Field(default_factory=AiLimitSettings)
+    """Per-tenant limits on Explore's questions (see :mod:`app.ai_limits`)."""
 
     @field_validator("api_key_env")
     @classmethod

@@ -10,6 +10,7 @@ from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.ai import AiSettingsService, KeyVault
 from app.services.ai.rotation import secrets_file_keys
+from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
 from app.services.members import MemberService
 from app.services.model import ModelService
 from app.services.sources.files import SourceFiles
@@ -41,6 +42,9 @@ class AppContext:
     engines: EngineCache = field(init=False)
     sql_threads: ThreadPoolExecutor = field(init=False)
     vault: KeyVault = field(init=False)
+    answer: AnswerFunction = answerer_not_installed
+    """Answers Explore's questions (see :mod:`app.services.explore.answering`); the placeholder
+    refuses with a 503 until an answerer is installed."""
 
     def __post_init__(self) -> None:
         managed = not self.settings.secrets.encryption_keys  # else from the config or env
@@ -93,3 +97,6 @@ class AppContext:
 
     def ai_settings(self, principal: Principal) -> AiSettingsService:
         return AiSettingsService(self.db, self.vault, principal, self.settings.ai)
+
+    def explore(self, principal: Principal) -> ExploreService:
+        return ExploreService(self.db, principal, self.settings.ai.limits)

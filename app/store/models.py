@@ -278,6 +278,97 @@ class QueryHistory(Base):
     error: Mapped[str | None] = mapped_column(String(2000))
 
 
+class AiConversation(Base):
+    """One user's conversation with Explore in a workspace; only its owner sees it."""
+
+    __tablename__ = "ai_conversations"
+    __table_args__ = (
+        Index(
+            "ix_ai_conversations_owner_updated",
+            "tenant_id",
+            "workspace_id",
+            "user_id",
+            "updated_at",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AiMessage(Base):
+    """A turn's half: the user's question, or the assistant's answer to it (``answer`` JSON,
+    its rows capped) with the user's feedback (-1, 0 or 1)."""
+
+    __tablename__ = "ai_messages"
+    __table_args__ = (
+        Index("ix_ai_messages_conversation_created", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ai_conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    feedback: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AiExample(Base):
+    """A verified example of a workspace: a question and the semantic query that answers it."""
+
+    __tablename__ = "ai_examples"
+    __table_args__ = (Index("ix_ai_examples_tenant_workspace", "tenant_id", "workspace_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(2000))
+    semantic_query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AiCall(Base):
+    """The audit log of Explore's AI calls: who asked what, when, of which provider and model,
+    and the tokens it cost. Never the key. Also what the per-tenant limits count."""
+
+    __tablename__ = "ai_calls"
+    __table_args__ = (Index("ix_ai_calls_tenant_at", "tenant_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    provider: Mapped[str] = mapped_column(String(32), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    question: Mapped[str] = mapped_column(String(500))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """The answer's kind (semantic, sql, clarify, decline, failed); null while it runs or when
+    the call broke."""
+    error: Mapped[str | None] = mapped_column(String(64))
+    """The kind of error that broke the call (an exception class name, never its message)."""
+
+
 class SavedQuery(Base):
     """A named SQL query of a workspace (for dashboards), with the chart chosen for it."""
 

@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.principal import Principal
 from app.store.models import (
+    AiCall,
+    AiConversation,
+    AiExample,
+    AiMessage,
     ApiKey,
     Membership,
     QueryHistory,
@@ -31,6 +35,10 @@ from app.store.models import (
 
 T = TypeVar(
     "T",
+    AiConversation,
+    AiMessage,
+    AiExample,
+    AiCall,
     Workspace,
     Membership,
     Source,
