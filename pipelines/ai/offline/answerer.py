@@ -46,7 +46,7 @@ class OfflineAnswerer:
         """A draft for ``question``; ``previous`` is the conversation's last query."""
         today = today or date.today()
         reading = read(question, self.index)
-        measure = self._measure(reading)
+        measure = self._measure(reading, previous)
         if isinstance(measure, Draft):
             if previous is not None and previous.measures and measure.kind == "decline":
                 return self._follow_up(reading, previous, today, measure)
@@ -56,18 +56,26 @@ class OfflineAnswerer:
         return self._finish(reading, base, today, matched, follow_up=False)
 
     # -- the measure ------------------------------------------------------------------------
-    def _measure(self, reading: Reading) -> Draft | tuple[list[CatalogField], dict[str, str]]:
+    def _measure(
+        self, reading: Reading, previous: SemanticQuery | None
+    ) -> Draft | tuple[list[CatalogField], dict[str, str]]:
         pool = frozenset(reading.pool)
         explicit = best(pool, self.index.measures)
         counts = best(pool, self.index.counts)
+        target = [m for m in counts if reading.count_target in m.used]
+        if len(counts) > 1 and len(target) == 1:
+            counts = target
         if reading.count and counts:
             chosen = counts
-        elif (reading.count or reading.values) and not explicit and not counts:
+        elif (reading.count or (reading.values and previous is None)) and not (explicit or counts):
             tables = {self.index.table_of(f) for hit in reading.values for f, _ in hit.candidates}
             rows = [m for m in self.index.counts if m.field.node in tables]
             if len(rows) != 1:
-                reason = "Count what? Name the things to count" if reading.count else (
-                    "I could not find a measure in the question")
+                reason = (
+                    "Count what? Name the things to count"
+                    if reading.count
+                    else ("I could not find a measure in the question")
+                )
                 return self._decline_measure(reading, reason)
             chosen = [Match(rows[0].field, 1.0, frozenset())]
         elif explicit:
@@ -189,4 +197,3 @@ def answer(
             _CACHE.clear()
         answerer = _CACHE[id(catalog)] = OfflineAnswerer(catalog)
     return answerer.answer(question, previous, today)
-

@@ -14,7 +14,7 @@ CANONICAL: dict[str, str] = {
     "montant": "amount", "montants": "amount", "quantite": "quantity", "quantites": "quantity",
     "qte": "quantity", "unite": "unit", "unites": "unit", "units": "quantity",
     "prix": "price", "unitaire": "unit", "remise": "discount", "remises": "discount",
-    "vente": "sale", "ventes": "sale", "sales": "sale", "sold": "sale", "selling": "sale",
+    "vente": "sale", "ventes": "sale", "sales": "sale",
     "chiffre": "revenue", "turnover": "revenue", "ca": "revenue", "revenues": "revenue",
     "pays": "country", "ville": "city", "villes": "city", "categorie": "category",
     "categories": "category", "canal": "channel", "canaux": "channel", "statut": "status",
@@ -83,7 +83,8 @@ PHRASES: dict[str, str] = {
     "mode de paiement": "payment method", "pays bas": "netherlands",
     "royaume uni": "uk", "full time equivalent": "fte", "en ligne": "web", "online": "web",
     "broken down by": "by", "split by": "by", "ventile par": "par", "for each": "each",
-    "pour chaque": "each", "for every": "each", "best selling": "best", "les plus vendus": "best",
+    "pour chaque": "each", "signed up": "signup", "sign up": "signup",
+    "au cours des": "", "au cours de": "", "au cours du": "", "for every": "each", "best selling": "best", "les plus vendus": "best",
     "intitule de poste": "job title", "type de contrat": "contract type",
     "type de mouvement": "movement type", "centre de cout": "cost center",
 }  # fmt: skip
@@ -120,7 +121,8 @@ STOP = frozenset(
     montrer montrez affiche afficher affichez liste lister moi etait etaient fait faites
     realise realises genere generes passe passees passes enregistre maintenant seulement
     uniquement juste aussi meme ete s t je nous vous on this who whose
-    many there here whole entire tous toutes tout toute""".split()
+    many there here whole entire tous toutes tout toute sold selling vendu vendue vendus
+    vendues""".split()  # noqa: SIM905
 )
 """Words that carry no field, value or instruction."""
 

@@ -125,9 +125,8 @@ def score_phrase(tokens: frozenset[str], phrase: frozenset[str]) -> tuple[float,
     exact = tokens & phrase
     loose = frozenset(t for t in tokens - exact if RELATED.get(t, frozenset()) & (phrase - exact))
     hard = phrase - SOFT
-    if not (exact & hard) and not loose:
-        if not exact or hard:
-            return 0.0, frozenset()
+    if not (exact & hard) and not loose and (not exact or hard):
+        return 0.0, frozenset()
     found = len(exact & hard) + LOOSE * len(loose)
     precision = found / len(hard) if hard else 1.0
     bonus = 0.1 * len(exact & SOFT) + 0.05 * len(exact)

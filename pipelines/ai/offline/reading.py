@@ -44,6 +44,8 @@ class Reading:
     never reported as not understood."""
     aggregate: str | None = None
     count: bool = False
+    count_target: str | None = None
+    """The word after "how many" / "number of": what to count."""
 
     @property
     def all_words(self) -> frozenset[str]:
@@ -73,8 +75,11 @@ def read(question: str, index: Index) -> Reading:
             continue
         if token == COUNT:
             reading.count = True
+            reading.count_target = next(
+                (t for t in tokens[i + 1 :] if t not in STOP and t != COUNT), None
+            )
             continue
-        if token in AGGREGATE:
+        if token in AGGREGATE and reading.aggregate in (None, "sum"):
             reading.aggregate = AGGREGATE[token]
         reading.pool.add(token)
     return reading
@@ -153,6 +158,7 @@ def _span_dimensions(
         if not matches:
             return
         first = matches[0]
+        matches = [m for m in matches if m.used == first.used]  # others: another field named
         named = first.used - table_words
         if first.field.kind == "measure" or (not named and not _names_rows(first, index)):
             return  # "by quantity" after "top 5" names the ranking measure
@@ -161,7 +167,9 @@ def _span_dimensions(
         places = [left[t] for t in phrase if t in left]
         for token in first.used:
             # A table word counts only next to the field's words ("customer country").
-            if token in left and (token in phrase or any(abs(left[token] - p) == 1 for p in places)):
+            if token in left and (
+                token in phrase or any(abs(left[token] - p) == 1 for p in places)
+            ):
                 used[left.pop(token)] = True
 
 

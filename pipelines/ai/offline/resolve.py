@@ -12,7 +12,7 @@ from pipelines.ai.catalog import CatalogField
 from pipelines.ai.draft import Choice
 from pipelines.semantic import Filter, SemanticQuery, Sort
 
-from .matcher import Index, Match
+from .matcher import Index, Match, best
 from .normalise import words
 from .reading import Reading
 from .time_phrases import anchor_date
@@ -66,6 +66,11 @@ def apply_parts(
         named = [fw.field for fw in index.dimensions
                  if fw.is_name and fw.context & reading.pool]  # fmt: skip
         if len(named) != 1:
+            fields = [fw for fw in index.dimensions if fw.field.kind != "measure"]
+            found = best(frozenset(reading.pool - table_words), fields, prefer=node)
+            named = [found[0].field] if len({m.field.field for m in found}) == 1 else named
+            used |= found[0].used if len(named) == 1 and found else set()
+        if len(named) != 1:
             return Unclear("decline", "Top or bottom of what? Say what to rank, such as “top 5 "
                            "products by quantity”.")  # fmt: skip
         dims.append(named[0])
@@ -73,8 +78,10 @@ def apply_parts(
     for field_, values in _value_fields(reading, index, node).items():
         if isinstance(values, Unclear):
             return values
-        op = "eq" if len(values) == 1 else "in"
-        filters.append(Filter(field=field_, op=op, value=values[0] if op == "eq" else values))
+        if len(values) == 1:
+            filters.append(Filter(field=field_, op="eq", value=values[0]))
+        else:
+            filters.append(Filter(field=field_, op="in", value=values))
         matched[", ".join(values)] = field_
     time_dims = [d for d in dims if d.kind == "time"]
     plain = [d.field for d in dims if d.kind != "time"]
@@ -85,6 +92,7 @@ def apply_parts(
         if isinstance(chosen, Unclear):
             return chosen
         time_field = chosen
+        used |= set(words(chosen.field.split(".")[-1])) | set(words(chosen.name_label))
     grain_dim: str | None = None
     if time_field is not None and (reading.grain or time_dims):
         grain = reading.grain or DEFAULT_GRAIN
@@ -127,9 +135,7 @@ def _one(matches: list[Match], node: str | None) -> Match | list[Match]:
     return own[0] if len(own) == 1 else list(distinct.values())
 
 
-def _clarify_field(
-    what: str, matches: list[Match], base: SemanticQuery, index: Index
-) -> Unclear:
+def _clarify_field(what: str, matches: list[Match], base: SemanticQuery, index: Index) -> Unclear:
     choices = [
         Choice(m.field.label, base.model_copy(update={"dimensions": [m.field.field]}),
                m.field.field)
@@ -229,7 +235,11 @@ def _merge(
 def _describe(query: SemanticQuery, index: Index, notes: list[str]) -> str:
     def label(name: str) -> str:
         found = _base_field(name, index)
-        grain = name.rsplit(".", 1)[1] if found and found.kind == "time" and name.count(".") == 2 else ""
+        grain = (
+            name.rsplit(".", 1)[1]
+            if found and found.kind == "time" and name.count(".") == 2
+            else ""
+        )
         return (found.label if found else name) + (f" ({grain})" if grain else "")
 
     text = ", ".join(label(m) for m in query.measures)

@@ -94,8 +94,8 @@ class TimePhrase:
         if kind == "month_year":
             return _month(int(parts[1]), MONTHS[parts[0]])
         if kind in ("quarter_year", "year_quarter"):
-            quarter, year = (parts[0], parts[1]) if kind == "quarter_year" else parts[::-1]
-            return _quarter(int(year), int(quarter))
+            q_text, y_text = (parts[0], parts[1]) if kind == "quarter_year" else parts[::-1]
+            return _quarter(int(y_text), int(q_text))
         if kind == "since_year":
             return date(int(parts[0]), 1, 1), None
         if kind == "since_month":
