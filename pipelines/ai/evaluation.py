@@ -269,3 +269,20 @@ def _score(q: EvalQuestion, ws: Workspace, draft: Draft) -> Outcome:
     return Outcome(
         q, "wrong", "semantic", f"{draft.message}: got {result.rows[:5]}, expected {expected[:5]}"
     )
+
+
+def evaluate_offline(
+    questions_file: Path, workspaces: Mapping[str, Mapping[str, Path]], folder: Path
+) -> EvalReport:
+    """Build the sample ``workspaces`` (name -> source name -> file) in ``folder`` and run the
+    questions of ``questions_file`` with the offline answerer."""
+    from pipelines.ai.offline import answer
+
+    questions, today = load_questions(questions_file)
+    needed = {q.workspace for q in questions}
+    built = {
+        name: build_workspace(name, files, folder / name)
+        for name, files in workspaces.items()
+        if name in needed
+    }
+    return run_evaluation(questions, built, answer, today)
