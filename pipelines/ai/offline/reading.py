@@ -60,9 +60,11 @@ def read(question: str, index: Index) -> Reading:
     ranking, folded = find_ranking(folded)
     tokens = words(folded)
     reading = Reading(tokens, chart, times, ranking)
+    table_words = frozenset(w for ws in index.table_words.values() for w in ws)
     used = [False] * len(tokens)
     protected = _field_runs(tokens, index)
     _values(reading, index, used, protected)
+    _field_naming_values(reading)
     _grain(reading, used)
     _group_by(reading, index, used)
     for i, token in enumerate(tokens):
@@ -73,6 +75,8 @@ def read(question: str, index: Index) -> Reading:
                 reading.optional.add(token)
                 reading.pool.add(token)
             continue
+        if reading.count_target is None and token in table_words:
+            reading.count_target = token
         if token == COUNT:
             reading.count = True
             reading.count_target = next(
@@ -115,17 +119,27 @@ def _values(reading: Reading, index: Index, used: list[bool], protected: set[int
                     used[i] = True
 
 
+def _field_naming_values(reading: Reading) -> None:
+    """Drop a one-word value that names the field of another value: in "shipped to Spain",
+    "shipped" says which country field Spain is in, not the status "Shipped"."""
+    for hit in list(reading.values):
+        if " " in hit.text:
+            continue
+        for other in reading.values:
+            if other is not hit and any(
+                hit.text in words(f.name_label) + words(f.field.split(".")[-1])
+                for f, _ in other.candidates
+            ):
+                reading.values.remove(hit)
+                break
+
+
 def _grain(reading: Reading, used: list[bool]) -> None:
     for i, token in enumerate(reading.tokens):
         if used[i] or token not in GRAINS:
             continue
         reading.grain = token
         used[i] = True
-        j = i - 1
-        while j >= 0 and reading.tokens[j] in STOP:
-            j -= 1
-        if j >= 0 and reading.tokens[j] in BY:
-            used[j] = True
 
 
 def _group_by(reading: Reading, index: Index, used: list[bool]) -> None:
