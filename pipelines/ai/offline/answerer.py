@@ -39,6 +39,7 @@ class OfflineAnswerer:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.index = Index.build(catalog)
+        self._today = date.today()
 
     def answer(
         self, question: str, previous: SemanticQuery | None = None, today: date | None = None
@@ -46,12 +47,23 @@ class OfflineAnswerer:
         """A draft for ``question``; ``previous`` is the conversation's last query."""
         today = today or date.today()
         reading = read(question, self.index)
+        self._today = today
         measure = self._measure(reading, previous)
         if isinstance(measure, Draft):
             if previous is not None and previous.measures and measure.kind == "decline":
                 return self._follow_up(reading, previous, today, measure)
             return measure
         fields, matched = measure
+        unplaced = reading.unplaced - reading.optional - set(AGGREGATE)
+        if unplaced & reading.pool:
+            words = ", ".join(sorted(unplaced & reading.pool))
+            return Draft(
+                "decline",
+                message=(
+                    f"I cannot group by “{words}”: no field of this workspace names it. To get "
+                    "an average per item, add a calculated measure; to group, name a field."
+                ),
+            )
         base = SemanticQuery(measures=[f.field for f in fields])
         return self._finish(reading, base, today, matched, follow_up=False)
 
@@ -85,7 +97,13 @@ class OfflineAnswerer:
         else:
             return self._decline_measure(reading, "I could not find a measure in the question")
         if len({m.field.field for m in chosen}) > 1:
-            return self._clarify_measure(reading, chosen)
+            fitting = [m for m in chosen if self._aggregate_mismatch(reading, m.field) is None]
+            if not fitting:
+                mismatch = self._aggregate_mismatch(reading, chosen[0].field)
+                return mismatch or self._clarify_measure(reading, chosen)
+            if len({m.field.field for m in fitting}) > 1:
+                return self._clarify_measure(reading, fitting)
+            chosen = fitting
         match = chosen[0]
         reading.pool -= match.used
         mismatch = self._aggregate_mismatch(reading, match.field)
@@ -112,7 +130,7 @@ class OfflineAnswerer:
         choices = []
         for match in chosen:
             query = SemanticQuery(measures=[match.field.field])
-            built = apply_parts(self.index, reading, query, date.today())
+            built = apply_parts(self.index, reading, query, self._today)
             choices.append(
                 Choice(match.field.label, built.query if isinstance(built, Built) else None,
                        match.field.field)

@@ -84,7 +84,7 @@ PHRASES: dict[str, str] = {
     "royaume uni": "uk", "full time equivalent": "fte", "en ligne": "web", "online": "web",
     "broken down by": "by", "split by": "by", "ventile par": "par", "for each": "each",
     "pour chaque": "each", "signed up": "signup", "sign up": "signup",
-    "au cours des": "", "au cours de": "", "au cours du": "", "for every": "each", "best selling": "best", "les plus vendus": "best",
+    "au cours des": "", "masse salariale": "total salary", "au cours de": "", "au cours du": "", "for every": "each", "best selling": "best", "les plus vendus": "best",
     "intitule de poste": "job title", "type de contrat": "contract type",
     "type de mouvement": "movement type", "centre de cout": "cost center",
 }  # fmt: skip
@@ -122,7 +122,7 @@ STOP = frozenset(
     realise realises genere generes passe passees passes enregistre maintenant seulement
     uniquement juste aussi meme ete s t je nous vous on this who whose
     many there here whole entire tous toutes tout toute sold selling vendu vendue vendus
-    vendues""".split()  # noqa: SIM905
+    vendues sell sells vend vendent work works working travaille travaillent""".split()  # noqa: SIM905
 )
 """Words that carry no field, value or instruction."""
 

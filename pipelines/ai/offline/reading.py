@@ -16,6 +16,8 @@ from .time_phrases import TimePhrase, find_time
 __all__ = ["GRAINS", "Reading", "ValueHit", "read"]
 
 GRAINS = ("day", "week", "month", "quarter", "year")
+OPEN_BY = frozenset({"by", "per", "par", "each", "every", "chaque", "across", "selon"})
+"""Group-by words that must be followed by a field (unlike "which", "what", "quel")."""
 
 
 @dataclass
@@ -44,6 +46,9 @@ class Reading:
     never reported as not understood."""
     aggregate: str | None = None
     count: bool = False
+    unplaced: set[str] = field(default_factory=set)
+    """Words after "by"/"per" that named no field: the measure must use them ("top 5 … by
+    quantity"), else the question is declined ("amount per order" is not a sum)."""
     count_target: str | None = None
     """The word after "how many" / "number of": what to count."""
 
@@ -159,7 +164,10 @@ def _group_by(reading: Reading, index: Index, used: list[bool]) -> None:
             if not used[j] and tokens[j] not in STOP:
                 span.append(j)
             j += 1
+        found = len(reading.dimensions)
         _span_dimensions(reading, index, used, span, table_words)
+        if len(reading.dimensions) == found and tokens[i] in OPEN_BY:
+            reading.unplaced |= {tokens[k] for k in span if not used[k]}
         i = j
 
 

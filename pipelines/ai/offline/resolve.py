@@ -5,7 +5,7 @@ fields fit equally."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pipelines.ai.catalog import CatalogField
@@ -107,11 +107,7 @@ def apply_parts(
         anchor = anchor_date(today, date.fromisoformat(end) if end else None)
         for phrase in reading.times:
             low, high = phrase.resolve(anchor)
-            if high is None:
-                filters.append(Filter(field=time_field.field, op="gte", value=low.isoformat()))
-            else:
-                filters.append(Filter(field=time_field.field, op="between",
-                                      value=[low.isoformat(), high.isoformat()]))  # fmt: skip
+            filters += _period_filters(time_field, low, high)
             matched[phrase.text] = time_field.field
             if phrase.relative and anchor != today:
                 notes.append(f"“{phrase.text}” counted back from {anchor.isoformat()}, the last "
@@ -125,6 +121,19 @@ def apply_parts(
     elif grain_dim is not None and not follow_up:
         query.sort = [Sort(field=grain_dim)]
     return Built(query, _describe(query, index, notes), matched, used)
+
+
+def _period_filters(time_field: CatalogField, low: date, high: date | None) -> list[Filter]:
+    """Dates: ``between`` (inclusive); timestamps: from ``low`` to before the day after
+    ``high``, so the last day's times count."""
+    name = time_field.field
+    if high is None:
+        return [Filter(field=name, op="gte", value=low.isoformat())]
+    if time_field.type == "timestamp":
+        after = (high + timedelta(days=1)).isoformat()
+        return [Filter(field=name, op="gte", value=low.isoformat()),
+                Filter(field=name, op="lt", value=after)]  # fmt: skip
+    return [Filter(field=name, op="between", value=[low.isoformat(), high.isoformat()])]
 
 
 def _one(matches: list[Match], node: str | None) -> Match | list[Match]:

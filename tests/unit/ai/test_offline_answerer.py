@@ -4,6 +4,7 @@ rankings, follow-ups, and asking back or declining instead of guessing."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,37 @@ def test_values_become_filters_and_counts(spaces: dict[str, OfflineAnswerer]) ->
     assert hires.query.measures == ["movements.count"]
     assert Filter(field="movements.movement_type", value="Hire") in hires.query.filters
     assert hires.query.dimensions == ["movements.movement_date.quarter"]
+
+
+def test_a_word_naming_a_field_is_not_taken_as_a_value(
+    spaces: dict[str, OfflineAnswerer],
+) -> None:
+    draft = spaces["Sales"].answer("How many orders shipped to Spain?", today=TODAY)
+
+    assert draft.query is not None
+    assert draft.query.filters == [Filter(field="orders.shipping_country", value="Spain")]
+
+
+def test_per_something_without_a_field_is_declined(spaces: dict[str, OfflineAnswerer]) -> None:
+    per_customer = spaces["Sales"].answer("Number of orders per customer", today=TODAY)
+    per_order = spaces["Sales"].answer("montant moyen par commande", today=TODAY)
+
+    assert per_customer.kind == "decline" and "customer" in per_customer.message
+    assert per_order.kind == "decline" and "average" in per_order.message
+
+
+def test_timestamps_keep_the_last_day_and_the_question_picks_the_date(tmp_path: Path) -> None:
+    from pipelines.ai.catalog import build_catalog
+    from tests.unit.semantic.data import shop_model, write_shop
+
+    answerer = OfflineAnswerer(build_catalog(shop_model(), write_shop(tmp_path)))
+
+    created = answerer.answer("total amount created in 2023", today=TODAY)
+    ordered = answerer.answer("total amount in 2023", today=TODAY)
+
+    assert created.query is not None and created.query.filters == [
+        Filter(field="orders.created_at", op="gte", value="2023-01-01"),
+        Filter(field="orders.created_at", op="lt", value="2024-01-01"),
+    ]
+    assert ordered.query is not None
+    assert ordered.query.filters[0].field == "orders.order_date"
