@@ -70,7 +70,7 @@ CANONICAL: dict[str, str] = {
     # aggregations and counting
     "moyenne": "average", "moyen": "average", "mean": "average", "avg": "average",
     "somme": "total", "sum": "total", "totale": "total", "totaux": "total", "overall": "total",
-    "nombre": "count", "number": "count", "combien": "count", "count": "count",
+    "nombre": "count", "nb": "count", "nbre": "count", "number": "count", "combien": "count", "count": "count",
     "headcount": "count employee", "effectif": "count employee", "effectifs": "count employee",
     "minimum": "min", "maximum": "max",
 }  # fmt: skip

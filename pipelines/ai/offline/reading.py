@@ -38,6 +38,8 @@ class Reading:
     ranking: Ranking | None = None
     values: list[ValueHit] = field(default_factory=list)
     grain: str | None = None
+    grain_conflict: str | None = None
+    """Two grains named ("day of week"): declined, one grain at a time."""
     dimensions: list[list[Match]] = field(default_factory=list)
     pool: set[str] = field(default_factory=set)
     """Words left for the measure (and, at the end, words not understood)."""
@@ -143,6 +145,8 @@ def _grain(reading: Reading, used: list[bool]) -> None:
     for i, token in enumerate(reading.tokens):
         if used[i] or token not in GRAINS:
             continue
+        if reading.grain not in (None, token):
+            reading.grain_conflict = f"{reading.grain}, {token}"
         reading.grain = token
         used[i] = True
 

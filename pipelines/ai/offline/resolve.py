@@ -49,6 +49,10 @@ def apply_parts(
     index: Index, reading: Reading, base: SemanticQuery, today: date, follow_up: bool = False
 ) -> Built | Unclear:
     """``base`` (the measure, or the previous query) with the question's parts applied."""
+    if reading.grain_conflict:
+        return Unclear("decline", f"Time can be grouped by one grain at a time (day, week, "
+                       f"month, quarter or year), not by {reading.grain_conflict}; "
+                       "“day of week” and the like are not available.")  # fmt: skip
     measure = _base_field(base.measures[0], index)
     node = index.table_of(measure) if measure is not None else None
     notes: list[str] = []
