@@ -1,4 +1,4 @@
-"""``datapilot`` command line: serve, db, admin.
+"""``datapilot`` command line: serve, db, admin, ai.
 
 Every failure a user can act on ends with one line on stderr and a non-zero exit code:
 2 for settings and set-up problems (nothing started), 1 for a refused command.
@@ -253,6 +253,35 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# -- ai ----------------------------------------------------------------------------------------------
+def cmd_ai(settings: Settings, args: argparse.Namespace) -> int:
+    """``ai eval``: the evaluation set over the sample workspaces, with the offline answerer."""
+    import tempfile
+
+    from app.demo import DEMO_DIR, DEMO_WORKSPACES
+    from pipelines.ai.evaluation import evaluate_offline
+
+    if args.provider != "offline":
+        raise SetupError(
+            f"evaluating the {args.provider} provider needs the Explore orchestrator, which is "
+            "not installed in this version; run `datapilot ai eval` for the offline answerer."
+        )
+    questions = Path(args.questions) if args.questions else DEMO_DIR / "eval_questions.yaml"
+    if not questions.is_file():
+        raise SetupError(f"the evaluation set {questions} does not exist.")
+    workspaces = {w.name: {s.name: s.path for s in w.sources} for w in DEMO_WORKSPACES}
+    with tempfile.TemporaryDirectory(prefix="datapilot-eval-") as folder:
+        report = evaluate_offline(questions, workspaces, Path(folder))
+    if args.verbose:
+        for outcome in report.outcomes:
+            if outcome.verdict != "right":
+                print(f"{outcome.verdict:<9} {outcome.question.id}: {outcome.question.question}")
+                print(f"          {outcome.detail}")
+    print(f"provider: {args.provider}")
+    print(report.summary())
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="datapilot", description="DataPilot self-service BI")
     parser.add_argument(
@@ -309,6 +338,14 @@ def _parser() -> argparse.ArgumentParser:
         help="only re-encrypt under the current first key (after editing keys in the config)",
     )
     admin.set_defaults(handler=cmd_admin)
+
+    ai = sub.add_parser("ai", help="the Explore answerers")
+    ai_actions = ai.add_subparsers(dest="action", required=True)
+    p = ai_actions.add_parser("eval", help="run the evaluation set over the sample workspaces")
+    p.add_argument("--provider", default="offline", help="answerer to evaluate (default offline)")
+    p.add_argument("--questions", help="a YAML evaluation set (default: the bundled one)")
+    p.add_argument("--verbose", action="store_true", help="list the questions not right")
+    ai.set_defaults(handler=cmd_ai)
     return parser
 
 
