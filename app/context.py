@@ -11,6 +11,7 @@ from app.services.admin import AdminService
 from app.services.ai import AiSettingsService, KeyVault
 from app.services.ai.rotation import secrets_file_keys
 from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
+from app.services.explore.answerer import make_answerer
 from app.services.members import MemberService
 from app.services.model import ModelService
 from app.services.sources.files import SourceFiles
@@ -43,8 +44,8 @@ class AppContext:
     sql_threads: ThreadPoolExecutor = field(init=False)
     vault: KeyVault = field(init=False)
     answer: AnswerFunction = answerer_not_installed
-    """Answers Explore's questions (see :mod:`app.services.explore.answering`); the placeholder
-    refuses with a 503 until an answerer is installed."""
+    """Answers Explore's questions (see :mod:`app.services.explore.answering`): the server's own
+    answerer (:func:`app.services.explore.answerer.make_answerer`) unless another is given."""
 
     def __post_init__(self) -> None:
         managed = not self.settings.secrets.encryption_keys  # else from the config or env
@@ -73,6 +74,8 @@ class AppContext:
         )
         self.engines = EngineCache()
         self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
+        if self.answer is answerer_not_installed:
+            self.answer = make_answerer(self)
 
     def workspaces(self, principal: Principal) -> WorkspaceService:
         return WorkspaceService(self.db, principal, self.files)

@@ -78,7 +78,9 @@ class AiAnswer(BaseModel):
     truncated: bool = Field(False, description="True when there were more rows than returned")
     chart_suggestion: AiChartOut | None = None
     explanation: str = Field("", description="What was measured, grouped, filtered, left out")
+    summary: str = Field("", description="A paragraph about the result from the language model")
     choices: list[str] = Field(default_factory=list, description="For clarify: answers to pick")
+    missing: list[str] = Field(default_factory=list, description="For decline: what is missing")
     provider: str = ""
     model: str = ""
     usage: AiUsageOut = Field(default_factory=AiUsageOut)
@@ -165,11 +167,12 @@ def _iso(entry: dict[str, Any]) -> dict[str, Any]:
     "semantic query on the workspace's model (or guarded SQL when a semantic query cannot "
     "express it), a question back (clarify) or a decline; it is kept in your conversation "
     "('conversation_id' continues one). Past the tenant's AI limits the answer is 429 with "
-    "Retry-After; a server without an answerer answers 503.",
+    "Retry-After; a language model that cannot answer (wrong key, no credit, down) 502 with "
+    "'provider_error' saying which.",
     body=AiQueryBody,
     response=AiAnswerOut,
     tag=TAG,
-    errors=(429, 503),
+    errors=(429, 502),
     executor=sql_threads,
 )
 def ask_question(req: ApiRequest) -> AiAnswerOut:

@@ -1,8 +1,8 @@
 """Helpers for Explore's REST tests: URLs, and conversations seeded through the server's store.
 
-A running test server has no answerer installed (its questions answer 503), so a conversation
-to read, continue, rate or delete over HTTP is recorded with :class:`ExploreService` on the
-server's own metadata store, answered by a plain function in the answerer's JSON shape.
+Conversations to read, continue, rate or delete over HTTP are recorded with
+:class:`ExploreService` on the server's own metadata store, answered by a plain function in the
+answerer's JSON shape (so these tests do not depend on what the real answerer says).
 """
 
 from __future__ import annotations
