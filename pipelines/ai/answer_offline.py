@@ -106,10 +106,13 @@ def answer_offline(
     answer.rows, answer.truncated = rows, len(result.rows) > MAX_ROWS
     with _timed(answer, "explain_ms"):
         text = describe_query(query, catalog)
+        assumed = "; ".join(draft.notes)
+        if assumed:
+            text += f" ({assumed[0].upper()}{assumed[1:]}.)"
         if model is not None:
-            notes = left_out(query, result, catalog=catalog, model=model, run_semantic=run_semantic)
-            text = " ".join([text, *notes])
-        answer.explanation = text if not draft.message else f"{draft.message} {text}"
+            left = left_out(query, result, catalog=catalog, model=model, run_semantic=run_semantic)
+            text = " ".join([text, *left])
+        answer.explanation = text
     return answer
 
 

@@ -42,3 +42,5 @@ class Draft:
     choices: list[Choice] = field(default_factory=list)
     chart: str | None = None
     matched: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """For ``semantic``: what the reader assumed, to say beside the answer."""

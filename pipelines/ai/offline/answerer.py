@@ -182,7 +182,7 @@ class OfflineAnswerer:
             )
         matched = {**matched, **built.matched}
         return Draft("semantic", built.query, built.message, chart=reading.chart,
-                     matched=matched)  # fmt: skip
+                     matched=matched, notes=built.notes)  # fmt: skip
 
     def _follow_up(
         self, reading: Reading, previous: SemanticQuery, today: date, declined: Draft

@@ -28,6 +28,8 @@ class Built:
     message: str
     matched: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    """What the reader assumed (a time phrase counted from the data's last date…)."""
 
 
 @dataclass
@@ -124,7 +126,7 @@ def apply_parts(
         query.limit = reading.ranking.limit
     elif grain_dim is not None and not follow_up:
         query.sort = [Sort(field=grain_dim)]
-    return Built(query, _describe(query, index, notes), matched, used)
+    return Built(query, _describe(query, index, notes), matched, used, list(notes))
 
 
 def _period_filters(time_field: CatalogField, low: date, high: date | None) -> list[Filter]:
