@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import panel as pn
 
+from components.assets import read_asset
+
 _SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24" '
     'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" '
@@ -37,7 +39,14 @@ ICONS = {
         '<path d="M4 20h4L18.5 9.5a2.8 2.8 0 0 0-4-4L4 16v4"/><path d="m13.5 6.5 4 4"/>'
     ),
     "close": _SVG.format('<path d="M18 6 6 18M6 6l12 12"/>'),
+    "up": _SVG.format(
+        '<path d="M7 11v8a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1h3a4 4 0 0 0 4-4V6a2 2 0 0 1 4 0v5h3a2 2 0 0 1 2 2l-1 5a2 3 0 0 1-2 2h-7a3 3 0 0 1-3-3"/>'
+    ),
+    "down": _SVG.format(
+        '<path d="M7 13V5a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v7a1 1 0 0 0 1 1h3a4 4 0 0 1 4 4v1a2 2 0 0 0 4 0v-5h3a2 2 0 0 0 2-2l-1-5a2 3 0 0 0-2-2h-7a3 3 0 0 0-3 3"/>'
+    ),
 }
+_CSS = read_asset(__file__, "chat.css")
 BUTTONS = ("send", "stop", "rerun", "undo", "clear")
 
 
@@ -46,6 +55,7 @@ class OfflineChatMessage(pn.chat.ChatMessage):
 
     def __init__(self, object: Any = None, **params: Any) -> None:
         params.setdefault("reaction_icons", {})
+        params["stylesheets"] = [*params.get("stylesheets", []), _CSS]
         super().__init__(object, **params)
         self.edit_icon.param.update(icon=ICONS["edit"], active_icon=ICONS["close"])
 

@@ -43,8 +43,7 @@ def table_rows(page: Any, scope: str) -> list[list[str]]:
     """The cells of every row of the paged table under ``scope``, as shown."""
     rows = page.locator(f"{scope} .dp-paged-table .tabulator-row")
     return [
-        [c.strip() for c in row.locator(".tabulator-cell").all_inner_texts()]
-        for row in rows.all()
+        [c.strip() for c in row.locator(".tabulator-cell").all_inner_texts()] for row in rows.all()
     ]
 
 

@@ -20,7 +20,8 @@ __all__ = ["ExplorePage", "page"]
 def page(state: ShellState) -> pn.viewable.Viewable:
     """The Explore page's content for this session."""
     pn.extension("tabulator")
-    language = language_of((pn.state.headers or {}).get("Accept-Language"))
+    header = (pn.state.headers or {}).get("Accept-Language")
+    language = language_of(header if isinstance(header, str) else None)
 
     def explore(workspace: WorkspaceInfo) -> ExplorePage:
         return ExplorePage(state, workspace, language=language)

@@ -1,15 +1,16 @@
 """One answer in Explore's chat: its steps, explanation, chart, table, query and actions.
 
-The view starts while the question is being answered (the first step running) and is completed
-by :meth:`AnswerView.show` with the answer JSON of :meth:`ExploreService.ask`, or by
-:meth:`AnswerView.fail` with why no answer came. What its buttons do is the page's business:
-the view calls the :class:`AnswerActions` it was given.
+A view without an answer shows the first step running while the question is being answered;
+the page then replaces it with a view holding the answer JSON of :meth:`ExploreService.ask`
+(the chat swaps the message's content at once), or calls :meth:`AnswerView.fail` with why no
+answer came. What the buttons do is the page's business: the view calls its
+:class:`AnswerActions`.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from functools import partial
 from typing import Any, Protocol
 
 import panel as pn
@@ -19,6 +20,7 @@ from app.pages.explore import wording
 from app.pages.explore.wording import Failure
 from components.charts import Chart
 from components.data_table import PagedTable
+from components.explore.chat import ICONS
 from components.sql.results import page_of
 
 PAGE_STYLES = ["/dp-static/shell.css", "/dp-static/explore.css"]
@@ -96,11 +98,6 @@ class AnswerView(pn.viewable.Viewer):
             self._build(self.answer)
 
     # -- public ------------------------------------------------------------------------------
-    def show(self, answer: Mapping[str, Any], message_id: str = "") -> None:
-        """Show the answer (from a worker thread or the event loop)."""
-        self._build(dict(answer))
-        self.param.update(answer=dict(answer), message_id=message_id, failure="")
-
     def fail(self, failure: Failure) -> None:
         """Say why no answer came; the question stays in the chat to ask again."""
         self.failure = wording.failure_html(failure)
@@ -135,7 +132,7 @@ class AnswerView(pn.viewable.Viewer):
             button = pn.widgets.Button(
                 name=choice, css_classes=["dp-explore-choice"], margin=(2, 4)
             )
-            button.on_click(lambda _, text=choice: self.actions.ask(text))
+            button.on_click(partial(self._ask, choice))
             buttons.append(button)
         return pn.Row(*buttons, css_classes=["dp-explore-choices"], styles={"flex-wrap": "wrap"})
 
@@ -195,15 +192,17 @@ class AnswerView(pn.viewable.Viewer):
             save.on_click(lambda _: self._open_save())
             buttons.append(save)
         buttons.append(pn.layout.HSpacer())
-        for value, label, css in ((1, "👍", "dp-explore-up"), (-1, "👎", "dp-explore-down")):
+        thumbs = ((1, "Helpful", "dp-explore-up"), (-1, "Not helpful", "dp-explore-down"))
+        for value, label, css in thumbs:
             thumb = pn.widgets.Button(
                 name=label,
+                icon=ICONS["up" if value == 1 else "down"],
                 css_classes=["dp-explore-thumb", css],
                 description="Helpful: keep this way of answering" if value == 1 else "Not helpful",
                 button_type="primary" if self.feedback == value else "default",
                 margin=(2, 2),
             )
-            thumb.on_click(lambda _, v=value: self._give_feedback(v))
+            thumb.on_click(partial(self._thumb, value))
             self._thumbs[value] = thumb
             buttons.append(thumb)
         save_btn = pn.widgets.Button(
@@ -235,6 +234,12 @@ class AnswerView(pn.viewable.Viewer):
             self.note = wording.describe_failure(exc).message
             return
         self.save_open = False
+
+    def _ask(self, text: str, _event: Any = None) -> None:
+        self.actions.ask(text)
+
+    def _thumb(self, value: int, _event: Any = None) -> None:
+        self._give_feedback(value)
 
     def _give_feedback(self, value: int) -> None:
         if not self.message_id:

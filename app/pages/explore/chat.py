@@ -15,6 +15,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import panel as pn
@@ -94,6 +95,7 @@ class ExplorePage(pn.viewable.Viewer):
             show_clear=False,
             show_button_name=False,
             placeholder_threshold=0,
+            show_activity_dot=False,
             message_params={
                 "show_reaction_icons": False,
                 "show_copy_icon": False,
@@ -102,7 +104,6 @@ class ExplorePage(pn.viewable.Viewer):
             },
             callback_exception=self._callback_failed,
             sizing_mode="stretch_width",
-            height=640,
             css_classes=["dp-explore-chat"],
         )
         self.chat.param.watch(lambda e: setattr(self, "empty", not e.new), "objects")
@@ -148,30 +149,46 @@ class ExplorePage(pn.viewable.Viewer):
 
     async def _respond(self, contents: Any, user: str, instance: Any) -> AsyncIterator[Any]:
         question = str(contents or "").strip()
-        view = AnswerView(self, question=question)
+        asking = AnswerView(self, question=question)
         self.asking = True
-        yield view
+        yield asking  # "Understanding the question…" while the answer is worked out
         try:
-            await asyncio.to_thread(self._answer, view, question)
+            answered = await asyncio.to_thread(self._answer, asking, question)
         finally:
             self.asking = False
+        if answered is not asking:
+            # The whole answer replaces the steps at once: a message whose content grows
+            # after it is shown is not laid out again by the chat's feed.
+            yield answered
 
-    def _answer(self, view: AnswerView, question: str) -> None:
-        """Ask the service and fill ``view`` (in a worker thread)."""
+    def _answer(self, asking: AnswerView, question: str) -> AnswerView:
+        """Ask the service (in a worker thread); the answer's view, or ``asking`` failed."""
         try:
             result = self.service.ask(
                 self._workspace_id, question, self.state.ctx.answer, self.conversation_id
             )
         except Exception as exc:
-            view.fail(wording.describe_failure(exc))
-            return
-        view.show(result, message_id=str(result.get("message_id") or ""))
+            asking.fail(wording.describe_failure(exc))
+            return asking
+        answered = AnswerView(
+            self,
+            question=question,
+            answer=result,
+            message_id=str(result.get("message_id") or ""),
+        )
         if result.get("conversation_id") != self.conversation_id:
             self.conversation_id = str(result.get("conversation_id"))
         try:
             self.conversations = self.service.conversations(self._workspace_id)
         except Exception:
             log.warning("the conversation list could not be read again", exc_info=True)
+        return answered
+
+    def _ask_clicked(self, question: str, _event: Any = None) -> None:
+        self.ask(question)
+
+    def _open_clicked(self, conversation_id: str, _event: Any = None) -> None:
+        self.open_conversation(conversation_id)
 
     def _callback_failed(self, exc: BaseException, instance: Any) -> None:
         # Only a bug in the page gets here (asking reports its own failures in the answer).
@@ -255,7 +272,7 @@ class ExplorePage(pn.viewable.Viewer):
                 sizing_mode="stretch_width",
                 margin=(2, 5),
             )
-            button.on_click(lambda _, k=key: self.open_conversation(k))
+            button.on_click(partial(self._open_clicked, key))
             rows.append(button)
         if not rows:
             rows.append(
@@ -277,7 +294,7 @@ class ExplorePage(pn.viewable.Viewer):
                 stylesheets=PAGE_STYLES,
                 margin=(3, 4),
             )
-            chip.on_click(lambda _, q=question: self.ask(q))
+            chip.on_click(partial(self._ask_clicked, question))
             chips.append(chip)
         intro = (
             "Essayez une de ces questions, ou posez la vôtre :"
