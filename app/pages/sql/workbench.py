@@ -24,6 +24,7 @@ import param
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
 from app.pages.sql.feedback import RunOutcome, describe_failure, history_items, saved_items
+from app.pages.sql.handoff import handed_sql
 from app.pages.sql.runner import QueryRunner
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
@@ -89,7 +90,9 @@ class SqlWorkbench(pn.viewable.Viewer):
         assert self.workspace is not None  # constant, set at construction
         return self.workspace.id
 
-    def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
+    def __init__(
+        self, state: ShellState, workspace: WorkspaceInfo, handed: str = "", **params: Any
+    ) -> None:
         service = state.ctx.sql(state.principal)
         runner = QueryRunner(service, workspace.id, on_done=self._done)
         super().__init__(workspace=workspace, runner=runner, **params)
@@ -97,8 +100,10 @@ class SqlWorkbench(pn.viewable.Viewer):
         self.service = service
         self.can_edit = state.principal.can_edit
         self._roles: dict[str, Any] = {}
+        self._handed = handed  # SQL handed over by another page: shown, then run once loaded
 
         self.editor = SqlEditor(
+            value=handed,
             tables=self.param.tables,
             height=230,
             autofocus=True,
@@ -222,21 +227,20 @@ class SqlWorkbench(pn.viewable.Viewer):
             self.phase = "empty"
             return
         self.param.update(tables=columns, history=history, saved=saved, phase="ready")
+        if self._handed:
+            self.run(self._handed)
 
     def _empty_state(self) -> EmptyState:
-        if self.can_edit:
-            return EmptyState(
-                title="No tables to query yet",
-                message="SQL here reads the sources of this workspace. Upload a CSV, Parquet or "
-                "Excel file on the Sources page; once it is ready it appears here as a table.",
-                icon=ICON,
-                action_label="Go to Sources",
-                action_url="/sources",
-            )
+        message = (
+            "SQL here reads the sources of this workspace. Upload a CSV, Parquet or Excel file "
+            "on the Sources page; once it is ready it appears here as a table."
+            if self.can_edit
+            else "SQL here reads the sources of this workspace, and it has none that are "
+            "ready. An editor of your team can add them on the Sources page."
+        )
         return EmptyState(
             title="No tables to query yet",
-            message="SQL here reads the sources of this workspace, and it has none that are "
-            "ready. An editor of your team can add them on the Sources page.",
+            message=message,
             icon=ICON,
             action_label="Go to Sources",
             action_url="/sources",
@@ -438,4 +442,6 @@ class SqlWorkbench(pn.viewable.Viewer):
 def page(state: ShellState) -> pn.viewable.Viewable:
     """The SQL page's content for this session."""
     pn.extension("tabulator")
-    return workspace_page(state, ICON, lambda workspace: SqlWorkbench(state, workspace))
+    return workspace_page(
+        state, ICON, lambda ws: SqlWorkbench(state, ws, handed=handed_sql(state.principal, ws.id))
+    )

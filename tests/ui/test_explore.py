@@ -1,0 +1,90 @@
+"""Explore in a real browser: a starter question answered with a chart and a table, then the
+same rows in the SQL editor after "Open in SQL editor".
+
+The source is uploaded over the real REST API and the model built by "accept all" (as the Model
+page's button does); the server answers with its default offline answerer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import RunningServer
+from tests.ui.conftest import Account, WorkspaceApi, api_account, sign_in, wait_for_shell
+from tests.ui.test_sql import CUSTOMERS, orders_csv
+
+
+class Api(WorkspaceApi):
+    """The REST API as the test's user: a source and the model "accept all" builds from it."""
+
+    def orders_with_model(self) -> None:
+        self.wait_ready(self.upload("orders.csv", orders_csv()))
+        with self.client() as client:
+            reply = client.post(
+                f"/api/v1/workspaces/{self.workspace_id}/model/suggestions/apply",
+                json={"ids": "all", "version": 0},
+            )
+        assert reply.status_code == 200, reply.text
+
+
+@pytest.fixture
+def analyst(page: Any, server: RunningServer) -> Account:
+    account = api_account(server, name="Ada Analyst", workspaces=["Sales"])
+    Api(server, account).orders_with_model()
+    sign_in(page, account.email, account.password)
+    return account
+
+
+def table_rows(page: Any, scope: str) -> list[list[str]]:
+    """The cells of every row of the paged table under ``scope``, as shown."""
+    rows = page.locator(f"{scope} .dp-paged-table .tabulator-row")
+    return [
+        [c.strip() for c in row.locator(".tabulator-cell").all_inner_texts()] for row in rows.all()
+    ]
+
+
+def test_a_starter_question_is_charted_and_opens_with_the_same_rows_in_sql(
+    page: Any, analyst: Account
+) -> None:
+    page.goto("/explore")
+    wait_for_shell(page)
+    starter = page.locator(".dp-explore-starter button").filter(
+        has_text=re.compile(r"^Number of orders by customer$")
+    )
+    expect(starter).to_be_visible()
+    starter.click()
+
+    # The question, then the answer: its steps done, the explanation, chart and table.
+    answer = page.locator(".dp-explore-message").last
+    expect(answer.locator(".dp-step.done")).to_have_count(3)
+    expect(answer.locator(".dp-explore-explanation")).to_contain_text("customer")
+    expect(answer.locator(".dp-explore-chart .bk-Canvas").first).to_be_visible()
+    rows = answer.locator(".dp-explore-table .dp-paged-table .tabulator-row")
+    expect(rows).to_have_count(CUSTOMERS)
+    explored = table_rows(page, ".dp-explore-table")
+    # Starter chips are for an empty conversation; the conversation is now listed.
+    expect(page.locator(".dp-explore-starters")).to_be_hidden()
+    expect(page.locator(".dp-explore-conversation button")).to_have_text(
+        "Number of orders by customer"
+    )
+
+    # "Show query" shows the semantic query and the SQL that ran.
+    answer.locator(".dp-explore-show-query .bk-btn").click()
+    expect(answer.locator(".dp-query-sql")).to_contain_text("SELECT")
+
+    answer.locator(".dp-explore-open-sql button").click()
+    page.wait_for_url(re.compile(r"/sql\?handoff="))
+    wait_for_shell(page)
+    expect(page.locator(".dp-sql-editor .ace_content")).to_contain_text("SELECT")
+    expect(page.locator(".dp-result .dp-paged-table .tabulator-row")).to_have_count(CUSTOMERS)
+    assert sorted(table_rows(page, ".dp-result")) == sorted(explored)
+
+    # The handoff is used once: reloading the address does not bring the SQL back.
+    page.reload()
+    wait_for_shell(page)
+    expect(page.locator(".dp-sql-editor .ace_content")).to_be_visible()
+    expect(page.locator(".dp-sql-editor .ace_content")).not_to_contain_text("SELECT")

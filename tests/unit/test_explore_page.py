@@ -1,0 +1,160 @@
+"""The Explore page's state logic without a browser: what it says about answers and failures,
+the SQL handoff to the SQL page, and the offline chat's icons."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.errors import Throttled
+from app.pages.explore import wording
+from app.pages.sql.handoff import SqlHandoffs, sql_page_url
+from app.principal import Principal
+from app.services.errors import Conflict
+from app.services.explore.answerer import ProviderFailed
+from components.explore.chat import ICONS, OfflineChatInterface
+from components.navigate import is_local_path
+from pipelines.ai.errors import ProviderError
+
+ANSWER = {
+    "kind": "semantic",
+    "semantic_query": {"measures": ["orders.count"], "dimensions": ["orders.customer"]},
+    "sql": "SELECT customer, count(*) FROM orders GROUP BY 1",
+    "columns": [
+        {"name": "orders.customer", "label": "Customer", "type": "text", "role": "dimension"},
+        {"name": "orders.count", "label": "Number of orders", "type": "integer", "role": "measure"},
+    ],
+    "rows": [["Ada", 3], ["Bob", 1]],
+    "truncated": False,
+    "chart_suggestion": {"kind": "bar", "x": "orders.customer", "y": ["orders.count"]},
+    "explanation": "Number of orders by customer.",
+    "summary": "",
+    "choices": [],
+    "missing": [],
+    "timings": {"context_ms": 2.0, "llm_ms": 0.0, "query_ms": 12.4, "chart_ms": 1.0},
+}
+
+
+def principal(user: uuid.UUID | None = None, tenant: uuid.UUID | None = None) -> Principal:
+    return Principal(user or uuid.uuid4(), tenant or uuid.uuid4(), "viewer", "a@x.io", "A", "T")
+
+
+def test_an_answer_with_rows_becomes_a_result_chart_and_columns() -> None:
+    result = wording.answer_result(ANSWER)
+    assert result.columns == ["orders.customer", "orders.count"]
+    assert result.types == ["text", "integer"]
+    assert result.page(1, 1, [("orders.count", "asc")])["rows"] == [["Bob", 1]]
+    assert wording.chart_choice(ANSWER) == {
+        "kind": "bar", "x": "orders.customer", "y": ["orders.count"], "series": None,
+    }  # fmt: skip
+    columns = wording.answer_columns(ANSWER)
+    assert [(c.role, c.label) for c in columns] == [
+        ("dimension", "Customer"),
+        ("measure", "Number of orders"),
+    ]
+    assert wording.has_rows(ANSWER)
+    assert not wording.has_rows({**ANSWER, "kind": "clarify"})
+
+
+def test_steps_run_then_say_rows_and_time_or_that_nothing_ran() -> None:
+    running = wording.steps_html(None)
+    assert running.count("dp-step running") == 1 and "Understanding the question…" in running
+    done = wording.steps_html(ANSWER)
+    assert done.count("dp-step done") == 3 and "2 rows, 12 ms" in done
+    declined = wording.steps_html({**ANSWER, "kind": "decline", "rows": []})
+    assert "not answerable" in declined and declined.count("dp-step skipped") == 2
+    assert "dp-step failed" in wording.steps_html(None, failed=True)
+
+
+def test_explanation_and_query_are_escaped() -> None:
+    hostile = {**ANSWER, "explanation": "<script>x</script>", "sql": "SELECT '<b>'"}
+    assert "<script>" not in wording.explanation_html(hostile)
+    assert "&lt;script&gt;" in wording.explanation_html(hostile)
+    shown = wording.query_html(hostile)
+    assert "SELECT &#x27;&lt;b&gt;&#x27;" in shown and "orders.count" in shown
+
+
+def test_failures_say_what_happened_and_bugs_say_nothing_inside() -> None:
+    limit = wording.describe_failure(Throttled("Your organisation asked 30 questions", 12))
+    assert limit.kind == "limit" and "30 questions" in limit.message
+    provider = wording.describe_failure(ProviderFailed(ProviderError("timeout", "Timed out")))
+    assert provider.kind == "provider" and "Timed out" in provider.message
+    assert "question is kept" in provider.message
+    taken = wording.describe_failure(Conflict("A saved query named “x” already exists."))
+    assert taken.kind == "input" and "already exists" in taken.message
+    bug = wording.describe_failure(KeyError("internal detail"))
+    assert bug.kind == "unexpected" and "internal detail" not in bug.message
+    assert "role='alert'" in wording.failure_html(bug)
+
+
+def test_feedback_notes_name_a_verified_example() -> None:
+    saved = {"feedback": 1, "example_id": "e1", "note": None}
+    assert wording.feedback_note(saved).startswith("Saved as a verified example")
+    viewer = {"feedback": 1, "example_id": None, "note": "Only editors and admins …"}
+    assert "Only editors" in wording.feedback_note(viewer)
+    assert "not helpful" in wording.feedback_note({"feedback": -1, "example_id": None})
+
+
+def test_a_stored_conversation_is_shown_as_question_answer_pairs() -> None:
+    messages = [
+        {"id": "u1", "role": "user", "question": "q1"},
+        {"id": "a1", "role": "assistant", "question": "q1", "answer": ANSWER, "feedback": 1},
+        {"id": "u2", "role": "user", "question": "q2"},
+        {"id": "a2", "role": "assistant", "question": "q2", "answer": None, "feedback": None},
+    ]
+    pairs = wording.exchanges(messages)
+    assert [(p.question, p.message_id, p.feedback) for p in pairs] == [
+        ("q1", "a1", 1),
+        ("q2", "a2", None),
+    ]
+    assert pairs[1].answer == {}
+    assert wording.conversation_label({"title": "x" * 80}).endswith("…")
+    assert wording.query_name("  revenue \n by month ") == "revenue by month"
+
+
+def test_a_handoff_is_taken_once_by_its_user_in_its_workspace_only() -> None:
+    handoffs = SqlHandoffs()
+    owner, workspace = principal(), uuid.uuid4()
+    token = handoffs.put(owner, workspace, "SELECT 1")
+    assert sql_page_url(token) == f"/sql?handoff={token}"
+
+    stranger = principal(tenant=owner.tenant_id)
+    other_tenant = principal(user=owner.user_id)
+    assert handoffs.take(stranger, workspace, token) is None
+    assert handoffs.take(other_tenant, workspace, token) is None
+    assert handoffs.take(owner, uuid.uuid4(), token) is None
+    assert handoffs.take(owner, workspace, "guessed") is None
+    assert handoffs.take(owner, workspace, token) == "SELECT 1"
+    assert handoffs.take(owner, workspace, token) is None  # once
+
+
+def test_old_handoffs_expire_and_the_store_stays_bounded() -> None:
+    owner, workspace = principal(), uuid.uuid4()
+    expired = SqlHandoffs(ttl=-1)
+    token = expired.put(owner, workspace, "SELECT 1")
+    assert expired.take(owner, workspace, token) is None
+    small = SqlHandoffs(limit=2)
+    first = small.put(owner, workspace, "SELECT 1")
+    small.put(owner, workspace, "SELECT 2")
+    small.put(owner, workspace, "SELECT 3")
+    assert small.take(owner, workspace, first) is None
+    with pytest.raises(ValueError):
+        small.put(owner, workspace, "   ")
+
+
+def test_navigation_only_follows_paths_of_this_site() -> None:
+    assert is_local_path("/sql?handoff=abc")
+    assert not is_local_path("//evil.example/x")
+    assert not is_local_path("https://evil.example/")
+    assert not is_local_path("/\\evil.example")
+
+
+def test_the_chat_draws_every_icon_itself() -> None:
+    chat = OfflineChatInterface(callback=lambda *a: None, user="Ada")
+    chat.send("hello", respond=False)
+    message = chat.objects[-1]
+    assert message.edit_icon.icon.startswith("<svg") and not message.reaction_icons.options
+    icons = [b.icon for b in chat._input_container.select(type(chat._buttons["send"]))]
+    assert icons and all(str(i).startswith("<svg") for i in icons)
+    assert all(svg.startswith("<svg") for svg in ICONS.values())
