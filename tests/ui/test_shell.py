@@ -24,7 +24,7 @@ from tests.ui.conftest import (
 HONEST_EMPTY_STATES = {
     "sources": "Upload CSV, Parquet and Excel files here",
     "model": "Upload files on the Sources page first",
-    "explore": "Ask questions in plain language here",
+    "explore": "No data to ask about yet",
     "sql": "No tables to query yet",
     "dashboards": "No dashboards yet",
 }
