@@ -18,6 +18,7 @@ from .errors import (
     rate_limited,
     retry_after_seconds,
     scrub,
+    timed_out,
     unavailable,
 )
 from .messages import (
@@ -113,11 +114,7 @@ def translate_anthropic(exc: Exception, provider: Provider, key: str | None) -> 
     """The :class:`ProviderError` for an exception of the ``anthropic`` SDK (or any other)."""
     label = provider.label
     if isinstance(exc, anthropic.APITimeoutError):
-        return ProviderError(
-            "timeout",
-            f"{label} did not answer within {provider.timeout:g} s. Try again; if it keeps "
-            "happening, ask a shorter question or raise the AI timeout.",
-        )
+        return timed_out(label, provider.timeout)
     if isinstance(exc, anthropic.APIConnectionError):
         return ProviderError(
             "unavailable",

@@ -203,3 +203,12 @@ def unavailable(label: str, status: int | None, wait: float | None = None) -> Pr
         status=status,
         retry_after=wait,
     )
+
+
+def timed_out(label: str, timeout: float) -> ProviderError:
+    """The error for a provider that did not answer within ``timeout`` seconds."""
+    return ProviderError(
+        "timeout",
+        f"{label} did not answer within {timeout:g} s. Try again; if it keeps "
+        "happening, ask a shorter question or raise the AI timeout.",
+    )

@@ -21,6 +21,7 @@ from .errors import (
     rate_limited,
     retry_after_seconds,
     scrub,
+    timed_out,
     unavailable,
     upper_first,
 )
@@ -216,11 +217,7 @@ def translate_openai(exc: Exception, provider: Provider, key: str | None) -> Pro
     """The :class:`ProviderError` for an exception of the ``openai`` SDK (or any other)."""
     label = upper_first(provider.label)
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(
-            "timeout",
-            f"{label} did not answer within {provider.timeout:g} s. Try again; if it keeps "
-            "happening, ask a shorter question or raise the AI timeout.",
-        )
+        return timed_out(label, provider.timeout)
     if isinstance(exc, openai.APIConnectionError):
         return ProviderError(
             "unavailable",
