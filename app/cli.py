@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -255,31 +256,70 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 # -- ai ----------------------------------------------------------------------------------------------
 def cmd_ai(settings: Settings, args: argparse.Namespace) -> int:
-    """``ai eval``: the evaluation set over the sample workspaces, with the offline answerer."""
+    """``ai eval``: the evaluation set over the sample workspaces, with the offline answerer or
+    a language model (the configured one, or one named on the command line)."""
     import tempfile
 
     from app.demo import DEMO_DIR, DEMO_WORKSPACES
+    from pipelines.ai.errors import ProviderError
     from pipelines.ai.evaluation import evaluate_offline
+    from pipelines.ai.evaluation_llm import ProviderAnswerer
 
-    if args.provider != "offline":
-        raise SetupError(
-            f"evaluating the {args.provider} provider needs the Explore orchestrator, which is "
-            "not installed in this version; run `datapilot ai eval` for the offline answerer."
-        )
     questions = Path(args.questions) if args.questions else DEMO_DIR / "eval_questions.yaml"
     if not questions.is_file():
         raise SetupError(f"the evaluation set {questions} does not exist.")
+    provider = _eval_provider(settings, args)
     workspaces = {w.name: {s.name: s.path for s in w.sources} for w in DEMO_WORKSPACES}
+    make = None if provider is None else (lambda built: ProviderAnswerer(provider, built))
     with tempfile.TemporaryDirectory(prefix="datapilot-eval-") as folder:
-        report = evaluate_offline(questions, workspaces, Path(folder))
+        try:
+            report = evaluate_offline(questions, workspaces, Path(folder), make)
+        except ProviderError as exc:
+            raise SetupError(f"the {args.provider} provider failed ({exc.kind}): {exc}") from None
     if args.verbose:
         for outcome in report.outcomes:
             if outcome.verdict != "right":
                 print(f"{outcome.verdict:<9} {outcome.question.id}: {outcome.question.question}")
                 print(f"          {outcome.detail}")
-    print(f"provider: {args.provider}")
+    print(f"provider: {args.provider}" + (f" ({provider.model})" if provider else ""))
     print(report.summary())
     return 0
+
+
+def _eval_provider(settings: Settings, args: argparse.Namespace) -> Any:
+    """The provider ``ai eval`` asks (None for the offline answerer): ``configured`` is the
+    settings file's ``ai`` section; a named kind takes ``--model``, ``--base-url`` and the key
+    from the environment variable ``--api-key-env`` (or the settings' when they name that
+    kind)."""
+    from app.ai_config import NEEDS_KEY, PROVIDER_KINDS
+    from pipelines.ai.factory import make_provider
+
+    ai = settings.ai
+    kind = ai.provider if args.provider == "configured" else args.provider
+    if kind not in PROVIDER_KINDS:
+        choices = ", ".join(("configured", *PROVIDER_KINDS))
+        raise SetupError(f"unknown provider {args.provider!r}; use one of {choices}.")
+    if kind == "offline":
+        return None
+    same = kind == ai.provider
+    model = args.model or (ai.model if same else "")
+    base_url = args.base_url or (ai.base_url if same else None)
+    if args.api_key_env:
+        key = os.environ.get(args.api_key_env) or None
+        if key is None:
+            raise SetupError(f"the environment variable {args.api_key_env} is not set.")
+    else:
+        key = ai.api_key() if same else None
+    if not model:
+        raise SetupError(f"name the {kind} model to evaluate with --model.")
+    if kind in NEEDS_KEY and key is None:
+        raise SetupError(
+            f"the {kind} provider needs a key: --api-key-env NAME, the environment variable "
+            "that holds it."
+        )
+    if kind == "openai_compatible" and not base_url:
+        raise SetupError("an OpenAI-compatible server needs --base-url.")
+    return make_provider(kind, model, key, base_url, ai.timeout_seconds)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -342,7 +382,15 @@ def _parser() -> argparse.ArgumentParser:
     ai = sub.add_parser("ai", help="the Explore answerers")
     ai_actions = ai.add_subparsers(dest="action", required=True)
     p = ai_actions.add_parser("eval", help="run the evaluation set over the sample workspaces")
-    p.add_argument("--provider", default="offline", help="answerer to evaluate (default offline)")
+    p.add_argument(
+        "--provider",
+        default="offline",
+        help="offline (default), configured (the settings file's ai section), anthropic, "
+        "openai or openai_compatible",
+    )
+    p.add_argument("--model", help="the model to ask (default: the configured one)")
+    p.add_argument("--base-url", help="API root of an OpenAI-compatible server or a gateway")
+    p.add_argument("--api-key-env", help="environment variable holding the provider's key")
     p.add_argument("--questions", help="a YAML evaluation set (default: the bundled one)")
     p.add_argument("--verbose", action="store_true", help="list the questions not right")
     ai.set_defaults(handler=cmd_ai)

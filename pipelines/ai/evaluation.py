@@ -272,10 +272,14 @@ def _score(q: EvalQuestion, ws: Workspace, draft: Draft) -> Outcome:
 
 
 def evaluate_offline(
-    questions_file: Path, workspaces: Mapping[str, Mapping[str, Path]], folder: Path
+    questions_file: Path,
+    workspaces: Mapping[str, Mapping[str, Path]],
+    folder: Path,
+    make_answerer: Callable[[Mapping[str, Workspace]], Answerer] | None = None,
 ) -> EvalReport:
     """Build the sample ``workspaces`` (name -> source name -> file) in ``folder`` and run the
-    questions of ``questions_file`` with the offline answerer."""
+    questions of ``questions_file`` with the offline answerer, or with the answerer that
+    ``make_answerer`` makes for the built workspaces (a language model's)."""
     from pipelines.ai.offline import answer
 
     questions, today = load_questions(questions_file)
@@ -285,4 +289,5 @@ def evaluate_offline(
         for name, files in workspaces.items()
         if name in needed
     }
-    return run_evaluation(questions, built, answer, today)
+    answerer = answer if make_answerer is None else make_answerer(built)
+    return run_evaluation(questions, built, answerer, today)

@@ -3,6 +3,7 @@ answerable questions, at most 3% wrong answers overall), with the decline rate r
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pipelines.ai.evaluation import (
 from pipelines.ai.offline import answer
 
 from .demo_workspaces import QUESTIONS, demo_workspaces
+from .servers import OpenAIServer, Reply, openai_completion
 
 
 @pytest.fixture(scope="module")
@@ -90,5 +92,56 @@ def test_the_cli_prints_the_scores(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "accuracy (answerable): 100.0%" in out
     assert "wrong answers: 0.0%" in out
-    assert main(["ai", "eval", "--provider", "openai"]) == 2
-    assert "Explore orchestrator" in capsys.readouterr().err
+    assert main(["ai", "eval", "--provider", "openai", "--model", "gpt-x"]) == 2
+    assert "needs a key: --api-key-env" in capsys.readouterr().err
+
+
+def test_the_cli_evaluates_a_language_model_through_its_sdk(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    openai_server: OpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OpenAI-compatible server answers with tool calls; the follow-up is sent with the
+    question it follows, and the answers are scored like the offline answerer's."""
+    from app.cli import main
+
+    small = tmp_path / "questions.yaml"
+    small.write_text(
+        "today: 2025-03-15\nquestions:\n"
+        "  - {id: q1, workspace: HR, question: 'How many employees?',"
+        " sql: 'SELECT count(*) FROM employees'}\n"
+        "  - {id: q2, workspace: HR, question: 'by gender', previous: q1,"
+        " sql: 'SELECT gender, count(*) FROM employees GROUP BY 1'}\n"
+        "  - {id: q3, workspace: HR, question: 'Employee happiness index', expect: decline}\n"
+        "  - {id: q4, workspace: HR, question: 'Total payroll', sql: 'SELECT 1'}\n",
+        encoding="utf-8",
+    )
+    count = {"measures": ["employees.count"]}
+    openai_server.script(
+        _tool_call("run_semantic_query", count),
+        _tool_call("run_semantic_query", {**count, "dimensions": ["employees.gender"]}),
+        _tool_call("decline", {"reason": "No happiness data.", "missing": ["happiness"]}),
+        _tool_call("run_semantic_query", count),
+    )
+    monkeypatch.setenv("EVAL_TEST_KEY", "sk-eval-test-4242")
+
+    argv = ["ai", "eval", "--questions", str(small), "--provider", "openai_compatible",
+            "--model", "local-model", "--base-url", openai_server.api_url,
+            "--api-key-env", "EVAL_TEST_KEY", "--verbose"]  # fmt: skip
+    assert main(argv) == 0
+
+    out = capsys.readouterr().out
+    assert "provider: openai_compatible (local-model)" in out
+    assert "accuracy (answerable): 66.7%" in out
+    assert "wrong answers: 25.0% (1)" in out
+    assert "tokens: 480" in out
+    assert "wrong     q4: Total payroll" in out
+    follow_up = openai_server.requests("/chat/completions")[1].body
+    sent = json.dumps(follow_up["messages"])
+    assert "How many employees?" in sent and "by gender" in sent
+    assert "sk-eval-test-4242" not in out
+
+
+def _tool_call(name: str, arguments: dict[str, object]) -> Reply:
+    return openai_completion(None, [("call_1", name, json.dumps(arguments))], usage=(100, 20))
