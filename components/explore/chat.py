@@ -51,7 +51,18 @@ BUTTONS = ("send", "stop", "rerun", "undo", "clear")
 
 
 class OfflineChatMessage(pn.chat.ChatMessage):
-    """A chat message whose edit toggle is drawn in SVG and that has no reaction icons."""
+    """A chat message whose edit toggle is drawn in SVG and that has no reaction icons.
+
+    Panel gives a message's object a fixed height of 500 px when it has none; a layout whose
+    content grows later (an answer's chart, table and actions) then overflows onto the next
+    message. A layout object here keeps its own height: it grows with its content.
+    """
+
+    def _set_params(self, obj: Any, **params: Any) -> None:
+        own_height = obj.height
+        super()._set_params(obj, **params)
+        if own_height is None and isinstance(obj, pn.layout.ListPanel):
+            obj.height = None
 
     def __init__(self, object: Any = None, **params: Any) -> None:
         params.setdefault("reaction_icons", {})

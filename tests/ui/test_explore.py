@@ -7,6 +7,7 @@ page's button does); the server answers with its default offline answerer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import RunningServer
 from tests.ui.conftest import Account, WorkspaceApi, api_account, sign_in, wait_for_shell
-from tests.ui.test_sql import CUSTOMERS, orders_csv
+from tests.ui.test_sql import CUSTOMERS, orders_csv, side_tab
 
 
 class Api(WorkspaceApi):
@@ -88,3 +89,50 @@ def test_a_starter_question_is_charted_and_opens_with_the_same_rows_in_sql(
     wait_for_shell(page)
     expect(page.locator(".dp-sql-editor .ace_content")).to_be_visible()
     expect(page.locator(".dp-sql-editor .ace_content")).not_to_contain_text("SELECT")
+
+
+def test_a_follow_up_answer_stacks_below_the_first_and_its_actions_work(
+    page: Any, analyst: Account, server: RunningServer
+) -> None:
+    """Two answers in one conversation: each has its own space (nothing drawn over the other),
+    👍 saves a verified example and "Save query…" saves the answer's SQL under a name."""
+    page.goto("/explore")
+    wait_for_shell(page)
+    page.locator(".dp-explore-starter button").filter(
+        has_text=re.compile(r"^Number of orders by customer$")
+    ).click()
+    answers = page.locator(".dp-explore-message")
+    expect(answers.first.locator(".dp-explore-table .tabulator-row")).to_have_count(CUSTOMERS)
+
+    page.locator("textarea").fill("top 3")
+    page.keyboard.press("Enter")
+    expect(answers).to_have_count(2)
+    second = answers.nth(1)
+    expect(second.locator(".dp-explore-table .tabulator-row")).to_have_count(3)
+    expect(second.locator(".dp-explore-chart .bk-Canvas").first).to_be_visible()
+    # Each message holds its whole answer: the first answer's actions end above the follow-up
+    # question, and every message of the chat lies below the one before it.
+    messages = [m.bounding_box() for m in page.locator(".chat-message").all()]
+    spans = [(b["y"], b["y"] + b["height"]) for b in messages if b]
+    assert len(spans) == 4
+    for (_, bottom), (top, _) in itertools.pairwise(spans):
+        assert top >= bottom - 1, f"a message starts at {top}, above the previous end {bottom}"
+    actions = answers.first.locator(".dp-explore-actions").bounding_box()
+    assert actions is not None
+    assert actions["y"] + actions["height"] <= spans[2][0], "the first answer overflows"
+
+    second.locator(".dp-explore-up button").click()
+    expect(second.locator(".dp-explore-note")).to_contain_text("example")
+    api = Api(server, analyst)
+    with api.client() as client:
+        examples = client.get(f"/api/v1/workspaces/{api.workspace_id}/ai/examples").json()
+    assert [e["semantic_query"]["limit"] for e in examples["items"]] == [3]
+
+    second.locator(".dp-explore-save-open button").click()
+    second.locator(".dp-explore-save-name input").fill("Top 3 customers")
+    second.locator(".dp-explore-save button").click()
+    expect(second.locator(".dp-explore-note")).to_contain_text("Top 3 customers")
+    page.goto("/sql")
+    wait_for_shell(page)
+    side_tab(page, "Saved")
+    expect(page.locator(".dp-sql-saved .ql-item")).to_have_text([re.compile("Top 3 customers")])
