@@ -24,8 +24,12 @@ from pipelines.semantic.graph import node_tables
 from pipelines.semantic.model import NAME
 from pipelines.semantic.roles import suggested_aggregation
 
-COLUMN_FIELDS = frozenset({"role", "aggregation", "label", "description", "grains", "format"})
-TABLE_FIELDS = frozenset({"label", "description", "primary_key"})
+COLUMN_FIELDS = frozenset(
+    {"role", "aggregation", "label", "description", "grains", "format", "synonyms"}
+)
+MAX_SYNONYMS = 20
+MAX_SYNONYM_LENGTH = 80
+TABLE_FIELDS = frozenset({"label", "description", "primary_key", "synonyms"})
 JOIN_FIELDS = frozenset({"type", "cardinality", "alias", "label"})
 KEY_SUFFIXES = ("_id", "_key", "_code", "_fk")
 
@@ -104,7 +108,7 @@ def place_all(model: SemanticModel) -> SemanticModel:
 
 
 def update_table(model: SemanticModel, name: str, **changes: Any) -> SemanticModel:
-    """Change a table's label, description or primary key."""
+    """Change a table's label, description, primary key or synonyms."""
     unknown = set(changes) - TABLE_FIELDS
     if unknown:
         raise EditError(f"Cannot change {', '.join(sorted(unknown))} of table '{name}'.")
@@ -127,7 +131,7 @@ def default_aggregation(column: Column, table: str | None = None) -> str:
 
 
 def update_column(model: SemanticModel, table: str, column: str, **changes: Any) -> SemanticModel:
-    """Change a column's role, aggregation, label, description, grains or format.
+    """Change a column's role, aggregation, label, description, grains, format or synonyms.
 
     A column becoming a measure gets its default aggregation; a dimension or an ignored column
     has none.
@@ -390,13 +394,31 @@ def content(model: SemanticModel) -> dict[str, Any]:
 
 
 def structure(model: SemanticModel) -> dict[str, Any]:
-    """The model without positions, labels and descriptions: what suggestions depend on."""
+    """The model without positions, labels, descriptions and synonyms: what suggestions
+    depend on."""
     data = content(model)
     for table in data["tables"]:
-        table.pop("position", None)
-        table.pop("label", None)
-        table.pop("description", None)
+        for key in ("position", "label", "description", "synonyms"):
+            table.pop(key, None)
         for column in table["columns"]:
-            column.pop("label", None)
-            column.pop("description", None)
+            for key in ("label", "description", "synonyms"):
+                column.pop(key, None)
     return data
+
+
+def parse_synonyms(text: str) -> list[str]:
+    """Synonyms typed as one line (``client, buyer; account``): split on commas and semicolons,
+    trimmed, repeats (ignoring case) dropped. Raises EditError over 20 words or 80 characters."""
+    words: list[str] = []
+    for part in re.split(r"[,;]", text):
+        word = " ".join(part.split())
+        if word and word.casefold() not in {w.casefold() for w in words}:
+            words.append(word)
+    if len(words) > MAX_SYNONYMS:
+        raise EditError(f"At most {MAX_SYNONYMS} synonyms; this has {len(words)}.")
+    long = [w for w in words if len(w) > MAX_SYNONYM_LENGTH]
+    if long:
+        raise EditError(
+            f"A synonym is at most {MAX_SYNONYM_LENGTH} characters: “{long[0][:40]}…” is longer."
+        )
+    return words

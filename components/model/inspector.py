@@ -1,5 +1,5 @@
-"""Edit what is selected on the ERD: a column (role, aggregation, label, description, grains),
-a table (label, description, primary key, remove) or a join (type, cardinality, alias and
+"""Edit what is selected on the ERD: a column (role, aggregation, label, description, synonyms,
+grains), a table (label, description, synonyms, primary key, remove) or a join (type, cardinality, alias and
 label of a role-playing join, delete).
 
 Works on an :class:`~components.model.erd.ErdEditor`: it follows ``editor.selection`` and applies
@@ -47,6 +47,16 @@ def _html(css: str, text: str = "") -> pn.pane.HTML:
     )
 
 
+def _synonyms_input(css: str, width: dict[str, Any]) -> pn.widgets.TextInput:
+    return pn.widgets.TextInput(
+        name="Synonyms",
+        placeholder="Other words for it in questions, comma-separated",
+        description="Explore understands these words as this field (e.g. client, buyer).",
+        css_classes=[css],
+        **width,
+    )
+
+
 class Inspector(pn.viewable.Viewer):
     """The form for the selected column, table or join of an ERD editor."""
 
@@ -76,6 +86,7 @@ class Inspector(pn.viewable.Viewer):
         self._col_description = pn.widgets.TextAreaInput(
             name="Description", rows=2, css_classes=["dp-insp-column-description"], **width
         )
+        self._col_synonyms = _synonyms_input("dp-insp-column-synonyms", width)
         self._grains = pn.widgets.MultiChoice(
             name="Grains offered (none chosen: all)",
             options=list(GRAINS),
@@ -88,6 +99,7 @@ class Inspector(pn.viewable.Viewer):
         self._col_description.param.watch(
             lambda e: self._column_change(description=e.new.strip()), "value"
         )
+        self._col_synonyms.param.watch(lambda e: self._column_synonyms(e.new), "value")
         self._grains.param.watch(lambda e: self._column_change(grains=list(e.new)), "value")
         self._column_form = pn.Column(
             self._col_title,
@@ -95,6 +107,7 @@ class Inspector(pn.viewable.Viewer):
             self._aggregation,
             self._col_label,
             self._col_description,
+            self._col_synonyms,
             self._grains,
             css_classes=["dp-insp-column"],
             **width,
@@ -108,6 +121,7 @@ class Inspector(pn.viewable.Viewer):
         self._table_description = pn.widgets.TextAreaInput(
             name="Description", rows=2, css_classes=["dp-insp-table-description"], **width
         )
+        self._table_synonyms = _synonyms_input("dp-insp-table-synonyms", width)
         self._primary_key = pn.widgets.Select(
             name="Primary key", css_classes=["dp-insp-primary-key"], **width
         )
@@ -122,6 +136,7 @@ class Inspector(pn.viewable.Viewer):
         self._table_description.param.watch(
             lambda e: self._table_change(description=e.new.strip()), "value"
         )
+        self._table_synonyms.param.watch(lambda e: self._table_synonyms_change(e.new), "value")
         self._primary_key.param.watch(
             lambda e: self._table_change(primary_key=None if e.new == NO_KEY else e.new), "value"
         )
@@ -130,6 +145,7 @@ class Inspector(pn.viewable.Viewer):
             self._table_title,
             self._table_label,
             self._table_description,
+            self._table_synonyms,
             self._primary_key,
             self._remove_table,
             css_classes=["dp-insp-table"],
@@ -241,6 +257,7 @@ class Inspector(pn.viewable.Viewer):
         self._col_label.value = column.label
         self._col_label.placeholder = column.name
         self._col_description.value = column.description
+        self._col_synonyms.value = ", ".join(column.synonyms)
         self._grains.value = list(column.grains)
         self._grains.visible = column.type in TIME_TYPES and column.role == "dimension"
         for widget in (
@@ -248,6 +265,7 @@ class Inspector(pn.viewable.Viewer):
             self._aggregation,
             self._col_label,
             self._col_description,
+            self._col_synonyms,
             self._grains,
         ):
             widget.disabled = not editable
@@ -268,9 +286,15 @@ class Inspector(pn.viewable.Viewer):
         self._table_label.value = table.label
         self._table_label.placeholder = table.name
         self._table_description.value = table.description
+        self._table_synonyms.value = ", ".join(table.synonyms)
         self._primary_key.options = [NO_KEY] + [c.name for c in table.columns]
         self._primary_key.value = table.primary_key or NO_KEY
-        for widget in (self._table_label, self._table_description, self._primary_key):
+        for widget in (
+            self._table_label,
+            self._table_description,
+            self._table_synonyms,
+            self._primary_key,
+        ):
             widget.disabled = not editable
         self._remove_table.visible = editable
         self._target = {"table": table.name}
@@ -323,6 +347,28 @@ class Inspector(pn.viewable.Viewer):
         if self._syncing or set(target) != {"table"} or not self.editor.editable:
             return
         self.editor.edit(lambda m: model_edits.update_table(m, target["table"], **changes))
+
+    def _column_synonyms(self, text: str) -> None:
+        target, editor = dict(self._target), self.editor
+        if self._syncing or "column" not in target or editor is None or not editor.editable:
+            return
+        table, column = target["table"], target["column"]
+        if not editor.edit(
+            lambda m: model_edits.update_column(
+                m, table, column, synonyms=model_edits.parse_synonyms(text)
+            )
+        ):
+            self._render()  # refused (too many or too long): show the synonyms kept
+
+    def _table_synonyms_change(self, text: str) -> None:
+        target, editor = dict(self._target), self.editor
+        if self._syncing or set(target) != {"table"} or editor is None or not editor.editable:
+            return
+        table = target["table"]
+        if not editor.edit(
+            lambda m: model_edits.update_table(m, table, synonyms=model_edits.parse_synonyms(text))
+        ):
+            self._render()
 
     def _join_change(self, **changes: Any) -> None:
         target = dict(self._target)
