@@ -8,8 +8,10 @@ there); these tests give it a plain function returning an answer's JSON, as an a
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -425,6 +427,30 @@ def test_past_the_rate_a_question_is_refused_with_429_and_not_asked(
     assert [q.text for q in answerer.asked] == ["one", "two"]
     assert len(calls(acme.store, acme)) == 2
     other.explore(other.admin, limits).ask(other.workspace, "unaffected", answerer)
+
+
+def test_questions_asked_at_once_never_pass_the_rate_together(acme: Tenant) -> None:
+    """Eight questions at the same moment with a rate of three: exactly three are answered
+    (each checks the limit only once the ones before it are recorded)."""
+    limits = AiLimitSettings(rate_per_minute=3, monthly_token_budget=0)
+    start = threading.Barrier(8)
+    answerer = Answerer()
+
+    def ask(i: int) -> str:
+        explore = acme.explore(acme.editor, limits)
+        start.wait()
+        try:
+            explore.ask(acme.workspace, f"question {i}", answerer)
+        except Throttled:
+            return "refused"
+        return "answered"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(ask, range(8)))
+
+    assert outcomes.count("answered") == 3
+    assert len(answerer.asked) == 3
+    assert len(calls(acme.store, acme)) == 3
 
 
 def test_past_the_monthly_budget_a_question_is_refused_until_next_month(

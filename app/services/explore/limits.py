@@ -5,24 +5,53 @@ Every question becomes a row of ``ai_calls`` *before* its answer is computed (se
 answered, and the row is completed with the provider, model, tokens and outcome afterwards
 (:func:`finish_call`). The monthly budget counts the tokens of the tenant's calls since the
 first of the month (UTC).
+
+Checking and recording happen under :func:`tenant_gate`: one question of a tenant at a time
+passes that step (a lock per tenant in the process, and on PostgreSQL a row lock on the tenant
+held to the commit, for several processes), so concurrent questions cannot all read "under the
+limit" before any of them is recorded.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.ai_limits import AiLimitSettings
 from app.errors import Throttled
 from app.principal import Principal
 from app.store.explore import AiCallRepository
-from app.store.models import AiCall, utcnow
+from app.store.models import AiCall, Tenant, utcnow
 
 MAX_AUDIT_QUESTION = 500
 RATE_WINDOW = timedelta(minutes=1)
+
+
+_GATES: dict[uuid.UUID, threading.Lock] = {}
+_GATES_LOCK = threading.Lock()
+
+
+@contextmanager
+def tenant_gate(principal: Principal) -> Iterator[None]:
+    """Let one question of the principal's tenant at a time through the check-and-record step
+    in this process (wrap the whole transaction: the record must be committed on leaving)."""
+    with _GATES_LOCK:
+        gate = _GATES.setdefault(principal.tenant_id, threading.Lock())
+    with gate:
+        yield
+
+
+def lock_tenant(session: Session, principal: Principal) -> None:
+    """Hold the tenant's row until the transaction ends (PostgreSQL; SQLite serialises writes
+    itself and ignores the clause), so other processes wait to check the same limits."""
+    session.execute(select(Tenant.id).where(Tenant.id == principal.tenant_id).with_for_update())
 
 
 def month_start(now: datetime) -> datetime:

@@ -72,7 +72,7 @@ class ExploreService(VerifiedExamples):
             When the tenant is past ``ai.limits`` (nothing is asked).
         """
         text = clean_question(question)
-        with self.db.transaction() as session:
+        with limit_rules.tenant_gate(self.principal), self.db.transaction() as session:
             workspace = workspace_of(session, self.principal, workspace_id)
             history: list[dict[str, Any]] = []
             if conversation_id is not None:
@@ -85,6 +85,7 @@ class ExploreService(VerifiedExamples):
                 {"question": row.question, "query": dict(row.semantic_query)}
                 for row in AiExampleRepository(session, self.principal).list(workspace.id)
             ]
+            limit_rules.lock_tenant(session, self.principal)
             self.check_limits(session)
             call = limit_rules.begin_call(session, self.principal, workspace.id, text)
         result = self._answer(
