@@ -1,0 +1,1 @@
+"""Dashboard components: the grid canvas, widget views, the widget builder and exports."""

@@ -1,0 +1,62 @@
+"""A dashboard as one self-contained HTML file: opens with no server and no network.
+
+Panel's ``save(..., resources=INLINE, embed=True)`` inlines Bokeh's and the extensions'
+JavaScript and the data, but every component still names its stylesheets by their address on
+Panel's CDN (``https://cdn.holoviz.org/panel/<version>/dist/...``), which a browser without
+internet cannot fetch: the layout then collapses. Each of those addresses is rewritten to a
+``data:`` URL of the same file from the installed Panel wheel. An address whose file the wheel
+does not have is an error (it would be a request at opening time), never silently left in.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import panel as pn
+from bokeh.resources import INLINE
+
+PANEL_DIST = Path(pn.__file__).parent / "dist"
+_CDN = re.compile(
+    r"https://cdn\.holoviz\.org/panel/[0-9][^/\"']*/dist/([^\"'?\s)\\]+)(?:\?v=[^\"'\s)\\]*)?"
+)
+_MIME = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+
+class ExportError(RuntimeError):
+    """The page could not be made self-contained (names the address at fault)."""
+
+
+def offline_html(layout: pn.viewable.Viewable, title: str) -> str:
+    """``layout`` rendered as one HTML document with every script, stylesheet and datum in it.
+
+    Raises
+    ------
+    ExportError
+        When a stylesheet the page names is not in the installed Panel (it could not be
+        embedded, and the file would reach for the network).
+    """
+    buffer = io.StringIO()
+    layout.save(buffer, title=title, resources=INLINE, embed=True)
+    return embed_panel_assets(buffer.getvalue())
+
+
+def embed_panel_assets(html: str) -> str:
+    """``html`` with each address on Panel's CDN replaced by the file's ``data:`` URL."""
+    missing: list[str] = []
+
+    def inline(match: re.Match[str]) -> str:
+        relative = match.group(1)
+        path = (PANEL_DIST / relative).resolve()
+        if PANEL_DIST.resolve() not in path.parents or not path.is_file():
+            missing.append(match.group(0))
+            return match.group(0)
+        mime = _MIME.get(path.suffix, "application/octet-stream")
+        return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+    embedded = _CDN.sub(inline, html)
+    if missing:
+        raise ExportError(f"Cannot embed {missing[0]}: the installed Panel has no such file.")
+    return embedded
