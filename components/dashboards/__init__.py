@@ -1,1 +1,8 @@
-"""Dashboard components: the grid canvas, widget views, the widget builder and exports."""
+"""Dashboard components: a widget tile (:class:`WidgetView`) and the side panel that builds
+or edits a widget on the semantic model (:class:`WidgetBuilder`)."""
+
+from __future__ import annotations
+
+from .view import WidgetView
+
+__all__ = ["WidgetView"]
