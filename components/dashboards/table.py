@@ -22,11 +22,27 @@ RowHandler = Callable[[int, bool], None]
 """Called with the clicked row (position in the frame) and whether Ctrl/Cmd was held."""
 
 
+class ClickTable(pn.widgets.Tabulator):
+    """A Tabulator that remembers whether the row click being handled held Ctrl/Cmd (or
+    Shift): the browser sends it with the selection change (``flush`` is false), and the
+    selection alone cannot tell a plain click on a selected row from a Ctrl-click elsewhere."""
+
+    _additive: bool | None = None
+
+    def _process_event(self, event: Any) -> None:
+        if getattr(event, "event_name", "") == "selection-change":
+            self._additive = not bool(getattr(event, "flush", True))
+        try:
+            super()._process_event(event)
+        finally:
+            self._additive = None
+
+
 def _tabulator(
     frame: pd.DataFrame, titles: dict[str, str], formatters: dict[str, Any], numeric: list[str],
     page_size: int, on_row: RowHandler | None,
 ) -> pn.widgets.Tabulator:  # fmt: skip
-    table = pn.widgets.Tabulator(
+    table = ClickTable(
         frame,
         pagination="remote",
         page_size=page_size,
@@ -46,18 +62,23 @@ def _tabulator(
     return table
 
 
-def _watch_rows(table: pn.widgets.Tabulator, on_row: RowHandler) -> None:
-    """Row clicks from the selection: Tabulator's own Ctrl/Cmd-click keeps the previous rows
-    selected (additive), a plain click leaves only the clicked one."""
+def _watch_rows(table: ClickTable, on_row: RowHandler) -> None:
+    """Row clicks from the selection. A plain click leaves only the clicked row selected; a
+    Ctrl/Cmd-click adds the row (or takes it off when it was selected: the page toggles)."""
 
     def changed(event: Any) -> None:
         old, new = list(event.old or []), list(event.new or [])
         added = [i for i in new if i not in old]
         removed = [i for i in old if i not in new]
+        additive = getattr(table, "_additive", None)
+        if additive is None:  # set from Python: infer from the rows kept
+            additive = bool(removed and not added) or len(new) > 1
         if added:
-            on_row(added[-1], len(new) > 1)
-        elif removed:
-            on_row(removed[-1], True)  # Ctrl-click on a selected row: the page toggles it off
+            on_row(added[-1], additive)
+        elif removed and additive:
+            on_row(removed[-1], True)
+        elif new:
+            on_row(new[-1], False)  # a plain click on a row of a multi-row selection
 
     table.param.watch(changed, "selection")
 
