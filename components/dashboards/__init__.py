@@ -3,6 +3,7 @@ or edits a widget on the semantic model (:class:`WidgetBuilder`)."""
 
 from __future__ import annotations
 
+from .builder import WidgetBuilder
 from .view import WidgetView
 
-__all__ = ["WidgetView"]
+__all__ = ["WidgetBuilder", "WidgetView"]
