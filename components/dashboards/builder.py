@@ -262,6 +262,13 @@ class WidgetBuilder(pn.viewable.Viewer):
         self._kind_visibility()
         self._query_changed()
 
+    def reset(self) -> None:
+        """An empty form for a new widget (``widget`` set to None)."""
+        if self.widget is None:
+            self._fill()
+        else:
+            self.widget = None
+
     def _is_sql(self) -> bool:
         """The edited widget's query is SQL: only its title and chart can change here."""
         widget = self.widget

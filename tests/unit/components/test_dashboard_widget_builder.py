@@ -157,3 +157,41 @@ def test_cancel_calls_the_page() -> None:
     builder = WidgetBuilder(model=model(), on_cancel=lambda: cancelled.append(True))
     builder._cancel.clicks += 1
     assert cancelled == [True]
+
+
+def test_only_the_newest_preview_is_shown(paths: dict[str, Path]) -> None:
+    release = asyncio.Event()
+    calls: list[int] = []
+
+    async def executor(fn: Any) -> Any:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            await release.wait()  # the first preview is slow
+        return await asyncio.to_thread(fn)
+
+    builder, _ = builder_on(paths, executor=executor)
+
+    async def scenario() -> tuple[Any, Any]:
+        builder._measures.value = [AMOUNT]
+        slow = asyncio.ensure_future(builder.preview())
+        while not calls:
+            await asyncio.sleep(0)
+        builder._dimensions.value = [REGION]
+        fast = await builder.preview()
+        release.set()
+        return await slow, fast
+
+    slow, fast = asyncio.run(scenario())
+    assert slow is None and fast is not None
+    assert builder.result is fast and len(fast.rows) == 3
+
+
+def test_reset_empties_the_form_for_a_new_widget(paths: dict[str, Path]) -> None:
+    existing = Widget(
+        id="sales", kind="kpi", title="Total",
+        query=WidgetQuery(semantic=SemanticQuery(measures=[AMOUNT])),
+    )  # fmt: skip
+    builder, _ = builder_on(paths, widget=existing)
+    builder.reset()
+    assert builder.widget is None and builder._measures.value == []
+    assert builder._title.value == "" and builder._save.name == "Add"
