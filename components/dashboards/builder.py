@@ -23,7 +23,7 @@ import param
 
 from components.model.try_it import dimension_options, measure_options, with_grain
 from pipelines.charts import ChartSuggestion
-from pipelines.dashboards.document import ChartSettings, Widget, WidgetQuery
+from pipelines.dashboards.document import Widget
 from pipelines.semantic.model import GRAINS, SemanticModel
 from pipelines.semantic.query import QueryResult, SemanticQuery, Sort
 
@@ -31,6 +31,7 @@ from .builder_filters import FilterRows
 from .builder_query import (
     KIND_LABELS,
     default_title,
+    draft_widget,
     error_data,
     error_message,
     field_label,
@@ -385,32 +386,13 @@ class WidgetBuilder(pn.viewable.Viewer):
     # -- the widget -----------------------------------------------------------------------------
     def _draft(self, widget_id: str) -> Widget:
         kind = self._kind.value
-        old = self.widget
-        chart = old.chart if old is not None else ChartSettings()
-        query = self.query()
-        fields = {*query.measures, *query.dimensions}
-        chart = chart.model_copy(
-            update={
-                "x": chart.x if chart.x in fields else None,
-                "y": [y for y in chart.y if y in fields],
-                "series": chart.series if chart.series in fields else None,
-                "stacked": bool(self._stacked.value),
-                "donut": bool(self._donut.value),
-            }
-        )
-        title = (self._title.value or "").strip() or (
-            "" if kind == "text" else self._default_title()
-        )
-        update: dict[str, Any] = {"id": widget_id, "kind": kind, "title": title, "chart": chart}
-        if kind == "text":
-            update.update(query=None, text=self._text.value or "")
-        elif old is not None and self._is_sql():
-            update.update(query=old.query, text="")
-        else:
-            update.update(query=WidgetQuery(source="semantic", semantic=query), text="")
-        if old is not None:
-            return old.model_copy(update=update)
-        return Widget(**update)
+        title = (self._title.value or "").strip()
+        return draft_widget(
+            self.widget, widget_id, kind, self.query(),
+            title=title or ("" if kind == "text" else self._default_title()),
+            text=self._text.value or "", stacked=bool(self._stacked.value),
+            donut=bool(self._donut.value),
+        )  # fmt: skip
 
     def build(self) -> Widget:
         """The widget the form describes (the edited widget keeps its id, position, filters).

@@ -9,9 +9,10 @@ from typing import Any
 
 from components.model.try_it import field_column
 from pipelines.charts import ChartSuggestion, result_columns, suggest_chart
+from pipelines.dashboards.document import ChartSettings, Widget, WidgetQuery
 from pipelines.dashboards.results import WidgetData
 from pipelines.semantic.model import GRAINS, TIME_TYPES, SemanticModel
-from pipelines.semantic.query import QueryResult, SemanticError
+from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
 
 KIND_LABELS = {
     "kpi": "KPI", "line": "Line", "area": "Area", "bar": "Bars", "hbar": "Horizontal bars",
@@ -109,3 +110,31 @@ def error_message(exc: Exception) -> str | None:
     if getattr(exc, "status", None) is not None:
         return str(exc)
     return None
+
+
+def draft_widget(
+    old: Widget | None, widget_id: str, kind: str, query: SemanticQuery, *, title: str,
+    text: str, stacked: bool, donut: bool,
+) -> Widget:  # fmt: skip
+    """The widget a builder form describes. An edited widget (``old``) keeps its position,
+    switched-off filters and chart axes still in the query; an SQL widget keeps its query."""
+    sql = old is not None and old.query is not None and old.query.source == "sql"
+    chart = old.chart if old is not None else ChartSettings()
+    update: dict[str, Any] = {"stacked": stacked, "donut": donut}
+    if not sql:
+        fields = {*query.measures, *query.dimensions}
+        update.update(
+            x=chart.x if chart.x in fields else None,
+            y=[y for y in chart.y if y in fields],
+            series=chart.series if chart.series in fields else None,
+        )
+    values: dict[str, Any] = {
+        "id": widget_id, "kind": kind, "title": title, "chart": chart.model_copy(update=update),
+    }  # fmt: skip
+    if kind == "text":
+        values.update(query=None, text=text)
+    elif sql and old is not None:
+        values.update(query=old.query, text="")
+    else:
+        values.update(query=WidgetQuery(source="semantic", semantic=query), text="")
+    return old.model_copy(update=values) if old is not None else Widget(**values)

@@ -195,3 +195,22 @@ def test_reset_empties_the_form_for_a_new_widget(paths: dict[str, Path]) -> None
     builder.reset()
     assert builder.widget is None and builder._measures.value == []
     assert builder._title.value == "" and builder._save.name == "Add"
+
+
+def test_an_sql_widget_keeps_its_query_and_axes_only_title_and_kind_change(
+    paths: dict[str, Path],
+) -> None:
+    existing = Widget(
+        id="top", kind="bar", title="Top",
+        query=WidgetQuery(source="sql", sql="SELECT region, sum(amount) AS total FROM orders"),
+        chart=ChartSettings(x="region", y=["total"]),
+    )  # fmt: skip
+    builder, _ = builder_on(paths, widget=existing)
+    assert not builder._query_box.visible
+    builder._kind.value = "hbar"
+    builder._title.value = "Top regions"
+    widget = builder.save()
+    assert widget is not None and widget.query == existing.query
+    assert (widget.kind, widget.title, widget.chart.x, widget.chart.y) == (
+        "hbar", "Top regions", "region", ["total"],
+    )  # fmt: skip
