@@ -5,6 +5,8 @@ Bokeh's own tap selection has no notion of "add to the filter": its Ctrl means "
 So the tool only *inspects* (nothing is selected in the browser) and a small CustomJS
 (``select_tap.js``) writes ``{index, additive}`` into the tool's ``tags``; that change travels
 to the server like any Bokeh property and :func:`tap_tool`'s handler maps the index to a value.
+Bokeh's tap modifiers have Ctrl but not Cmd: ``select_keys.js``, run when the pointer enters
+the chart, remembers the keys held at each pointer press.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bokeh.events import MouseEnter
 from bokeh.models import CustomJS, TapTool
 
 from components.assets import read_asset
 
 TAP_JS = read_asset(__file__, "select_tap.js")
+KEYS_JS = read_asset(__file__, "select_keys.js")
 
 IndexHandler = Callable[[int, bool], None]
 """Called with the clicked row of the data source and whether the click was additive."""
@@ -49,6 +53,7 @@ def add_tap(fig: Any, handler: IndexHandler, renderers: list[Any] | None = None)
     """Add a :func:`tap_tool` to the Bokeh figure ``fig``, active, and return it."""
     tool = tap_tool(handler, renderers)
     fig.add_tools(tool)
+    fig.js_on_event(MouseEnter, CustomJS(code=KEYS_JS))
     fig.toolbar.active_tap = tool
     return tool
 

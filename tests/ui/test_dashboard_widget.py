@@ -1,5 +1,5 @@
 """A dashboard widget in Chromium: clicking a bar cross-filters by its category, Ctrl-click
-adds to the filter. The tile is served alone by a Panel server in this process (no app)."""
+(Cmd-click) adds to the filter. The tile is served alone by a Panel server in this process (no app)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def test_clicking_a_bar_selects_its_region_and_ctrl_click_adds(
+def test_clicking_a_bar_selects_its_region_and_ctrl_or_cmd_click_adds(
     new_page: Callable[..., Any], tile_server: tuple[str, Picked]
 ) -> None:
     url, picked = tile_server
@@ -88,3 +88,9 @@ def test_clicking_a_bar_selects_its_region_and_ctrl_click_adds(
     page.keyboard.up("Control")
     wait_for(lambda: len(picked) == 2, "the Ctrl-click")
     assert picked[1] == ("w1", "orders.region", "East", True)
+    page.wait_for_timeout(DOUBLE_TAP_MS + 50)
+    page.keyboard.down("Meta")  # Cmd on a Mac
+    page.mouse.click(box["x"] + box["width"] * 0.5, y)
+    page.keyboard.up("Meta")
+    wait_for(lambda: len(picked) == 3, "the Cmd-click")
+    assert picked[2] == ("w1", "orders.region", "South", True)

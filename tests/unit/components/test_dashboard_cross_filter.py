@@ -13,7 +13,7 @@ from bokeh.models import CustomJS, Plot, TapTool
 from panel.models.tabulator import SelectionEvent
 
 from components.dashboards import WidgetView
-from components.dashboards.select import TAP_JS
+from components.dashboards.select import KEYS_JS, TAP_JS
 from pipelines.dashboards.results import WidgetData
 
 from .widget_data import AMOUNT, REGION, by_region, by_region_and_segment, data, widget
@@ -25,6 +25,8 @@ def tapped(fig: Plot, index: int, additive: bool = False) -> None:
     tool = next(t for t in fig.tools if isinstance(t, TapTool))
     assert isinstance(tool.callback, CustomJS) and tool.callback.code == TAP_JS
     assert fig.toolbar.active_tap is tool
+    keys = fig.js_event_callbacks["mouseenter"]
+    assert [c.code for c in keys] == [KEYS_JS]  # remembers Cmd, which Bokeh's tap ignores
     tool.tags = [{"index": index, "additive": additive, "at": 1}]
 
 
