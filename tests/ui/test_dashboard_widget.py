@@ -33,7 +33,15 @@ def bar_tile(picked: Picked) -> pn.viewable.Viewable:
         kinds={"orders.region": "dimension", "orders.amount": "measure"},
     )  # fmt: skip
     view = WidgetView(widget=widget, data=data, on_select=lambda *args: picked.append(args))
-    return pn.Column(view, width=900, css_classes=["dp-test-tile"])
+    table = WidgetView(
+        widget=widget.model_copy(update={"id": "w2", "kind": "table"}), data=data,
+        on_select=lambda *args: picked.append(args),
+    )  # fmt: skip
+    return pn.Column(
+        pn.Column(view, css_classes=["dp-test-tile"]),
+        pn.Column(table, css_classes=["dp-test-table"]),
+        width=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,7 @@ def test_clicking_a_bar_selects_its_region_and_ctrl_or_cmd_click_adds(
     new_page: Callable[..., Any], tile_server: tuple[str, Picked]
 ) -> None:
     url, picked = tile_server
+    picked.clear()
     page = new_page(base_url=url)
     page.goto("/tile")
     canvas = page.locator(".dp-test-tile .bk-Canvas").first
@@ -94,3 +103,22 @@ def test_clicking_a_bar_selects_its_region_and_ctrl_or_cmd_click_adds(
     page.keyboard.up("Meta")
     wait_for(lambda: len(picked) == 3, "the Cmd-click")
     assert picked[2] == ("w1", "orders.region", "South", True)
+
+
+def test_clicking_a_table_row_selects_its_region_and_ctrl_click_adds(
+    new_page: Callable[..., Any], tile_server: tuple[str, Picked]
+) -> None:
+    url, picked = tile_server
+    picked.clear()
+    page = new_page(base_url=url)
+    page.goto("/tile")
+    rows = page.locator(".dp-test-table .tabulator-row")
+    expect(rows).to_have_count(3)
+    rows.nth(1).click()
+    wait_for(lambda: len(picked) == 1, "the row click")
+    rows.nth(2).click(modifiers=["Control"])
+    wait_for(lambda: len(picked) == 2, "the Ctrl-click")
+    assert picked == [
+        ("w2", "orders.region", "South", False),
+        ("w2", "orders.region", "East", True),
+    ]
