@@ -1,5 +1,8 @@
-"""Dashboard components: a widget tile (:class:`WidgetView`) and the side panel that builds
-or edits a widget on the semantic model (:class:`WidgetBuilder`). The page wires them::
+"""Dashboard components: the grid canvas, widget views, the widget builder and exports.
+
+A widget tile (:class:`WidgetView`) and the side panel that builds or edits a widget on the
+semantic model (:class:`WidgetBuilder`); :mod:`.export` saves a layout as one HTML file.
+The page wires the first two::
 
     view = WidgetView(widget=widget, data=None, model=model,           # None: loading
                       on_select=cross_filter,      # (widget_id, field, value, additive)

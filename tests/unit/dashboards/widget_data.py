@@ -1,4 +1,4 @@
-"""Hand-made widgets and widget data for the dashboard component tests."""
+"""Hand-made widgets and widget data for the dashboard component tests (WidgetView, builder)."""
 
 from __future__ import annotations
 
