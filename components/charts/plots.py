@@ -38,6 +38,10 @@ from .theme import ACCENT, HEIGHT, OTHER_COLOR, apply_theme, color, theme_hook
 
 TOOLS = ["save", "reset"]
 LEGEND_WIDTH = 200
+ROW_KEY = "\x00row"
+"""A scatter's own column: each point's position in the rows it was given (for clicks)."""
+DONUT_HOLE = 0.55
+"""A donut's hole, as a share of its radius."""
 
 
 @dataclass
@@ -97,48 +101,61 @@ def _formatter_hook(x: ResultColumn | None, y: ResultColumn, horizontal: bool = 
 # -- bars -------------------------------------------------------------------------------------
 def bar_plot(
     columns: Sequence[ResultColumn], rows: Sequence[Sequence[Any]], plan: ChartSuggestion,
-    height: int = HEIGHT,
+    height: int = HEIGHT, stacked: bool = False,
 ) -> Built:  # fmt: skip
-    """Bars of ``plan.y`` by ``plan.x``: grouped for several measures, top N plus "Other"."""
+    """Bars of ``plan.y`` by ``plan.x``: grouped (or ``stacked``) for several measures or for the
+    values of ``plan.series`` (then of ``plan.y[0]``), top N plus "Other"."""
     by_name = _columns(columns)
     xcol, measures = by_name[str(plan.x)], [by_name[n] for n in plan.y]
+    split = by_name[plan.series] if plan.series and plan.series in by_name else None
+    if split is not None:
+        measures = measures[:1]
     notes: list[str] = []
-    frame = to_frame(columns, rows, {xcol.name})[[xcol.name, *(m.name for m in measures)]]
+    keys = [xcol.name, *([split.name] if split else [])]
+    frame = to_frame(columns, rows, set(keys))[[*keys, *(m.name for m in measures)]]
     frame = frame.loc[:, ~frame.columns.duplicated()]
-    frame, note = combine_repeats(frame, [xcol.name], measures)
+    frame, note = combine_repeats(frame, keys, measures)
     _note(notes, note)
-    if plan.top_n is not None:
+    if plan.top_n is not None and split is None:
         frame, note = top_n_with_other(frame, xcol.name, measures, plan.top_n)
         _note(notes, note)
     labels = [str(v) for v in frame[xcol.name]]
     parts = []
-    for index, measure in enumerate(measures):
+    groups = (
+        [(str(v), g, measures[0]) for v, g in frame.groupby(split.name, sort=False)]
+        if split is not None
+        else [(m.display, frame, m) for m in measures]
+    )
+    for index, (name, group, measure) in enumerate(groups):
+        part_labels = [str(v) for v in group[xcol.name]]
         part = pd.DataFrame(
             {
-                "x": labels,
-                "m": measure.display,
-                "y": frame[measure.name].to_numpy(dtype=np.float64),
-                "y_text": _texts(frame[measure.name], measure),
-                "c": [OTHER_COLOR if _is_other(v) else color(index) for v in labels],
+                "x": part_labels,
+                "m": name,
+                "y": group[measure.name].to_numpy(dtype=np.float64),
+                "y_text": _texts(group[measure.name], measure),
+                "c": [OTHER_COLOR if _is_other(v) else color(index) for v in part_labels],
             }
         )
         parts.append(part)
     data = pd.concat(parts, ignore_index=True)
     xdim = hv.Dimension("x", label=xcol.display, values=list(dict.fromkeys(labels)))
     style: dict[str, Any]
-    if len(measures) == 1:
+    if len(groups) == 1 and split is None:
         data = data.drop(columns="m")
         kdims = [xdim]
         tooltips = [(xcol.display, "@{x}"), (measures[0].display, "@{y_text}")]
         style = {"color": "c", "show_legend": False}
     else:
-        names = [m.display for m in measures]
-        kdims = [xdim, hv.Dimension("m", label="Measure", values=names)]
-        tooltips = [(xcol.display, "@{x}"), ("Measure", "@{m}"), ("Value", "@{y_text}")]
+        names = [name for name, _, _ in groups]
+        group_label = split.display if split is not None else "Measure"
+        kdims = [xdim, hv.Dimension("m", label=group_label, values=names)]
+        tooltips = [(xcol.display, "@{x}"), (group_label, "@{m}"), ("Value", "@{y_text}")]
         style = {
             "color": "m",
             "cmap": [color(i) for i in range(len(names))],
             "multi_level": False,
+            "stacked": stacked,
             "show_legend": True,
             "legend_position": "top_right",
         }
@@ -154,7 +171,7 @@ def bar_plot(
         active_tools=[],
         default_tools=[],
         hover_tooltips=tooltips,
-        xrotation=0 if plan.horizontal or len(labels) <= 8 else 45,
+        xrotation=0 if plan.horizontal or len(set(labels)) <= 8 else 45,
         hooks=[_formatter_hook(None, measures[0], plan.horizontal)],
         **style,
     )
@@ -265,12 +282,15 @@ def scatter_plot(
     xcol, ycol = by_name[str(plan.x)], by_name[plan.y[0]]
     notes: list[str] = []
     frame = to_frame(columns, rows)
-    frame = frame[frame[xcol.name].notna() & frame[ycol.name].notna()]
-    frame, note = sample_points(frame.reset_index(drop=True), MAX_POINTS)
+    row_numbers = np.arange(len(frame))[(frame[xcol.name].notna() & frame[ycol.name].notna())]
+    frame = frame[frame[xcol.name].notna() & frame[ycol.name].notna()].reset_index(drop=True)
+    frame[ROW_KEY] = row_numbers
+    frame, note = sample_points(frame, MAX_POINTS)
     _note(notes, note)
     extra = [c for c in by_name.values() if c.name not in (xcol.name, ycol.name)][:6]
     data = pd.DataFrame(
         {
+            "row": frame[ROW_KEY].to_numpy(dtype=np.int64),
             "x": frame[xcol.name].to_numpy(dtype=np.float64),
             "y": frame[ycol.name].to_numpy(dtype=np.float64),
             "x_text": _texts(frame[xcol.name], xcol),
@@ -285,6 +305,7 @@ def scatter_plot(
     vdims = [
         hv.Dimension("y", label=ycol.display),
         *[c for c in data.columns if c.endswith("_text")],
+        "row",
     ]
     points = hv.Scatter(data, hv.Dimension("x", label=xcol.display), vdims).opts(
         backend="bokeh",
@@ -304,9 +325,10 @@ def scatter_plot(
 # -- pie --------------------------------------------------------------------------------------
 def pie_plot(
     columns: Sequence[ResultColumn], rows: Sequence[Sequence[Any]], plan: ChartSuggestion,
-    height: int = HEIGHT,
+    height: int = HEIGHT, donut: bool = False,
 ) -> Built:  # fmt: skip
-    """A pie of ``plan.y[0]`` by ``plan.x`` drawn with Bokeh wedges, clockwise from 12 o'clock.
+    """A pie of ``plan.y[0]`` by ``plan.x`` drawn with Bokeh wedges, clockwise from 12 o'clock
+    (annular wedges around a hole of :data:`DONUT_HOLE` of the radius when ``donut``).
 
     Slices are labelled with their share when it is at least 4%; beyond ``plan.top_n`` parts
     the rest is one grey "Other" slice.
@@ -328,6 +350,7 @@ def pie_plot(
     starts = ends - shares * 2 * math.pi
     labels = [str(v) for v in frame[xcol.name]]
     middle = math.pi / 2 - (starts + ends) / 2
+    label_radius = (1 + DONUT_HOLE) / 2 if donut else 0.62
     source = ColumnDataSource(
         {
             "label": labels,
@@ -337,8 +360,8 @@ def pie_plot(
             "start": math.pi / 2 - starts,
             "end": math.pi / 2 - ends,
             "color": [OTHER_COLOR if _is_other(v) else color(i) for i, v in enumerate(labels)],
-            "lx": 0.62 * np.cos(middle),
-            "ly": 0.62 * np.sin(middle),
+            "lx": label_radius * np.cos(middle),
+            "ly": label_radius * np.sin(middle),
             "tag": [f"{s * 100:.0f}%" if s >= 0.04 else "" for s in shares],
         }
     )
@@ -352,11 +375,14 @@ def pie_plot(
         tools="save",
         toolbar_location=None,
     )
-    fig.wedge(
-        x=0, y=0, radius=1.0, start_angle="start", end_angle="end", direction="clock",
-        fill_color="color", line_color="#ffffff", line_width=2, legend_field="label",
-        source=source,
+    slices: dict[str, Any] = dict(
+        x=0, y=0, start_angle="start", end_angle="end", direction="clock", fill_color="color",
+        line_color="#ffffff", line_width=2, legend_field="label", source=source,
     )  # fmt: skip
+    if donut:
+        fig.annular_wedge(inner_radius=DONUT_HOLE, outer_radius=1.0, **slices)
+    else:
+        fig.wedge(radius=1.0, **slices)
     fig.add_layout(
         LabelSet(
             x="lx", y="ly", text="tag", source=source, text_align="center",
