@@ -8,7 +8,7 @@ in reading order (top to bottom, left to right). Edit mode puts the same tiles i
 layout (drag, resize, add, remove) is kept for :meth:`DashboardCanvas.undo`.
 
     canvas = DashboardCanvas()
-    canvas.show({"w1": chart_tile, "w2": kpi_tile}, {"w1": Position(w=8), "w2": Position(x=8)})
+    canvas.set_tiles({"w1": chart_tile, "w2": kpi_tile}, {"w1": Position(w=8), "w2": Position(x=8)})
     canvas.editing = True   # handles on; canvas.positions follows the user's drags
 
 Why not GridStack in View mode too: Panel's GridStack fixes its number of rows (its ``row``
@@ -106,7 +106,7 @@ class DashboardCanvas(pn.viewable.Viewer):
     def tiles(self) -> dict[str, pn.viewable.Viewable]:
         return dict(self._tiles)
 
-    def show(
+    def set_tiles(
         self, tiles: Mapping[str, pn.viewable.Viewable], positions: Mapping[str, Position]
     ) -> None:
         """Show these tiles at these positions (a dashboard opened or reloaded): no undo."""

@@ -44,18 +44,18 @@ def test_a_new_tile_goes_below_the_others() -> None:
 
 def test_view_mode_lays_out_tiles_in_reading_order_with_their_classes() -> None:
     canvas = DashboardCanvas()
-    canvas.show(tiles("sales", "kpi", "table"), POSITIONS)
+    canvas.set_tiles(tiles("sales", "kpi", "table"), POSITIONS)
     (grid,) = canvas._layout.objects
     assert [o.object for o in grid.objects] == ["<b>kpi</b>", "<b>sales</b>", "<b>table</b>"]
     assert "dp-tile-kpi" in grid.objects[0].css_classes
     assert any("grid-column: 7 / span 6" in s for s in grid.stylesheets if isinstance(s, str))
     with pytest.raises(ValueError, match="No position for tile"):
-        canvas.show(tiles("other"), POSITIONS)
+        canvas.set_tiles(tiles("other"), POSITIONS)
 
 
 def test_edit_mode_turns_drags_and_resizes_into_positions_and_undo_restores() -> None:
     canvas = DashboardCanvas()
-    canvas.show(tiles("sales", "kpi", "table"), POSITIONS)
+    canvas.set_tiles(tiles("sales", "kpi", "table"), POSITIONS)
     canvas.editing = True
     (stack,) = canvas._layout.objects
     assert isinstance(stack, pn.layout.GridStack)
@@ -79,7 +79,7 @@ def test_edit_mode_turns_drags_and_resizes_into_positions_and_undo_restores() ->
 
 def test_add_and_remove_are_undoable() -> None:
     canvas = DashboardCanvas()
-    canvas.show(tiles("kpi"), {"kpi": POSITIONS["kpi"]})
+    canvas.set_tiles(tiles("kpi"), {"kpi": POSITIONS["kpi"]})
     where = canvas.add("notes", pn.pane.Markdown("Hello"))
     assert where == Position(x=0, y=4, w=6, h=5)
     canvas.remove("kpi")
