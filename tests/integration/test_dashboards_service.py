@@ -4,9 +4,11 @@ query runner: storing, versions, roles, and evaluating every widget."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 
 from app.principal import Principal
 from app.services.dashboards import DashboardService, StaleDashboard
+from app.services.dashboards.evaluate import NO_MODEL
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.model import ModelService
 from app.services.sources.files import SourceFiles
@@ -227,3 +230,80 @@ def test_one_failing_widget_never_fails_the_others(loaded: Bench) -> None:
     assert data.widgets["gone"].status == "error"
     assert data.widgets["gone"].error
     assert data.widgets["revenue"].status == "ok"
+
+
+class MeetingPool(ThreadPoolExecutor):
+    """A real thread pool whose tasks first wait for each other: if the service ran its widget
+    workers one after the other, the first would never meet the second (BrokenBarrierError)."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__(parties + 2)
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self.met = 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        def meet():  # type: ignore[no-untyped-def]
+            self.barrier.wait()
+            self.met += 1
+            return fn(*args, **kwargs)
+
+        return super().submit(meet)
+
+
+def test_widgets_are_evaluated_side_by_side(loaded: Bench) -> None:
+    pool = MeetingPool(parties=loaded.runner.per_tenant)
+    service = DashboardService(
+        loaded.store.db,
+        loaded.files,
+        loaded.runner,
+        loaded.engines,
+        loaded.store.settings.sql,
+        loaded.admin,
+        executor=pool,
+    )
+    made = service.create(loaded.workspace_id, "Sales", document=DOCUMENT)
+
+    data = service.data(loaded.workspace_id, made.id)
+
+    pool.shutdown()
+    assert pool.met == loaded.runner.per_tenant == 2
+    assert list(data.widgets) == [w["id"] for w in DOCUMENT["widgets"]]
+    assert {w.status for w in data.widgets.values()} == {"ok", "text"}
+
+
+def test_without_a_model_semantic_widgets_say_so(bench: Bench) -> None:
+    service = bench.service()
+    made = service.create(bench.workspace_id, "Early", document=DOCUMENT)
+
+    data = service.data(bench.workspace_id, made.id)
+
+    assert data.widgets["revenue"].status == "error"
+    assert data.widgets["revenue"].error == NO_MODEL
+    assert data.widgets["note"].status == "text"
+
+
+def test_a_filter_on_an_unknown_field_is_refused_naming_it(loaded: Bench) -> None:
+    document = {"filters": [{"id": "region", "kind": "values", "field": "customers.region"}]}
+    with pytest.raises(InvalidInput, match=r"Filter 'region'.*no column 'region'") as error:
+        loaded.service().create(loaded.workspace_id, "Bad", document=document)
+    assert error.value.field == "filters.region"
+
+
+def test_a_widget_whose_field_left_the_model_loads_and_shows_an_error(loaded: Bench) -> None:
+    service = loaded.service()
+    made = service.create(loaded.workspace_id, "Sales", document=DOCUMENT)
+    models = ModelService(loaded.store.db, loaded.files, loaded.admin, engines=loaded.engines)
+    model = models.get(loaded.workspace_id)
+    orders = model.table("orders")
+    assert orders is not None
+    orders.columns = [c for c in orders.columns if c.name != "amount"]
+    models.save(loaded.workspace_id, model, model.version)
+
+    assert service.get(loaded.workspace_id, made.id).name == "Sales"
+    renamed = service.update(loaded.workspace_id, made.id, 1, name="Sales (old)")
+    data = service.data(loaded.workspace_id, made.id)
+
+    assert renamed.version == 2
+    assert data.widgets["revenue"].status == "error"
+    assert "amount" in (data.widgets["revenue"].error or "")
+    assert data.widgets["tickets"].status == "ok"
