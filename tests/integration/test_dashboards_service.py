@@ -307,3 +307,27 @@ def test_a_widget_whose_field_left_the_model_loads_and_shows_an_error(loaded: Be
     assert data.widgets["revenue"].status == "error"
     assert "amount" in (data.widgets["revenue"].error or "")
     assert data.widgets["tickets"].status == "ok"
+
+
+def test_a_not_in_filter_then_another_passes_the_sql_guard(loaded: Bench, tmp_path: Path) -> None:
+    # The engine writes NOT (x IN (...)) AND y ...; the guard once took it for a call of NOT.
+    filters = [
+        {"field": "customers.country", "op": "not_in", "value": ["FR"]},
+        {"field": "orders.status", "op": "ne", "value": "refunded"},
+    ]
+    widget = {
+        "id": "w",
+        "kind": "table",
+        "query": {"semantic": {"measures": ["orders.amount"], "filters": filters}},
+    }
+    service = loaded.service()
+    made = service.create(loaded.workspace_id, "Not in", document={"widgets": [widget]})
+
+    data = service.data(loaded.workspace_id, made.id).widgets["w"]
+
+    assert data.status == "ok", data.error
+    [[expected]] = Answers(tmp_path / "csv").rows(
+        "SELECT sum(o.amount) FROM orders o JOIN customers c USING (customer_id) "
+        "WHERE c.country NOT IN ('FR') AND o.status <> 'refunded'"
+    )
+    assert round(float(data.rows[0][0]), 2) == round(expected, 2)
