@@ -331,3 +331,33 @@ def test_a_not_in_filter_then_another_passes_the_sql_guard(loaded: Bench, tmp_pa
         "WHERE c.country NOT IN ('FR') AND o.status <> 'refunded'"
     )
     assert round(float(data.rows[0][0]), 2) == round(expected, 2)
+
+
+def test_rows_beyond_the_limit_are_cut_and_flagged(loaded: Bench) -> None:
+    service = DashboardService(
+        loaded.store.db,
+        loaded.files,
+        loaded.runner,
+        loaded.engines,
+        loaded.store.settings.sql,
+        loaded.admin,
+        row_limit=2,
+    )
+    made = service.create(loaded.workspace_id, "Sales", document=DOCUMENT)
+
+    data = service.data(loaded.workspace_id, made.id, widget_ids=["revenue"])
+
+    assert list(data.widgets) == ["revenue"]
+    assert len(data.widgets["revenue"].rows) == 2 and data.widgets["revenue"].truncated
+
+
+def test_a_second_load_comes_from_the_runners_result_cache(loaded: Bench) -> None:
+    service = loaded.service()
+    made = service.create(loaded.workspace_id, "Sales", document=DOCUMENT)
+
+    first = service.data(loaded.workspace_id, made.id, filters={"country": ["FR"]})
+    second = service.data(loaded.workspace_id, made.id, filters={"country": ["FR"]})
+
+    assert not first.widgets["revenue"].cached
+    assert second.widgets["revenue"].cached
+    assert second.widgets["revenue"].rows == first.widgets["revenue"].rows
