@@ -10,6 +10,7 @@ from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.ai import AiSettingsService, KeyVault
 from app.services.ai.rotation import secrets_file_keys
+from app.services.dashboards import DashboardService
 from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
 from app.services.explore.answerer import make_answerer
 from app.services.members import MemberService
@@ -24,6 +25,9 @@ from app.store.db import Database
 from pipelines.query import QueryRunner, SandboxLimits
 from pipelines.semantic.engines import EngineCache
 
+DASHBOARD_WIDGET_THREADS = 8
+"""Threads evaluating dashboard widgets side by side, for every tenant together (each widget's
+SQL still waits for its tenant's turn in the query runner)."""
 SQL_REQUEST_THREADS = 32
 """Threads for REST requests that run SQL. They wait for their tenant's turn and for DuckDB,
 so they get their own pool: a tenant's long queries never take the shared request threads."""
@@ -42,6 +46,7 @@ class AppContext:
     queries: QueryRunner = field(init=False)
     engines: EngineCache = field(init=False)
     sql_threads: ThreadPoolExecutor = field(init=False)
+    widget_threads: ThreadPoolExecutor = field(init=False)
     vault: KeyVault = field(init=False)
     answer: AnswerFunction = answerer_not_installed
     """Answers Explore's questions (see :mod:`app.services.explore.answering`): the server's own
@@ -74,6 +79,9 @@ class AppContext:
         )
         self.engines = EngineCache()
         self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
+        self.widget_threads = ThreadPoolExecutor(
+            DASHBOARD_WIDGET_THREADS, thread_name_prefix="dashboard-widget"
+        )
         if self.answer is answerer_not_installed:
             self.answer = make_answerer(self)
 
@@ -103,3 +111,14 @@ class AppContext:
 
     def explore(self, principal: Principal) -> ExploreService:
         return ExploreService(self.db, principal, self.settings.ai.limits)
+
+    def dashboards(self, principal: Principal) -> DashboardService:
+        return DashboardService(
+            self.db,
+            self.files,
+            self.queries,
+            self.engines,
+            self.settings.sql,
+            principal,
+            executor=self.widget_threads,
+        )

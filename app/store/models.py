@@ -1,5 +1,8 @@
 """Metadata store tables (SQLAlchemy 2.0 typed models).
 
+Long because: every table lives here, so ``Base.metadata`` is complete wherever it is imported
+(migrations are checked against it).
+
 Every tenant-owned table has a ``tenant_id`` column; the repositories in
 :mod:`app.store.repositories` filter on it for every query.
 """
@@ -427,3 +430,28 @@ class ApiKey(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Dashboard(Base):
+    """A dashboard of a workspace: its name and description beside the stored document
+    (:class:`pipelines.dashboards.DashboardDocument` as JSON); ``version`` grows by one on every
+    save, so a stale save is refused instead of overwriting someone else's."""
+
+    __tablename__ = "dashboards"
+    __table_args__ = (Index("ix_dashboards_tenant_workspace", "tenant_id", "workspace_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,6 +22,7 @@ from app.store.models import (
     AiExample,
     AiMessage,
     ApiKey,
+    Dashboard,
     Membership,
     QueryHistory,
     SavedQuery,
@@ -47,6 +48,7 @@ T = TypeVar(
     QueryHistory,
     SavedQuery,
     ApiKey,
+    Dashboard,
 )
 
 

@@ -53,7 +53,8 @@ class WidgetData:
     ``columns`` are the result's column names in order, ``labels`` / ``types`` / ``kinds``
     (dimension or measure) describe them, ``chart`` is the chart to draw (the widget's own
     settings over the suggestion, as JSON of :class:`~pipelines.charts.ChartSuggestion`),
-    ``applied`` the dashboard and cross-filter ids that did apply."""
+    ``applied`` the dashboard and cross-filter ids that did apply, ``switched_off`` the
+    dashboard filters the widget turns off (``Widget.filters_off``) that would otherwise apply."""
 
     widget_id: str
     status: WidgetStatus
@@ -68,6 +69,7 @@ class WidgetData:
     error: str | None = None
     applied: list[str] = field(default_factory=list)
     unreached: list[Unreached] = field(default_factory=list)
+    switched_off: list[str] = field(default_factory=list)
     sql: str | None = None
     elapsed_ms: float = 0.0
     cached: bool = False
@@ -87,6 +89,7 @@ class WidgetData:
             "error": self.error,
             "applied": self.applied,
             "unreached": [u.as_json() for u in self.unreached],
+            "switched_off": self.switched_off,
             "sql": self.sql,
             "elapsed_ms": round(self.elapsed_ms, 3),
             "cached": self.cached,

@@ -294,6 +294,10 @@ class _TreeCheck:
             return _unquote(self.sql[start:end]), (start, end)
         if isinstance(node, exp.Anonymous):
             return node.name, None
+        if isinstance(node, (exp.And, exp.Or)):
+            # Pure syntax, though sqlglot types them as functions: "NOT (a) AND b" spells like
+            # a call of "NOT" (the semantic engine writes NOT (x IN (...)) AND y IS NULL).
+            return None, None
         # sqlglot keeps no position for some calls (max, trim, ...) and for syntax; the
         # DuckDB-dialect spelling tells which: "MAX(x)" is a call, "[1, 2]" is not.
         try:

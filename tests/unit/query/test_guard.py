@@ -17,6 +17,8 @@ TPCH = Path(__file__).parents[2] / "benchmarks" / "tpch"
 
 ACCEPTED = {
     "select": "SELECT order_id, amount FROM orders",
+    "not_then_and": "SELECT * FROM orders WHERE NOT (amount IN (1, 2)) AND region IS NULL",
+    "not_then_or": "SELECT * FROM orders WHERE NOT (amount = 1) OR NOT (region = 'x')",
     "no_table": "SELECT 1 + 1 AS two",
     "cte": "WITH big AS (SELECT * FROM orders WHERE amount > 10) SELECT count(*) FROM big",
     "two_ctes": (
