@@ -5,7 +5,9 @@ View mode lays the tiles on a 12-column CSS grid (one rule per tile from its
 in reading order (top to bottom, left to right). Edit mode puts the same tiles in a
 ``GridStack`` (drag and resize; GridStack keeps a fixed number of rows, so the grid gets
 ``EDIT_ROWS`` free rows below the last tile and grows when a tile reaches them). Every change of
-layout (drag, resize, add, remove) is kept for :meth:`DashboardCanvas.undo`.
+layout (drag, resize, add, remove) is kept for :meth:`DashboardCanvas.undo`. Edit mode may show
+lighter stand-ins for the tiles (``edit_tiles``: a title and what the widget shows): a Bokeh
+chart inside a GridStack cell does not follow the cell's size while it is dragged and resized.
 
     canvas = DashboardCanvas()
     canvas.set_tiles({"w1": chart_tile, "w2": kpi_tile}, {"w1": Position(w=8), "w2": Position(x=8)})
@@ -95,6 +97,7 @@ class DashboardCanvas(pn.viewable.Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._tiles: dict[str, pn.viewable.Viewable] = {}
+        self._edit_tiles: dict[str, pn.viewable.Viewable] = {}
         self._history: list[dict[str, Position]] = []
         self._ids: dict[str, str] = {}
         self._rows = 0
@@ -107,27 +110,43 @@ class DashboardCanvas(pn.viewable.Viewer):
         return dict(self._tiles)
 
     def set_tiles(
-        self, tiles: Mapping[str, pn.viewable.Viewable], positions: Mapping[str, Position]
+        self,
+        tiles: Mapping[str, pn.viewable.Viewable],
+        positions: Mapping[str, Position],
+        edit_tiles: Mapping[str, pn.viewable.Viewable] | None = None,
     ) -> None:
-        """Show these tiles at these positions (a dashboard opened or reloaded): no undo."""
+        """Show these tiles at these positions (a dashboard opened or reloaded): no undo.
+        ``edit_tiles`` (by widget id) stand in for ``tiles`` in Edit mode."""
         missing = sorted(set(tiles) - set(positions))
         if missing:
             raise ValueError(f"No position for tile(s) {', '.join(missing)}")
         self._tiles = dict(tiles)
+        self._edit_tiles = dict(edit_tiles or {})
         self._history.clear()
         self.can_undo = False
         self.positions = {wid: positions[wid] for wid in tiles}
         self._render()
 
-    def replace_tile(self, widget_id: str, tile: pn.viewable.Viewable) -> None:
+    def replace_tile(
+        self,
+        widget_id: str,
+        tile: pn.viewable.Viewable,
+        edit_tile: pn.viewable.Viewable | None = None,
+    ) -> None:
         """Put ``tile`` in the place of widget ``widget_id`` (its content changed)."""
         if widget_id not in self._tiles:
             raise KeyError(f"No tile {widget_id!r} on this dashboard")
         self._tiles[widget_id] = tile
+        if edit_tile is not None:
+            self._edit_tiles[widget_id] = edit_tile
         self._render()
 
     def add(
-        self, widget_id: str, tile: pn.viewable.Viewable, position: Position | None = None
+        self,
+        widget_id: str,
+        tile: pn.viewable.Viewable,
+        position: Position | None = None,
+        edit_tile: pn.viewable.Viewable | None = None,
     ) -> Position:
         """Add a tile (below the others unless ``position`` is given); undoable."""
         if widget_id in self._tiles:
@@ -135,6 +154,8 @@ class DashboardCanvas(pn.viewable.Viewer):
         where = position or first_free(self.positions)
         self._remember()
         self._tiles[widget_id] = tile
+        if edit_tile is not None:
+            self._edit_tiles[widget_id] = edit_tile
         self.positions = {**self.positions, widget_id: where}
         self._render()
         return where
@@ -165,6 +186,9 @@ class DashboardCanvas(pn.viewable.Viewer):
         self.can_undo = True
 
     def _shown(self) -> dict[str, pn.viewable.Viewable]:
+        if self.editing:
+            tiles = {**self._tiles, **self._edit_tiles}
+            return {wid: tiles[wid] for wid in self._tiles if wid in self.positions}
         return {wid: tile for wid, tile in self._tiles.items() if wid in self.positions}
 
     def _render(self) -> None:

@@ -3,8 +3,10 @@
 Panel's ``save(..., resources=INLINE, embed=True)`` inlines Bokeh's and the extensions'
 JavaScript and the data, but every component still names its stylesheets by their address on
 Panel's CDN (``https://cdn.holoviz.org/panel/<version>/dist/...``), which a browser without
-internet cannot fetch: the layout then collapses. Each of those addresses is rewritten to a
-``data:`` URL of the same file from the installed Panel wheel. An address whose file the wheel
+internet cannot fetch: the layout then collapses; and the scripts of extensions loaded elsewhere
+in the process (Ace, for the SQL editor) are named by the server's relative address
+(``static/extensions/panel/...``), which a file opened from disk does not have. Each of those
+addresses is rewritten to a ``data:`` URL of the same file from the installed Panel wheel. An address whose file the wheel
 does not have is an error (it would be a request at opening time), never silently left in.
 """
 
@@ -22,6 +24,10 @@ PANEL_DIST = Path(pn.__file__).parent / "dist"
 _CDN = re.compile(
     r"https://cdn\.holoviz\.org/panel/[0-9][^/\"']*/dist/([^\"'?\s)\\]+)(?:\?v=[^\"'\s)\\]*)?"
 )
+_SERVED = re.compile(
+    r"(?<![\w/.])/?static/extensions/panel/([^\"'?\s)\\]+\.(?:js|css))(?:\?v=[^\"'\s)\\]*)?"
+)
+"""Files Panel's server would serve (an extension's script loaded in this process, e.g. Ace)."""
 _MIME = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
@@ -56,7 +62,7 @@ def embed_panel_assets(html: str) -> str:
         mime = _MIME.get(path.suffix, "application/octet-stream")
         return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
-    embedded = _CDN.sub(inline, html)
+    embedded = _SERVED.sub(inline, _CDN.sub(inline, html))
     if missing:
         raise ExportError(f"Cannot embed {missing[0]}: the installed Panel has no such file.")
     return embedded

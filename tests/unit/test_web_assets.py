@@ -263,6 +263,13 @@ def test_the_chart_stylesheet_uses_the_theme_colours_and_font() -> None:
 )
 def test_a_component_stylesheet_reads_only_variables_someone_declares(css: Path) -> None:
     text = css.read_text(encoding="utf-8")
-    # These three get their variables from Python (css_variables) and are checked above.
-    from_python = {"canvas.css", "nodes_columns.css", "theme.css"}
+    # These get their variables from Python (css_variables, or the chart theme's) and are
+    # checked above and below.
+    from_python = {"canvas.css", "nodes_columns.css", "theme.css", "widget.css"}
     assert css.name in from_python or _undeclared(text) == set()
+
+
+def test_the_dashboard_widget_stylesheet_reads_the_chart_theme_variables() -> None:
+    from components.dashboards import style
+
+    assert _undeclared(style.CSS) == set()

@@ -35,3 +35,13 @@ def test_an_asset_the_wheel_lacks_is_an_error_not_a_silent_request() -> None:
     outside = '<link href="https://cdn.holoviz.org/panel/1.9.4/dist/../../../etc/passwd">'
     with pytest.raises(ExportError):
         embed_panel_assets(outside)
+
+
+def test_scripts_panel_would_serve_are_embedded_too() -> None:
+    page = (
+        '<script src="static/extensions/panel/bundled/aceplot/ace-builds@1.40.1/'
+        'src-min-noconflict/ace.js"></script>'
+    )
+    embedded = embed_panel_assets(page)
+    assert embedded.startswith('<script src="data:text/javascript;base64,')
+    assert "static/extensions" not in embedded
