@@ -50,24 +50,24 @@ class AddToDashboardForm(pn.viewable.Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._target = pn.widgets.Select(
-            name="Dashboard", options={NEW_LABEL: NEW}, width=260, css_classes=["dp-add-target"]
+            label="Dashboard", options={NEW_LABEL: NEW}, width=260, css_classes=["dp-add-target"]
         )
         self._name = pn.widgets.TextInput(
-            name="New dashboard's name",
+            label="New dashboard's name",
             placeholder="e.g. Sales overview",
             width=260,
             visible=self._target.param.value.rx() == NEW,
             css_classes=["dp-add-name"],
         )
         self._add_btn = pn.widgets.Button(
-            name="Add",
-            button_type="primary",
+            label="Add",
+            color="primary",
             disabled=self.param.busy,
             css_classes=["dp-add-submit"],
             align="end",
         )
         self._add_btn.on_click(lambda _: self.submit())
-        self._cancel = pn.widgets.Button(name="Cancel", css_classes=["dp-add-cancel"], align="end")
+        self._cancel = pn.widgets.Button(label="Cancel", css_classes=["dp-add-cancel"], align="end")
         self._cancel.on_click(lambda _: setattr(self, "opened", False))
         self._form = pn.Row(
             self._target,
@@ -95,9 +95,11 @@ class AddToDashboardForm(pn.viewable.Viewer):
             self.note = _note(self.describe(exc), True)
             return
         options = {NEW_LABEL: NEW, **{str(d["name"]): str(d["id"]) for d in found}}
-        keep = self._target.value if self._target.value in options.values() else None
+        ids = [str(d["id"]) for d in found]
+        # The dashboard chosen last time stays chosen; otherwise the first, or a new one.
+        keep = self._target.value if self._target.value in ids else None
         self._target.options = options
-        self._target.value = keep or (str(found[0]["id"]) if found else NEW)
+        self._target.value = keep or (ids[0] if ids else NEW)
         self.param.update(dashboards=found, opened=True)
 
     def submit(self) -> None:

@@ -198,7 +198,7 @@ class AnswerView(pn.viewable.Viewer):
             buttons.append(save)
         if self._can_add_to_dashboard(answer):
             to_dashboard = pn.widgets.Button(
-                name="Add to dashboard…", css_classes=["dp-explore-add-dashboard"], margin=(2, 4)
+                label="Add to dashboard…", css_classes=["dp-explore-add-dashboard"], margin=(2, 4)
             )
             to_dashboard.on_click(lambda _: self._open_dashboard_form())
             buttons.append(to_dashboard)
