@@ -6,7 +6,7 @@ meaning to itself:
         list_dashboards=lambda: [{"id": "…", "name": "Sales"}],
         add=lambda dashboard_id, new_name: {"name": "Sales", "url": "/dashboards?id=…"},
     )
-    form.show()          # reads the dashboards (call it off the event loop: a button callback)
+    form.open_form()          # reads the dashboards (call it off the event loop: a button callback)
 
 After an add the form closes and says where the widget went, with an "Open dashboard" link; a
 failure is said in the form, which stays open with the user's choice.
@@ -86,7 +86,7 @@ class AddToDashboardForm(pn.viewable.Viewer):
         )
         self._layout = pn.Column(self._form, self._note, sizing_mode="stretch_width")
 
-    def show(self) -> None:
+    def open_form(self) -> None:
         """Open the form with the workspace's dashboards read afresh."""
         self.note = ""
         try:

@@ -256,7 +256,7 @@ class AnswerView(pn.viewable.Viewer):
         if self._dashboard_form is None:
             self._dashboard_form = self.actions.dashboard_form(self.message_id)
             self._dashboard_holder.objects = [self._dashboard_form]
-        self._dashboard_form.show()
+        self._dashboard_form.open_form()
 
     def _ask(self, text: str, _event: Any = None) -> None:
         self.actions.ask(text)

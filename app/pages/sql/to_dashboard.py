@@ -62,7 +62,7 @@ class SavedToDashboard(pn.viewable.Viewer):
     def open(self, entry: dict[str, Any]) -> None:
         """Offer to add the saved query ``entry`` (reads the dashboards: a callback thread)."""
         self.param.update(query_id=str(entry["id"]), query_name=str(entry["name"]))
-        self.form.show()
+        self.form.open_form()
 
     def _add(self, service: DashboardService, target: str | None, name: str | None) -> AddedWidget:
         if self.query_id is None:

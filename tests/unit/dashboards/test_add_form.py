@@ -27,7 +27,7 @@ def form_of(calls: Calls, boards: list[dict[str, Any]]) -> AddToDashboardForm:
 
 def test_show_offers_the_dashboards_and_new_choosing_the_first() -> None:
     form = form_of(Calls(), BOARDS)
-    form.show()
+    form.open_form()
     assert form.opened and form._target.options == {
         "New dashboard…": NEW,
         "Sales": "d1",
@@ -35,14 +35,14 @@ def test_show_offers_the_dashboards_and_new_choosing_the_first() -> None:
     }
     assert form._target.value == "d1" and not form._name.visible
     empty = form_of(Calls(), [])
-    empty.show()
+    empty.open_form()
     assert empty._target.value == NEW and empty._name.visible
 
 
 def test_adding_to_a_dashboard_says_where_with_a_link_and_closes() -> None:
     calls = Calls()
     form = form_of(calls, BOARDS)
-    form.show()
+    form.open_form()
     form._target.value = "d2"
     form.submit()
     assert calls.added == [("d2", None)]
@@ -53,7 +53,7 @@ def test_adding_to_a_dashboard_says_where_with_a_link_and_closes() -> None:
 def test_a_new_dashboard_needs_a_name() -> None:
     calls = Calls()
     form = form_of(calls, [])
-    form.show()
+    form.open_form()
     form.submit()
     assert calls.added == [] and "Name the new dashboard first." in form.note and form.opened
     form._name.value = "  Board <1>  "
@@ -64,7 +64,7 @@ def test_a_new_dashboard_needs_a_name() -> None:
 
 def test_a_failure_is_said_and_the_form_stays_open() -> None:
     form = form_of(Calls(fail=ValueError("The dashboard kept changing")), BOARDS)
-    form.show()
+    form.open_form()
     form.submit()
     assert form.opened and not form.busy
     assert "role='alert'" in form.note and "The dashboard kept changing" in form.note
