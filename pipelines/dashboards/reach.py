@@ -24,11 +24,11 @@ from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import Filter, SemanticError, SemanticQuery
 from pipelines.semantic.vocabulary import TIME_TYPES
 
-from .document import DashboardFilter, DateFilter, Widget
-from .filters import ActiveFilter
+from .document import DashboardDocument, DashboardFilter, DateFilter, Widget
+from .filters import ActiveFilter, DateRange
 from .results import Unreached
 
-__all__ = ["SQL_UNREACHED", "EffectiveQuery", "FilterReach", "semantic_of"]
+__all__ = ["SQL_UNREACHED", "EffectiveQuery", "FilterReach", "reach_map", "semantic_of"]
 
 SQL_UNREACHED = "This widget's query is SQL, so dashboard filters cannot be applied to it"
 
@@ -231,3 +231,35 @@ class FilterReach:
         return EffectiveQuery(
             query, result.applied, result.unreached, result.switched_off, result.dates
         )
+
+
+def reach_map(reach: FilterReach, document: DashboardDocument) -> dict[str, dict[str, str]]:
+    """For each dashboard filter, what it does to each widget with a query, whatever its
+    current value: ``"applies"``, ``"off"`` (switched off by the widget) or why it cannot reach
+    it (the page shows this before anything runs)."""
+    found: dict[str, dict[str, str]] = {}
+    for item in document.filters:
+        probe = ActiveFilter(
+            item.id,
+            "date" if isinstance(item, DateFilter) else "values",
+            item.field,
+            values=("",),
+            span=DateRange(None, None) if isinstance(item, DateFilter) else None,
+        )
+        row: dict[str, str] = {}
+        for widget in document.widgets:
+            if widget.query is None:
+                continue
+            try:
+                effective = reach.apply(widget, [probe])
+            except SemanticError as exc:
+                row[widget.id] = exc.message
+                continue
+            if effective.switched_off:
+                row[widget.id] = "off"
+            elif effective.unreached:
+                row[widget.id] = effective.unreached[0].reason
+            else:
+                row[widget.id] = "applies"
+        found[item.id] = row
+    return found

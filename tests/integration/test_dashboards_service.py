@@ -361,3 +361,31 @@ def test_a_second_load_comes_from_the_runners_result_cache(loaded: Bench) -> Non
     assert not first.widgets["revenue"].cached
     assert second.widgets["revenue"].cached
     assert second.widgets["revenue"].rows == first.widgets["revenue"].rows
+
+
+def test_filter_values_are_the_distinct_values_of_a_dimension(loaded: Bench) -> None:
+    service = loaded.service(loaded.viewer)
+    assert service.filter_values(loaded.workspace_id, "customers.country") == ["DE", "ES", "FR"]
+    assert service.filter_values(loaded.workspace_id, "customers.country", search="e") == [
+        "DE",
+        "ES",
+    ]
+    assert service.filter_values(loaded.workspace_id, "orders.status", limit=2) == [
+        "open",
+        "paid",
+    ]
+    with pytest.raises(InvalidInput, match="no column 'region'"):
+        service.filter_values(loaded.workspace_id, "customers.region")
+    with pytest.raises(NotFound):
+        bench_other = loaded.store.register("Eve")
+        loaded.service(bench_other).filter_values(loaded.workspace_id, "customers.country")
+
+
+def test_reach_says_which_widgets_each_filter_reaches_without_running(loaded: Bench) -> None:
+    from pipelines.dashboards import DashboardDocument
+
+    found = loaded.service().reach(loaded.workspace_id, DashboardDocument.model_validate(DOCUMENT))
+    assert found["country"]["tickets"] == "applies"
+    assert found["country"]["by_status"] == "off"
+    assert found["country"]["stock"].startswith("No join path from table 'stock'")
+    assert "note" not in found["country"]

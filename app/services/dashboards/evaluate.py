@@ -43,7 +43,7 @@ from pipelines.semantic.compiled import CompiledQuery
 from pipelines.semantic.engine import SemanticEngine
 from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
 from pipelines.semantic.model import SemanticModel
-from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
+from pipelines.semantic.query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,25 @@ class Evaluator:
                 )
             )
         return columns
+
+    def values(self, field: str, search: str | None, limit: int) -> list[Any]:
+        """Distinct values of the dimension ``field`` in order (those containing ``search``,
+        for a text field), at most ``limit``: the choices of a values filter.
+
+        Raises
+        ------
+        SemanticError
+            When ``field`` is not a dimension of the model (or ``search`` is given for a field
+            that is not text).
+        """
+        if not self.ws.model.tables:
+            raise SemanticError(NO_MODEL)
+        filters = [] if not search else [Filter(field=field, op="contains", value=search)]
+        query = SemanticQuery(
+            dimensions=[field], filters=filters, sort=[Sort(field=field)], limit=limit
+        )
+        self.reach.check_query(query)
+        return [row[0] for row in self._run(self._compile(query).sql).rows]
 
     # -- KPI -----------------------------------------------------------------------------------
     def _kpi(self, widget: Widget, effective: EffectiveQuery, data: WidgetData) -> KpiData:

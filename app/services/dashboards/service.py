@@ -12,6 +12,7 @@ workspace (compared case-insensitively).
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
@@ -46,15 +47,20 @@ from app.store.repositories import SourceRepository
 from pipelines.dashboards import (
     CrossFilter,
     DashboardDocument,
+    FilterReach,
     FilterValueError,
     WidgetData,
     active_filters,
 )
+from pipelines.dashboards.reach import reach_map
 from pipelines.query import QueryRunner
 from pipelines.semantic.engines import EngineCache
 from pipelines.semantic.model import SemanticModel
+from pipelines.semantic.query import SemanticError
 
 MB = 2**20
+FILTER_VALUES = 200
+MAX_FILTER_VALUES = 5000
 WIDGET_THREADS = 8
 _SHARED: dict[str, ThreadPoolExecutor] = {}
 UNCHANGED: Any = object()
@@ -328,6 +334,39 @@ class DashboardService(WidgetAdding):
             self.row_limit,
         )
         return DashboardData(None, None, as_of, evaluator.all(widgets, active, self.executor))
+
+    def reach(
+        self, workspace_id: uuid.UUID | str, document: DashboardDocument
+    ) -> dict[str, dict[str, str]]:
+        """For each filter of ``document``, by widget: ``"applies"``, ``"off"`` or why it cannot
+        reach the widget (see :func:`pipelines.dashboards.reach.reach_map`); runs no query."""
+        return reach_map(FilterReach(self._model(workspace_id)), document)
+
+    def filter_values(
+        self,
+        workspace_id: uuid.UUID | str,
+        field: str,
+        search: str | None = None,
+        limit: int = FILTER_VALUES,
+    ) -> builtins.list[Any]:
+        """The distinct values of dimension ``field`` (``table.column``), sorted, those
+        containing ``search`` (text fields), at most ``limit``: a values filter's choices.
+
+        Raises
+        ------
+        InvalidInput
+            Naming the field when the model has no such dimension.
+        """
+        if not 1 <= limit <= MAX_FILTER_VALUES:
+            raise InvalidInput(f"The limit must be 1 to {MAX_FILTER_VALUES}.", "limit")
+        workspace, _ = self._workspace(workspace_id)
+        evaluator = Evaluator(
+            workspace, self.runner, self.engines, self.settings.display_max_mb * MB, limit
+        )
+        try:
+            return evaluator.values(field, (search or "").strip() or None, limit)
+        except SemanticError as exc:
+            raise InvalidInput(exc.message, "field") from None
 
     # -- helpers -------------------------------------------------------------------------------
     def _row(

@@ -145,3 +145,28 @@ def test_a_widget_whose_field_left_the_model_still_applies_as_an_error() -> None
     widget = semantic_widget("gone", measures=["orders.discount"])
     with pytest.raises(SemanticError, match="no column 'discount'"):
         REACH.apply(widget, [COUNTRY])
+
+
+def test_the_reach_map_says_what_each_filter_does_to_each_widget() -> None:
+    from pipelines.dashboards.reach import reach_map
+
+    doc = document(
+        ORDERS.model_copy(update={"filters_off": ["period"]}),
+        TICKETS,
+        STOCK,
+        SQL,
+        Widget.model_validate({"id": "note", "kind": "text", "text": "hi"}),
+        filters=[
+            {"id": "country", "kind": "values", "field": "customers.country"},
+            {"id": "period", "kind": "date", "field": "orders.order_date"},
+        ],
+    )
+    found = reach_map(REACH, doc)
+    assert found["country"] == {
+        "orders": "applies",
+        "tickets": "applies",
+        "stock": "No join path from table 'stock' to table 'customers' in the model",
+        "sql": SQL_UNREACHED,
+    }
+    assert found["period"]["orders"] == "off"
+    assert found["period"]["tickets"] == "applies"
