@@ -1,5 +1,5 @@
-"""REST API v1: a workspace's dashboards (list, search, create, read, save, duplicate, delete)
-and their evaluated data.
+"""REST API v1: a workspace's dashboards (list, search, create, read, save, duplicate, delete),
+adding a saved query or an Explore answer as a widget, and their evaluated data.
 
 Saves are optimistic: the body names the version the client edited and a stale one answers 409
 with ``current_version`` (nothing changes). Editors and admins write; viewers read and get data.
@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from app.api.framework import PREFIX, ApiRequest, Reply
 from app.api.sql import sql_threads
@@ -56,6 +56,35 @@ class DashboardDuplicate(BaseModel):
     name: str | None = Field(
         None, min_length=1, max_length=MAX_NAME, description="Default: 'Copy of <name>'"
     )
+
+
+class WidgetOrigin(BaseModel):
+    saved_query_id: str | None = Field(None, description="A saved SQL query of the workspace")
+    answer_message_id: str | None = Field(
+        None, description="One of your Explore answers (its message_id)"
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> WidgetOrigin:
+        if (self.saved_query_id is None) == (self.answer_message_id is None):
+            raise ValueError("give exactly one of saved_query_id and answer_message_id")
+        return self
+
+
+class WidgetAdd(BaseModel):
+    dashboard_id: str | None = Field(None, description="The dashboard to add to")
+    new_dashboard_name: str | None = Field(
+        None, min_length=1, max_length=MAX_NAME, description="Or: a new dashboard's name"
+    )
+    origin: WidgetOrigin = Field(alias="from", description="What the widget shows")
+
+
+class WidgetAdded(BaseModel):
+    dashboard_id: str
+    dashboard_name: str
+    widget_id: str
+    version: int = Field(description="The dashboard's version holding the widget")
+    created: bool = Field(description="Whether a new dashboard was made")
 
 
 class DashboardSummary(BaseModel):
@@ -189,6 +218,31 @@ def create_dashboard(req: ApiRequest) -> Reply:
     made = _service(req).create(workspace_id, body.name, body.description, body.document)
     location = f"{PREFIX}/workspaces/{workspace_id}/dashboards/{made.id}"
     return Reply(DashboardOut(**made.as_json()), 201, {"Location": location})
+
+
+@api.operation(
+    "POST",
+    f"{DASHBOARDS}/widgets",
+    "Add a saved SQL query, or one of your Explore answers, as a widget (editor or admin): "
+    "below every tile of the dashboard 'dashboard_id' (saved as its next version; a save by "
+    "someone else meanwhile is retried once, then answers 409), or as the first widget of a new "
+    "dashboard 'new_dashboard_name'. A semantic answer makes a semantic widget, which the "
+    "dashboard's filters reach; a saved query or an SQL answer makes an SQL widget.",
+    body=WidgetAdd,
+    response=WidgetAdded,
+    errors=(403, 409),
+    tag=TAG,
+)
+def add_widget(req: ApiRequest) -> WidgetAdded:
+    body: WidgetAdd = req.body
+    service, workspace_id = _service(req), req.path["workspace_id"]
+    target = {"dashboard_id": body.dashboard_id, "new_dashboard_name": body.new_dashboard_name}
+    if body.origin.saved_query_id is not None:
+        added = service.add_saved_query(workspace_id, body.origin.saved_query_id, **target)
+    else:
+        assert body.origin.answer_message_id is not None  # checked by WidgetOrigin
+        added = service.add_answer(workspace_id, body.origin.answer_message_id, **target)
+    return WidgetAdded(**added.as_json())
 
 
 @api.operation("GET", DASHBOARD, "One dashboard with its document", response=DashboardOut, tag=TAG)

@@ -28,7 +28,7 @@ import panel as pn
 import param
 
 from components.assets import css_variables, read_asset
-from pipelines.dashboards import GRID_COLUMNS, Position
+from pipelines.dashboards import GRID_COLUMNS, Position, first_free
 
 ROW_PX = 60
 GAP_PX = 8
@@ -64,12 +64,6 @@ def grid_rules(positions: Mapping[str, Position]) -> str:
 def reading_order(positions: Mapping[str, Position]) -> list[str]:
     """Widget ids top to bottom, then left to right (the order on a phone)."""
     return sorted(positions, key=lambda wid: (positions[wid].y, positions[wid].x))
-
-
-def first_free(positions: Mapping[str, Position], w: int = 6, h: int = 5) -> Position:
-    """Where a new tile of ``w`` by ``h`` goes: below every tile, at the left."""
-    bottom = max((p.y + p.h for p in positions.values()), default=0)
-    return Position(x=0, y=bottom, w=min(w, GRID_COLUMNS), h=h)
 
 
 def grid_view(

@@ -64,7 +64,9 @@ class QueryList(pn.custom.JSComponent):
         "colours the detail.",
     )
     actions = param.List(
-        default=["load"], item_type=str, doc="Buttons per item besides load: 'run', 'delete'."
+        default=["load"],
+        item_type=str,
+        doc="Buttons per item besides load: 'run', 'dashboard', 'delete'.",
     )
     empty_text = param.String(default="Nothing here yet.", doc="Shown when there are no items.")
     on_action = param.Callable(default=None, doc="Called as ``on_action(action, item_id)``.")

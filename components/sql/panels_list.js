@@ -1,4 +1,6 @@
-const LABELS = { run: "Run", delete: "Delete" }
+const LABELS = { run: "Run", dashboard: "Dashboard…", delete: "Delete" }
+// What a short label means, for the tooltip and screen readers.
+const NAMES = { dashboard: "Add to dashboard…" }
 
 export function render({ model, el }) {
   const list = document.createElement("ul")
@@ -45,7 +47,9 @@ export function render({ model, el }) {
         button.type = "button"
         button.className = `ql-act ${action}`
         button.textContent = LABELS[action] || action
-        button.setAttribute("aria-label", `${LABELS[action] || action}: ${item.title || item.sql}`)
+        const name = NAMES[action] || LABELS[action] || action
+        if (NAMES[action]) button.title = name
+        button.setAttribute("aria-label", `${name}: ${item.title || item.sql}`)
         button.addEventListener("click", () => send(action, item.id))
         li.append(button)
       }

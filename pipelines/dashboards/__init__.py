@@ -1,5 +1,13 @@
 """Dashboards: the stored document, which filters reach which widget, and widget data."""
 
+from .adding import (
+    TooManyWidgets,
+    WidgetDraft,
+    append_widget,
+    draft_from_chart,
+    first_free,
+    widget_kind,
+)
 from .document import (
     DATE_PRESETS,
     GRID_COLUMNS,
@@ -35,12 +43,18 @@ __all__ = [
     "KpiData",
     "KpiPlan",
     "Position",
+    "TooManyWidgets",
     "Unreached",
     "ValuesFilter",
     "Widget",
     "WidgetData",
+    "WidgetDraft",
     "WidgetQuery",
     "active_filters",
+    "append_widget",
+    "draft_from_chart",
+    "first_free",
     "kpi_change",
     "kpi_plan",
+    "widget_kind",
 ]

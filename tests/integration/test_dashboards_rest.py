@@ -5,18 +5,20 @@ API, with the model saved through the API). One tenant and dataset for the whole
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from app.services.explore import ExploreService, Question
 from tests.conftest import RunningServer
 from tests.integration.conftest import API, ApiUser, Store, assert_problem, register_api_user
 from tests.integration.dashboards_data import CSVS, DOCUMENT, Answers, model_document, where
 from tests.integration.model_api import model_url
 from tests.integration.sources_api import create_workspace, upload_ready
+from tests.integration.sql_api import queries_url
 from tests.integration.test_rest_workspaces import add_member
 
 
@@ -292,3 +294,124 @@ def test_another_users_dashboards_in_the_tenant_are_shared(
     # Dashboards belong to the workspace, not to their author: the viewer sees the admin's.
     body = shop.client.get(shop.url, headers=shop.viewer.headers).json()
     assert sales["id"] in {d["id"] for d in body["items"]}
+
+
+# -- adding a saved query or an Explore answer ----------------------------------------------------
+COUNTRY_QUERY = {"measures": ["orders.amount"], "dimensions": ["customers.country"]}
+
+
+def seed_answer(shop: Shop, store: Store, user: ApiUser, kind: str = "semantic") -> str:
+    """An Explore answer of ``user`` recorded on the server's store; its message id."""
+
+    def answerer(_question: Question) -> Mapping[str, Any]:
+        return {
+            "kind": kind,
+            "semantic_query": COUNTRY_QUERY if kind == "semantic" else None,
+            "sql": "SELECT 1 AS one" if kind == "sql" else None,
+            "columns": [],
+            "rows": [],
+            "chart_suggestion": {"kind": "pie", "x": "customers.country", "y": ["orders.amount"]},
+            "choices": [],
+        }
+
+    principal = store.accounts.principal_from_access_token(user.access_token)
+    explore = ExploreService(store.db, principal, store.settings.ai.limits)
+    return str(explore.ask(shop.workspace, "Revenue by country", answerer)["message_id"])
+
+
+def add(shop: Shop, body: dict[str, Any], user: ApiUser | None = None) -> httpx.Response:
+    headers = (user or shop.admin).headers
+    return shop.client.post(f"{shop.url}/widgets", json=body, headers=headers)
+
+
+def test_an_answer_goes_on_a_new_dashboard_as_a_semantic_widget(
+    shop: Shop, server_store: Store
+) -> None:
+    message_id = seed_answer(shop, server_store, shop.admin)
+
+    response = add(
+        shop, {"new_dashboard_name": "From Explore", "from": {"answer_message_id": message_id}}
+    )
+
+    assert response.status_code == 200, response.text
+    added = response.json()
+    assert (added["dashboard_name"], added["version"], added["created"]) == (
+        "From Explore",
+        1,
+        True,
+    )
+    got = shop.client.get(f"{shop.url}/{added['dashboard_id']}", headers=shop.admin.headers).json()
+    [widget] = got["document"]["widgets"]
+    assert (widget["id"], widget["kind"], widget["title"]) == (
+        added["widget_id"],
+        "pie",
+        "Revenue by country",
+    )
+    assert widget["query"]["source"] == "semantic"
+    assert widget["query"]["semantic"]["measures"] == COUNTRY_QUERY["measures"]
+    assert widget["query"]["semantic"]["dimensions"] == COUNTRY_QUERY["dimensions"]
+    assert widget["query"]["answer_id"] == message_id
+    data = shop.data(added["dashboard_id"])[added["widget_id"]]
+    assert data["status"] == "ok" and sorted(r[0] for r in data["rows"]) == ["DE", "ES", "FR"]
+
+
+def test_a_saved_query_goes_below_the_tiles_of_a_dashboard(shop: Shop) -> None:
+    made = shop.create("Statuses", {"widgets": [DOCUMENT["widgets"][6]]})
+    saved = shop.client.post(
+        queries_url(shop.workspace),
+        json={
+            "name": "Status counts",
+            "sql": "SELECT status, count(*) AS n FROM orders GROUP BY status",
+            "chart": {"kind": "bar", "x": "status", "y": ["n"]},
+        },
+        headers=shop.admin.headers,
+    )
+    assert saved.status_code == 201, saved.text
+
+    response = add(
+        shop, {"dashboard_id": made["id"], "from": {"saved_query_id": saved.json()["id"]}}
+    )
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["version"], response.json()["created"]) == (2, False)
+    got = shop.client.get(f"{shop.url}/{made['id']}", headers=shop.admin.headers).json()
+    note, widget = got["document"]["widgets"]
+    assert (widget["kind"], widget["title"], widget["query"]["source"]) == (
+        "bar",
+        "Status counts",
+        "sql",
+    )
+    assert widget["query"]["saved_query_id"] == saved.json()["id"]
+    assert widget["position"]["y"] == note["position"]["y"] + note["position"]["h"]
+    data = shop.data(made["id"])[widget["id"]]
+    assert data["status"] == "ok" and sorted(r[0] for r in data["rows"]) == [
+        "open",
+        "paid",
+        "refunded",
+    ]
+
+
+def test_adding_refuses_viewers_and_bad_bodies(shop: Shop, server_store: Store) -> None:
+    made = shop.create("Untouched")
+    mine = seed_answer(shop, server_store, shop.viewer)
+    forbidden = add(
+        shop, {"dashboard_id": made["id"], "from": {"answer_message_id": mine}}, shop.viewer
+    )
+    assert_problem(forbidden, 403)
+    both = add(
+        shop,
+        {"dashboard_id": made["id"], "from": {"saved_query_id": "x", "answer_message_id": "y"}},
+    )
+    assert "exactly one" in assert_problem(both, 422)["errors"][0]["message"]
+    admins = seed_answer(shop, server_store, shop.admin, kind="sql")
+    no_target = add(shop, {"from": {"answer_message_id": admins}})
+    assert "Choose a dashboard" in assert_problem(no_target, 422)["detail"]
+    viewers_answer = add(shop, {"dashboard_id": made["id"], "from": {"answer_message_id": mine}})
+    assert (
+        assert_problem(viewers_answer, 404)["detail"]
+        == "No such answer of yours in this workspace."
+    )
+    taken = add(shop, {"new_dashboard_name": "untouched", "from": {"answer_message_id": admins}})
+    assert_problem(taken, 409)
+    after = shop.client.get(f"{shop.url}/{made['id']}", headers=shop.admin.headers).json()
+    assert (after["version"], after["document"]["widgets"]) == (1, [])

@@ -1,5 +1,6 @@
-"""Explore in a real browser: a starter question answered with a chart and a table, then the
-same rows in the SQL editor after "Open in SQL editor".
+"""Explore in a real browser: a starter question answered with a chart and a table, added to a
+new dashboard ("Add to dashboard…"), then the same rows in the SQL editor after "Open in SQL
+editor".
 
 The source is uploaded over the real REST API and the model built by "accept all" (as the Model
 page's button does); the server answers with its default offline answerer.
@@ -48,8 +49,27 @@ def table_rows(page: Any, scope: str) -> list[list[str]]:
     ]
 
 
+def assert_on_dashboard(server: RunningServer, account: Account, dashboard_id: str) -> None:
+    """The dashboard holds one semantic widget: the query of the user's (only) answer."""
+    api = Api(server, account)
+    with api.client() as client:
+        ai = f"/api/v1/workspaces/{api.workspace_id}/ai/conversations"
+        [conversation] = client.get(ai).json()["items"]
+        messages = client.get(f"{ai}/{conversation['id']}").json()["messages"]
+        [answered] = [m for m in messages if m["role"] == "assistant"]
+        url = f"/api/v1/workspaces/{api.workspace_id}/dashboards/{dashboard_id}"
+        dashboard = client.get(url).json()
+    [widget] = dashboard["document"]["widgets"]
+    assert (dashboard["name"], widget["title"]) == ("Customer board", answered["question"])
+    assert widget["query"]["source"] == "semantic"
+    assert widget["query"]["answer_id"] == answered["id"]
+    stored = {k: v for k, v in widget["query"]["semantic"].items() if v not in (None, [])}
+    asked = {k: v for k, v in answered["answer"]["semantic_query"].items() if v not in (None, [])}
+    assert stored == asked
+
+
 def test_a_starter_question_is_charted_and_opens_with_the_same_rows_in_sql(
-    page: Any, analyst: Account
+    page: Any, analyst: Account, server: RunningServer
 ) -> None:
     page.goto("/explore")
     wait_for_shell(page)
@@ -76,6 +96,18 @@ def test_a_starter_question_is_charted_and_opens_with_the_same_rows_in_sql(
     # "Show query" shows the semantic query and the SQL that ran.
     answer.locator(".dp-explore-show-query .bk-btn").click()
     expect(answer.locator(".dp-query-sql")).to_contain_text("SELECT")
+
+    # "Add to dashboard…" puts the answer's semantic query on a new dashboard.
+    answer.locator(".dp-explore-add-dashboard button").click()
+    form = answer.locator(".dp-add-form")
+    form.locator(".dp-add-target select").select_option(label="New dashboard…")
+    form.locator(".dp-add-name input").fill("Customer board")
+    form.locator(".dp-add-submit button").click()
+    expect(answer.locator(".dp-add-message.done")).to_contain_text("Added to “Customer board”")
+    link = answer.locator("a.dp-add-open")
+    expect(link).to_have_attribute("href", re.compile(r"^/dashboards\?id=[0-9a-f-]{36}$"))
+    expect(form).to_be_hidden()
+    assert_on_dashboard(server, analyst, str(link.get_attribute("href")).split("=")[1])
 
     answer.locator(".dp-explore-open-sql button").click()
     page.wait_for_url(re.compile(r"/sql\?handoff="))

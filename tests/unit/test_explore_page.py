@@ -4,15 +4,19 @@ the SQL handoff to the SQL page, and the offline chat's icons."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import panel as pn
 import pytest
 
 from app.errors import Throttled
 from app.pages.explore import wording
+from app.pages.explore.answer import AnswerView
 from app.pages.sql.handoff import SqlHandoffs, sql_page_url
 from app.principal import Principal
 from app.services.errors import Conflict
 from app.services.explore.answerer import ProviderFailed
+from components.dashboards.add_form import AddToDashboardForm
 from components.explore.chat import ICONS, OfflineChatInterface
 from components.navigate import is_local_path
 from pipelines.ai.errors import ProviderError
@@ -158,3 +162,67 @@ def test_the_chat_draws_every_icon_itself() -> None:
     icons = [b.icon for b in chat._input_container.select(type(chat._buttons["send"]))]
     assert icons and all(str(i).startswith("<svg") for i in icons)
     assert all(svg.startswith("<svg") for svg in ICONS.values())
+
+
+class Actions:
+    """What an answer's buttons call, as plain functions (AnswerActions)."""
+
+    def __init__(self, can_edit: bool) -> None:
+        self.can_edit = can_edit
+        self.forms: list[str] = []
+        self.made: list[AddToDashboardForm] = []
+
+    def ask(self, question: str) -> None: ...
+
+    def open_sql(self, sql: str) -> None: ...
+
+    def save_query(self, name: str, sql: str, chart: dict[str, Any] | None) -> str:
+        return ""
+
+    def give_feedback(self, message_id: str, value: int) -> str:
+        return ""
+
+    def dashboard_form(self, message_id: str) -> AddToDashboardForm:
+        self.forms.append(message_id)
+        self.made.append(
+            AddToDashboardForm(list_dashboards=lambda: [{"id": "d1", "name": "Sales"}])
+        )
+        return self.made[-1]
+
+
+def add_buttons(view: AnswerView) -> list[Any]:
+    return [
+        b
+        for b in view.__panel__().select(pn.widgets.Button)
+        if "dp-explore-add-dashboard" in b.css_classes
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "can_edit", "message_id", "offered"),
+    [
+        ("semantic", True, "m1", True),
+        ("sql", True, "m1", True),
+        ("semantic", False, "m1", False),
+        ("clarify", True, "m1", False),
+        ("semantic", True, "", False),
+    ],
+)
+def test_add_to_dashboard_is_offered_to_editors_on_answers_with_a_query(
+    kind: str, can_edit: bool, message_id: str, offered: bool
+) -> None:
+    view = AnswerView(
+        Actions(can_edit), question="q", answer={**ANSWER, "kind": kind}, message_id=message_id
+    )
+    assert bool(add_buttons(view)) is offered
+
+
+def test_add_to_dashboard_opens_the_answers_form_once() -> None:
+    actions = Actions(can_edit=True)
+    view = AnswerView(actions, question="q", answer=ANSWER, message_id="m1")
+    view._open_dashboard_form()
+    view._open_dashboard_form()
+    assert actions.forms == ["m1"]
+    [form] = actions.made
+    assert view._dashboard_holder.objects == [form.__panel__()]
+    assert form.opened and form.dashboards == [{"id": "d1", "name": "Sales"}]

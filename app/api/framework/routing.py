@@ -126,7 +126,9 @@ class Api:
         for op in self.operations:
             by_path.setdefault(op.path, {})[op.method] = op
         routes: list[tuple[str, type, dict[str, Any]]] = []
-        for path, ops in by_path.items():
+        # Tornado takes the first matching route: literal segments go before parameters, so
+        # ``/dashboards/widgets`` is not read as the dashboard ``widgets``.
+        for path, ops in sorted(by_path.items(), key=lambda item: _literal_first(item[0])):
             pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + r"/?"
             streams = any(op.upload for op in ops.values())
             handler = StreamingApiHandler if streams else ApiHandler
@@ -137,3 +139,7 @@ class Api:
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document of every declared operation."""
         return openapi_document(self.operations)
+
+
+def _literal_first(path: str) -> list[bool]:
+    return [segment.startswith("{") for segment in path.split("/")]

@@ -19,6 +19,7 @@ import param
 from app.pages.explore import wording
 from app.pages.explore.wording import Failure
 from components.charts import Chart
+from components.dashboards.add_form import AddToDashboardForm
 from components.data_table import PagedTable
 from components.explore.chat import ICONS
 from components.sql.results import page_of
@@ -41,6 +42,8 @@ class AnswerActions(Protocol):
 
     def give_feedback(self, message_id: str, value: int) -> str: ...
 
+    def dashboard_form(self, message_id: str) -> AddToDashboardForm: ...
+
 
 class AnswerView(pn.viewable.Viewer):
     """An assistant message of Explore: from "Understanding…" to the answer and its actions."""
@@ -58,6 +61,8 @@ class AnswerView(pn.viewable.Viewer):
         super().__init__(**params)
         self.actions = actions
         self._thumbs: dict[int, pn.widgets.Button] = {}
+        self._dashboard_form: AddToDashboardForm | None = None
+        self._dashboard_holder = pn.Column(sizing_mode="stretch_width")
         self._name = pn.widgets.TextInput(width=320, css_classes=["dp-explore-save-name"])
         self._steps = pn.pane.HTML(
             self._steps_html, stylesheets=PAGE_STYLES, margin=(0, 4), css_classes=["dp-steps"]
@@ -191,6 +196,12 @@ class AnswerView(pn.viewable.Viewer):
             )
             save.on_click(lambda _: self._open_save())
             buttons.append(save)
+        if self._can_add_to_dashboard(answer):
+            to_dashboard = pn.widgets.Button(
+                label="Add to dashboard…", css_classes=["dp-explore-add-dashboard"], margin=(2, 4)
+            )
+            to_dashboard.on_click(lambda _: self._open_dashboard_form())
+            buttons.append(to_dashboard)
         buttons.append(pn.layout.HSpacer())
         thumbs = ((1, "Helpful", "dp-explore-up"), (-1, "Not helpful", "dp-explore-down"))
         for value, label, css in thumbs:
@@ -217,7 +228,7 @@ class AnswerView(pn.viewable.Viewer):
             self._name, save_btn, cancel, visible=self.param.save_open, css_classes=["dp-save-form"]
         )
         row = pn.Row(*buttons, sizing_mode="stretch_width", css_classes=["dp-explore-actions"])
-        return pn.Column(row, form, sizing_mode="stretch_width")
+        return pn.Column(row, form, self._dashboard_holder, sizing_mode="stretch_width")
 
     # -- actions -----------------------------------------------------------------------------
     def _open_save(self) -> None:
@@ -234,6 +245,18 @@ class AnswerView(pn.viewable.Viewer):
             self.note = wording.describe_failure(exc).message
             return
         self.save_open = False
+
+    def _can_add_to_dashboard(self, answer: dict[str, Any]) -> bool:
+        has_query = answer.get("kind") in ("semantic", "sql")
+        return has_query and bool(self.message_id) and self.actions.can_edit
+
+    def _open_dashboard_form(self) -> None:
+        """Show the "Add to dashboard…" form (made on first use) with the dashboards read
+        afresh; runs in a callback thread."""
+        if self._dashboard_form is None:
+            self._dashboard_form = self.actions.dashboard_form(self.message_id)
+            self._dashboard_holder.objects = [self._dashboard_form]
+        self._dashboard_form.open_form()
 
     def _ask(self, text: str, _event: Any = None) -> None:
         self.actions.ask(text)

@@ -6,7 +6,8 @@ steps while it works, then the explanation, chart, table, query and actions. Ans
 per user and workspace by the service: the side list reopens an old conversation, "New
 conversation" starts another. Starter questions (read from the model's catalog, in the
 browser's language) are offered on an empty conversation. Viewers ask too; only editors save
-queries and turn a 👍 into a verified example (the service decides).
+queries, add answers to dashboards ("Add to dashboard…") and turn a 👍 into a verified example
+(the service decides).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from app.pages.explore import wording
 from app.pages.explore.answer import PAGE_STYLES, AnswerView
 from app.pages.shell import ShellState, notify_error, notify_success
 from app.pages.sql.handoff import HANDOFFS, sql_page_url
+from app.pages.to_dashboard import add_form, answer_adder
 from app.services.workspaces import WorkspaceInfo
+from components.dashboards.add_form import AddToDashboardForm
 from components.explore import OfflineChatInterface
 from components.feedback import EmptyState
 from components.navigate import Navigator
@@ -216,6 +219,12 @@ class ExplorePage(pn.viewable.Viewer):
         if outcome.get("example_id"):
             notify_success("Saved as a verified example.")
         return wording.feedback_note(outcome)
+
+    def dashboard_form(self, message_id: str) -> AddToDashboardForm:
+        """The "Add to dashboard…" form of the answer ``message_id``."""
+        return add_form(
+            self.state, self._workspace_id, answer_adder(self._workspace_id, message_id)
+        )
 
     # -- conversations -----------------------------------------------------------------------
     def new_conversation(self) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.services.errors import DomainError
+from components.feedback import EmptyState
 from pipelines.query import GuardError, QueryCancelled, QueryFailed, ResultTooLarge
 
 GENERIC = "Something went wrong on our side; it has been logged. Try again."
@@ -126,6 +127,34 @@ def history_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for e in entries
     ]
+
+
+def delete_question_html(entry: dict[str, Any] | None) -> str:
+    """The question asked before deleting the saved query ``entry`` (nothing without one)."""
+    if entry is None:
+        return ""
+    return (
+        f"<div class='dp-sql-note error' role='alert'>Delete saved query "
+        f"“{html.escape(entry['name'])}”? This cannot be undone.</div>"
+    )
+
+
+def empty_state(can_edit: bool, icon: str) -> EmptyState:
+    """What the page shows when the workspace has no table to query."""
+    message = (
+        "SQL here reads the sources of this workspace. Upload a CSV, Parquet or Excel file "
+        "on the Sources page; once it is ready it appears here as a table."
+        if can_edit
+        else "SQL here reads the sources of this workspace, and it has none that are "
+        "ready. An editor of your team can add them on the Sources page."
+    )
+    return EmptyState(
+        title="No tables to query yet",
+        message=message,
+        icon=icon,
+        action_label="Go to Sources",
+        action_url="/sources",
+    )
 
 
 def saved_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

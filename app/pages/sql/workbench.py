@@ -2,7 +2,9 @@
 
 Queries run in a worker thread through :class:`QueryRunner` (never on the event loop), which
 shows the elapsed time and cancels through the service. Errors appear under the editor with
-their line and column, and the editor marks the spot; the SQL text is never lost. History (the user's last queries) and saved queries are in the side panel.
+their line and column, and the editor marks the spot; the SQL text is never lost. History (the
+user's last queries) and saved queries are in the side panel; editors add a saved query to a
+dashboard from that list, or with "Add to dashboard…" while its result is shown.
 
 The page's state is declared as parameters; the widgets' visibility, state and text are bound
 to them, and the layout is assembled in ``__panel__``.
@@ -14,7 +16,6 @@ token, and saved as the response streams in: the file never crosses Panel's webs
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
 from typing import Any
@@ -23,11 +24,18 @@ import panel as pn
 import param
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
-from app.pages.sql.feedback import RunOutcome, describe_failure, history_items, saved_items
+from app.pages.sql.feedback import (
+    RunOutcome,
+    delete_question_html,
+    describe_failure,
+    empty_state,
+    history_items,
+    saved_items,
+)
 from app.pages.sql.handoff import handed_sql
 from app.pages.sql.runner import QueryRunner
+from app.pages.sql.to_dashboard import SavedToDashboard, saved_id_of, toolbar_button
 from app.services.workspaces import WorkspaceInfo
-from components.feedback import EmptyState
 from components.sql.editor import SqlEditor
 from components.sql.panels import QueryList, SchemaBrowser, schema_items
 from components.sql.results import ResultView
@@ -79,6 +87,9 @@ class SqlWorkbench(pn.viewable.Viewer):
         default=None, allow_None=True, doc="Id of the saved query the user is asked to delete."
     )
     save_open = param.Boolean(default=False, doc="Whether the save form is open.")
+    shown_saved = param.String(
+        default=None, allow_None=True, doc="Id of the saved query whose result is shown."
+    )
 
     @property
     def _runner(self) -> QueryRunner:
@@ -139,6 +150,11 @@ class SqlWorkbench(pn.viewable.Viewer):
             margin=(6, 5),
         )
         self._save_open_btn.on_click(lambda _: self._show_save_form(True))
+        self._to_dashboard = SavedToDashboard(state, workspace.id)
+        self._to_dashboard_btn = toolbar_button(
+            self.param.shown_saved.rx.is_not(None) if self.can_edit else False, PAGE_STYLES
+        )
+        self._to_dashboard_btn.on_click(lambda _: self._saved_action("dashboard", self.shown_saved))
         self._save_name = pn.widgets.TextInput(
             placeholder="Name, e.g. Revenue by month",
             width=280,
@@ -171,7 +187,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         )
         self.saved_list = QueryList(
             items=self.param.saved.rx.pipe(saved_items),
-            actions=["run", "delete"] if self.can_edit else ["run"],
+            actions=["run", "dashboard", "delete"] if self.can_edit else ["run"],
             empty_text=(
                 "No saved queries yet. Save the query in the editor with “Save query…”."
                 if self.can_edit
@@ -202,13 +218,7 @@ class SqlWorkbench(pn.viewable.Viewer):
 
     @param.depends("deleting", "saved")
     def _delete_question(self) -> str:
-        entry = _find(self.saved, self.deleting)
-        if entry is None:
-            return ""
-        return (
-            f"<div class='dp-sql-note error' role='alert'>Delete saved query "
-            f"“{html.escape(entry['name'])}”? This cannot be undone.</div>"
-        )
+        return delete_question_html(_find(self.saved, self.deleting))
 
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
@@ -230,22 +240,6 @@ class SqlWorkbench(pn.viewable.Viewer):
         if self._handed:
             self.run(self._handed)
 
-    def _empty_state(self) -> EmptyState:
-        message = (
-            "SQL here reads the sources of this workspace. Upload a CSV, Parquet or Excel file "
-            "on the Sources page; once it is ready it appears here as a table."
-            if self.can_edit
-            else "SQL here reads the sources of this workspace, and it has none that are "
-            "ready. An editor of your team can add them on the Sources page."
-        )
-        return EmptyState(
-            title="No tables to query yet",
-            message=message,
-            icon=ICON,
-            action_label="Go to Sources",
-            action_url="/sources",
-        )
-
     # -- running -----------------------------------------------------------------------------------
     def run(self, sql: str | None = None) -> None:
         """Run the editor's SQL (or ``sql``) in a worker thread."""
@@ -265,7 +259,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         if isinstance(outcome, Exception):
             self._failed(sql, outcome)
             return
-        self.last_sql = sql
+        self.param.update(last_sql=sql, shown_saved=saved_id_of(self.saved, sql))
         result = outcome.result
         columns = [
             self._column(name, kind)
@@ -308,9 +302,12 @@ class SqlWorkbench(pn.viewable.Viewer):
         if entry is not None:
             self._use(entry["sql"], run=action == "run")
 
-    def _saved_action(self, action: str, item_id: str) -> None:
+    def _saved_action(self, action: str, item_id: str | None) -> None:
         entry = _find(self.saved, item_id)
         if entry is None:
+            return
+        if action == "dashboard":
+            self._to_dashboard.open(entry)
             return
         if action == "delete":
             self._ask_delete(item_id)
@@ -329,6 +326,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         try:
             self.service.delete_saved(self._workspace_id, str(entry["id"]))
             self.saved = self.service.saved(self._workspace_id)
+            self.shown_saved = saved_id_of(self.saved, self.last_sql)
         except Exception as exc:
             notify_error(exc)
             return
@@ -362,7 +360,8 @@ class SqlWorkbench(pn.viewable.Viewer):
             else:
                 self._show_message("error", failure.html)
             return
-        self.param.update(saved=saved, save_open=False)
+        shown = saved_id_of(saved, self.last_sql) if self.last_sql == sql else self.shown_saved
+        self.param.update(saved=saved, save_open=False, shown_saved=shown)
         # The name box is the user's input, not page state: a saved name starts it afresh.
         self._save_name.value = self._save_name.value_input = ""
         if self._side is not None:
@@ -397,6 +396,7 @@ class SqlWorkbench(pn.viewable.Viewer):
                 margin=(6, 5),
             ),
             pn.layout.HSpacer(),
+            self._to_dashboard_btn,
             self._save_open_btn,
             sizing_mode="stretch_width",
             css_classes=["dp-sql-toolbar"],
@@ -421,6 +421,7 @@ class SqlWorkbench(pn.viewable.Viewer):
             self.editor,
             toolbar,
             save_form,
+            self._to_dashboard,
             message,
             self._results,
             sizing_mode="stretch_width",
@@ -434,7 +435,7 @@ class SqlWorkbench(pn.viewable.Viewer):
         def body(phase: str) -> list[Any]:
             if phase == "ready":
                 return [workbench]
-            return [self._empty_state()] if phase == "empty" else [loading]
+            return [empty_state(self.can_edit, ICON)] if phase == "empty" else [loading]
 
         return pn.Column(objects=self.param.phase.rx.pipe(body), sizing_mode="stretch_width")
 

@@ -3,8 +3,16 @@
 
 from __future__ import annotations
 
+from app.services.dashboards.adding import AddedWidget
 from app.services.dashboards.documents import DashboardInfo, StaleDashboard
 from app.services.dashboards.evaluate import ROW_LIMIT
 from app.services.dashboards.service import DashboardData, DashboardService
 
-__all__ = ["ROW_LIMIT", "DashboardData", "DashboardInfo", "DashboardService", "StaleDashboard"]
+__all__ = [
+    "ROW_LIMIT",
+    "AddedWidget",
+    "DashboardData",
+    "DashboardInfo",
+    "DashboardService",
+    "StaleDashboard",
+]

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
+from app.services.dashboards.adding import WidgetAdding
 from app.services.dashboards.documents import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -96,8 +97,8 @@ class DashboardData:
         }
 
 
-class DashboardService:
-    """Dashboard use cases of one Principal."""
+class DashboardService(WidgetAdding):
+    """Dashboard use cases of one Principal (adding one widget: :mod:`.adding`)."""
 
     def __init__(
         self,

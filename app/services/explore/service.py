@@ -280,15 +280,22 @@ class ExploreService(VerifiedExamples):
     def _answer_message(
         self, session: Session, workspace_id: uuid.UUID, message_id: uuid.UUID | str
     ) -> AiMessage:
-        message = AiMessageRepository(session, self.principal).get(message_id)
-        owner = None
-        if message is not None and message.role == "assistant":
-            owner = AiConversationRepository(session, self.principal).owned(
-                workspace_id, self.principal.user_id, message.conversation_id
-            )
-        if message is None or owner is None:
-            raise NotFound("No such answer of yours in this workspace.")
-        return message
+        return owned_answer(session, self.principal, workspace_id, message_id)
+
+
+def owned_answer(
+    session: Session, principal: Principal, workspace_id: uuid.UUID, message_id: uuid.UUID | str
+) -> AiMessage:
+    """The principal's own answer message in the workspace (NotFound for anyone else's)."""
+    message = AiMessageRepository(session, principal).get(message_id)
+    owner = None
+    if message is not None and message.role == "assistant":
+        owner = AiConversationRepository(session, principal).owned(
+            workspace_id, principal.user_id, message.conversation_id
+        )
+    if message is None or owner is None:
+        raise NotFound("No such answer of yours in this workspace.")
+    return message
 
 
 def _title(question: str) -> str:
