@@ -5,7 +5,9 @@ version (least recently used closed beyond ``max_sandboxes``; a newer model vers
 older one). Queries run on a shared thread pool, but each tenant has its own semaphore, so one
 tenant's heavy queries wait behind each other instead of taking every worker. Results are
 cached per tenant, workspace, model version, table files, SQL, row and byte limit; a result
-larger than its byte limit never exists, and none larger than the byte limit is cached.
+larger than its byte limit never exists, and none larger than the byte limit is cached. A query
+asked for while the same one (same cache key) runs waits for that run and shares its result
+(:mod:`pipelines.query.flights`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import CacheKey, ResultCache, normalise_sql
 from .errors import QueryCancelled
 from .fetch import RESULT_BATCH_ROWS
+from .flights import Flight, Flights
 from .results import SqlResult, approx_bytes
 from .running import SandboxLimits
 from .sandbox import Sandbox
@@ -116,6 +119,7 @@ class QueryRunner:
         self.per_tenant = per_tenant
         self.max_sandboxes = max_sandboxes
         self.cache = ResultCache(cache_mb * 1024 * 1024)
+        self._flights = Flights()
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="datapilot-sql")
         self._pool: OrderedDict[WorkspaceKey, _Entry] = OrderedDict()
         self._tenants: dict[str, threading.BoundedSemaphore] = {}
@@ -155,13 +159,15 @@ class QueryRunner:
         query_id : str, optional
             Id for :meth:`cancel` (unique among the tenant's running queries).
         use_cache : bool
-            Look the result up in, and store it into, the result cache.
+            Look the result up in, and store it into, the result cache; while the same query
+            runs for another caller, wait for that run and share its result.
 
         Raises
         ------
         GuardError, QueryRefused, QueryFailed, QueryCancelled
             As :meth:`Sandbox.execute`; QueryCancelled also when cancelled while waiting for
-            the tenant's turn, or when the wait outlasts the time limit.
+            the tenant's turn or for the same query's run, or when a wait outlasts the time
+            limit.
         """
         started = time.perf_counter()
         fingerprint = table_fingerprint(tables, allowed_dir)
@@ -180,16 +186,26 @@ class QueryRunner:
                 elapsed = (time.perf_counter() - started) * 1000
                 return replace(hit, cached=True, elapsed_ms=elapsed)
         query = self._register(key.tenant_id, query_id)
+        flight: Flight | None = None
+        result: SqlResult | None = None
         try:
+            if use_cache:  # the same query running now for another caller: take its result
+                timeout = self.limits.timeout_seconds
+                flight, shared = self._flights.join(cache_key, query.cancelled, timeout, WAIT_STEP)
+                if shared is not None:
+                    elapsed = (time.perf_counter() - started) * 1000
+                    return replace(shared, cached=True, elapsed_ms=elapsed)
             with self._turn(query), self._lease(key, tables, allowed_dir, fingerprint) as sandbox:
                 query.attach(sandbox)
                 future = self._executor.submit(self._execute, query, sandbox, sql, limit, max_bytes)
                 result = future.result()
+            if use_cache and (max_bytes is None or approx_bytes(result) <= max_bytes):
+                self.cache.put(cache_key, result)  # before landing: later callers hit the cache
+            return result
         finally:
             self._unregister(query)
-        if use_cache and (max_bytes is None or approx_bytes(result) <= max_bytes):
-            self.cache.put(cache_key, result)
-        return result
+            if flight is not None:
+                self._flights.land(cache_key, flight, result)
 
     def stream(
         self,

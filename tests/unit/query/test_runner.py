@@ -252,3 +252,44 @@ def test_stream_refusals_raise_at_once_and_free_the_turn(spaces: Workspaces) -> 
         assert run(runner, A, spaces, "SELECT count(*) FROM orders").rows == [[ORDERS]]
     finally:
         runner.close()
+
+
+# -- the same query asked for while it runs ----------------------------------------------------
+def test_the_same_query_asked_while_it_runs_waits_for_that_run_and_takes_no_turn(
+    spaces: Workspaces,
+) -> None:
+    runner = QueryRunner(LIMITS, per_tenant=2)
+    try:
+        first = Background(runner, A, spaces, LONG_SQL, "first")
+        second = Background(runner, A, spaces, LONG_SQL, "second")
+        # Two heavy runs would take both of A's turns; one shared run leaves a turn free.
+        quick = Background(runner, A, spaces, "SELECT count(*) FROM orders", "quick")
+        assert quick.join()["result"].rows == [[ORDERS]]
+        assert first.thread.is_alive() and second.thread.is_alive()
+        # The run's caller cancels: the one still waiting runs the query itself.
+        assert runner.cancel(A.tenant_id, "first")
+        assert isinstance(first.join()["error"], QueryCancelled)
+        assert second.thread.is_alive()
+        assert runner.cancel(A.tenant_id, "second")
+        assert second.join()["error"].reason == "user"
+        assert runner.running(A.tenant_id) == []
+    finally:
+        runner.close()
+
+
+def test_the_same_query_asked_while_it_runs_gets_that_runs_result(spaces: Workspaces) -> None:
+    runner = QueryRunner(LIMITS, per_tenant=1)
+    sql = "SELECT customer_id, sum(amount) AS total FROM orders GROUP BY 1 ORDER BY 1"
+    try:
+        blocker = Background(runner, A, spaces, LONG_SQL, "blocker")  # holds A's only turn
+        callers = [Background(runner, A, spaces, sql, f"caller-{i}") for i in range(3)]
+        time.sleep(0.2)  # room for the callers to reach the wait for the run they share
+        assert runner.cancel(A.tenant_id, "blocker")
+        assert isinstance(blocker.join()["error"], QueryCancelled)
+        results = [caller.join()["result"] for caller in callers]
+        assert sorted(r.cached for r in results) == [False, True, True]
+        assert all(r.rows == results[0].rows for r in results)
+        assert len(results[0].rows) == 5  # four customers and the orders without one
+        assert run(runner, A, spaces, sql).cached  # and the run's result was cached
+    finally:
+        runner.close()
