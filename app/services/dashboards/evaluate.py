@@ -44,6 +44,7 @@ from pipelines.semantic.engine import SemanticEngine
 from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
+from pipelines.semantic.row_count import row_count_field
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,28 @@ class Evaluator:
             dimensions=[field], filters=filters, sort=[Sort(field=field)], limit=limit
         )
         self.reach.check_query(query)
-        return [row[0] for row in self._run(self._compile(query).sql).rows]
+        counted = self._most_frequent_first(query)
+        return [row[0] for row in self._run(self._compile(counted or query).sql).rows]
+
+    def _most_frequent_first(self, query: SemanticQuery) -> SemanticQuery | None:
+        """``query`` counting the rows of the field's table and sorted by that count (then by
+        value), so the commonest values come first; None when the table has no row count."""
+        node = query.dimensions[0].partition(".")[0]
+        table = self.ws.model.table(node)
+        count = row_count_field(self.ws.model, table) if table is not None else None
+        if count is None:
+            return None
+        counted = query.model_copy(
+            update={
+                "measures": [count],
+                "sort": [Sort(field=count, descending=True), Sort(field=query.dimensions[0])],
+            }
+        )
+        try:
+            self.reach.check_query(counted)
+        except SemanticError:
+            return None
+        return counted
 
     # -- KPI -----------------------------------------------------------------------------------
     def _kpi(self, widget: Widget, effective: EffectiveQuery, data: WidgetData) -> KpiData:
