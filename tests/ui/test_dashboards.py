@@ -8,6 +8,7 @@ saved is checked over REST too.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import RunningServer
-from tests.ui.conftest import Account, api_account, sign_in, wait_for_shell
+from tests.ui.conftest import (
+    Account,
+    add_member_in_settings,
+    api_account,
+    sign_in,
+    wait_for_shell,
+)
 from tests.ui.test_explore import Api
 from tests.ui.test_sql import CUSTOMERS, ORDERS
 
@@ -146,6 +153,16 @@ def test_build_lay_out_filter_cross_filter_and_export_a_dashboard(
     expect(page.locator(".dp-dash-date-preset")).to_have_count(1)
     field.select_option(label=option_text(field, "customer"))
     expect(page.locator(".dp-dash-values")).to_have_count(1)
+    # The date filter is switched off for "Amount by month" (its card lists the filters).
+    month_card = page.locator(".dp-dash-layout-card").filter(has_text="Amount by month")
+    pick(
+        page,
+        ".dp-dash-layout-card:has-text('Amount by month') .dp-dash-card-filters-off",
+        "order_date",
+    )
+    expect(
+        month_card.locator(".dp-dash-card-filters-off .choices__list--multiple .choices__item")
+    ).to_have_count(1)
     page.locator(".dp-dash-save button").click()
     expect(page.locator(".dp-dash-edit button")).to_be_visible()
     kpi = page.locator(".dp-dash-tile").filter(has_text="Orders").first.locator(".dp-kpi-value")
@@ -154,6 +171,8 @@ def test_build_lay_out_filter_cross_filter_and_export_a_dashboard(
     # Every order is from 2024: "Last year" (2025 and later today) leaves none; "Any date" all.
     page.locator(".dp-dash-date-preset select").select_option(label="Last year")
     expect(kpi).to_have_text("0")
+    by_month = page.locator(".dp-dash-tile").filter(has_text="Amount by month").first
+    expect(by_month.locator(".bk-Canvas")).to_have_count(1)  # the filter is off there
     assert "filters=" in page.url
     page.locator(".dp-dash-date-preset select").select_option(label="Any date")
     expect(kpi).to_have_text(str(ORDERS))
@@ -193,3 +212,49 @@ def test_build_lay_out_filter_cross_filter_and_export_a_dashboard(
     offline.goto(path.as_uri())
     expect(offline.locator(".bk-Canvas")).to_have_count(2)
     expect(offline.locator(".dp-kpi-value")).to_have_text(str(ORDERS))
+
+
+def test_a_viewer_sees_the_dashboard_without_edit_controls_and_a_phone_one_column(
+    page: Any, new_page: Callable[..., Any], analyst: tuple[Account, Api], base_url: str
+) -> None:
+    _, api = analyst
+    document = {
+        "widgets": [
+            {"id": "kpi", "kind": "kpi", "title": "Orders",
+             "query": {"semantic": {"measures": ["orders.count"]}},
+             "position": {"x": 0, "y": 0, "w": 6, "h": 4}},
+            {"id": "bars", "kind": "bar", "title": "Orders by customer",
+             "query": {"semantic": {"measures": ["orders.count"],
+                                    "dimensions": ["orders.customer"]}},
+             "position": {"x": 6, "y": 0, "w": 6, "h": 4}},
+        ]
+    }  # fmt: skip
+    with api.client() as client:
+        reply = client.post(
+            f"/api/v1/workspaces/{api.workspace_id}/dashboards",
+            json={"name": "Team board", "document": document},
+        )
+    assert reply.status_code == 201, reply.text
+    page.goto("/settings")
+    wait_for_shell(page)
+    email = f"vic-{uuid.uuid4().hex[:8]}@example.com"
+    password = add_member_in_settings(page, email, "Vic Viewer", "viewer")
+
+    viewer = new_page(base_url=base_url)
+    viewer.goto("/dashboards")
+    sign_in(viewer, email, password, then="/dashboards")
+    viewer.locator(".dp-dash-open").filter(has_text="Team board").click()
+    wait_for_shell(viewer)
+    tiles = viewer.locator(".dp-dash-tile")
+    expect(tiles).to_have_count(2)
+    expect(tiles.first).to_contain_text(str(ORDERS))
+    expect(viewer.locator(".dp-dash-refresh button")).to_be_visible()
+    for control in (".dp-dash-edit", ".dp-dash-add", ".dp-dash-save", ".dp-dash-new"):
+        expect(viewer.locator(f"{control} button")).to_have_count(0)
+    # On a phone the tiles are one under the other, each as wide as the screen allows.
+    viewer.set_viewport_size({"width": 390, "height": 844})
+    viewer.wait_for_function("window.innerWidth === 390")
+    expect(tiles.nth(1)).to_be_visible()
+    first, second = (tiles.nth(i).bounding_box() for i in range(2))
+    assert second["y"] >= first["y"] + first["height"] - 1
+    assert abs(first["x"] - second["x"]) < 2 and abs(first["width"] - second["width"]) < 2

@@ -103,7 +103,7 @@ class Board(pn.viewable.Viewer):
         self.filters.param.watch(lambda _: self._view_changed(), "overrides")
         self.param.watch(lambda _: self._view_changed(), "cross")
         self._make_toolbar()
-        self.param.watch(lambda _: self._render_toolbar(), ["editing", "dirty"])
+        self.param.watch(lambda *_: self._render_toolbar(), ["editing", "dirty"])
         self.param.watch(lambda e: setattr(self.guard, "active", e.new), "dirty")
         self._render_toolbar()
         self._render_chips()
@@ -207,7 +207,18 @@ class Board(pn.viewable.Viewer):
         return view
 
     def _card(self, widget: Widget) -> pn.Column:
-        return layout_card(widget, self._edit_widget, self._remove_widget)
+        filters = {f.label or f.field: f.id for f in self.document.filters}
+        return layout_card(
+            widget, self._edit_widget, self._remove_widget, filters, self._filters_off
+        )
+
+    def _filters_off(self, widget_id: str, filter_ids: list[str]) -> None:
+        widget = self.widgets[widget_id].model_copy(update={"filters_off": filter_ids})
+        self.widgets[widget_id] = widget
+        self.views[widget_id].widget = widget
+        widgets = [widget if w.id == widget_id else w for w in self.document.widgets]
+        self._set_document(self.document.model_copy(update={"widgets": widgets}))
+        self.reload([widget_id])
 
     def _build_tiles(self) -> None:
         self.views = {w.id: self._view(w) for w in self.widgets.values()}
@@ -273,8 +284,16 @@ class Board(pn.viewable.Viewer):
             self.reload([w for w in self.canvas.positions if self.views[w].data is None])
 
     def _filters_changed(self, document: DashboardDocument) -> None:
-        self._set_document(document.model_copy(update={"widgets": self.document.widgets}))
+        known = {f.id for f in document.filters}
+        widgets = [
+            w.model_copy(update={"filters_off": [f for f in w.filters_off if f in known]})
+            for w in self.document.widgets
+        ]
+        self.widgets.update({w.id: w for w in widgets})
+        self._set_document(document.model_copy(update={"widgets": widgets}))
         self.filters.set_document(self.document)
+        for widget in widgets:
+            self.canvas.replace_tile(widget.id, self.canvas.tiles[widget.id], self._card(widget))
         self.reload()
 
     def _save(self) -> None:
@@ -364,10 +383,11 @@ class Board(pn.viewable.Viewer):
         )
         self._edit = button("Edit", "dp-dash-edit", kind="primary", visible=self.can_edit)
         self._edit.on_click(lambda _: setattr(self, "editing", True))
+        editing = [self._edit, self._add, self._undo_btn, self._save_btn, self._done]
         self._toolbar.objects = [
             pn.Column(self._name, self._as_of, sizing_mode="stretch_width", margin=(0, 6)),
-            self._refresh, self._refresh_every, self._link, self._export, self._edit,
-            self._add, self._undo_btn, self._save_btn, self._done,
+            self._refresh, self._refresh_every, self._link, self._export,
+            *(editing if self.can_edit else []),  # viewers get no edit controls at all
         ]  # fmt: skip
 
     def _render_toolbar(self) -> None:

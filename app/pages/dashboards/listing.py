@@ -53,7 +53,7 @@ class DashboardList(pn.viewable.Viewer):
         self._new.on_click(lambda _: self._create())
         self._rows = pn.Column(sizing_mode="stretch_width", css_classes=["dp-dash-list"])
         self.param.watch(lambda _: self.reload(), "search")
-        self.param.watch(lambda _: self._render(), ["items", "loading", "asking"])
+        self.param.watch(lambda *_: self._render(), ["items", "loading", "asking"])
         self.reload()
 
     # -- data ---------------------------------------------------------------------------------

@@ -36,9 +36,16 @@ def body_height(position: Position) -> int:
     return max(80, position.h * ROW_PX + (position.h - 1) * GAP_PX - HEADER_PX)
 
 
-def layout_card(widget: Widget, on_edit: Any, on_remove: Any) -> pn.Column:
+def layout_card(
+    widget: Widget,
+    on_edit: Any,
+    on_remove: Any,
+    filters: dict[str, str] | None = None,
+    on_filters_off: Any = None,
+) -> pn.Column:
     """What a tile shows while the dashboard is arranged (Edit mode): its title, kind and
-    fields, Edit and Remove; drag it by its body, resize it by its corner."""
+    fields, Edit and Remove, and which of the dashboard's ``filters`` (label -> id) it ignores
+    (``on_filters_off(widget_id, ids)``); drag it by its body, resize it by its corner."""
     query = widget.query
     if query is None:
         fields = "Text"
@@ -60,8 +67,21 @@ def layout_card(widget: Widget, on_edit: Any, on_remove: Any) -> pn.Column:
     edit.on_click(lambda _: on_edit(widget.id))
     remove = pn.widgets.Button(name="Remove", css_classes=["dp-dash-card-remove"], margin=(2, 2))
     remove.on_click(lambda _: on_remove(widget.id))
+    parts: list[Any] = [pn.Row(edit, remove, margin=0)]
+    if filters and on_filters_off is not None:
+        off = pn.widgets.MultiChoice(
+            name="Filters switched off here",
+            options=filters,
+            value=[f for f in widget.filters_off if f in filters.values()],
+            placeholder="Every filter that reaches it applies",
+            css_classes=["dp-dash-card-filters-off"],
+            sizing_mode="stretch_width",
+            margin=(0, 2),
+        )
+        off.param.watch(lambda e: on_filters_off(widget.id, list(e.new)), "value")
+        parts.append(off)
     return pn.Column(
-        pn.Row(edit, remove, margin=0),
+        *parts,
         card,
         sizing_mode="stretch_both",
         css_classes=["dp-dash-layout-card"],
@@ -89,7 +109,8 @@ def excel_bytes(data: WidgetData, title: str) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title or "Data")[:31] or "Data")
+    name = re.sub(r"[\[\]:*?/\\]", " ", title or "Data")[:31].strip() or "Data"
+    sheet = book.create_sheet(name)
     sheet.append([data.labels.get(c, c) for c in data.columns])
     for row in data.rows:
         sheet.append(["'" + v if isinstance(v, str) and _FORMULA.match(v) else v for v in row])
