@@ -160,6 +160,21 @@ def test_a_follow_up_answer_stacks_below_the_first_and_its_actions_work(
         examples = client.get(f"/api/v1/workspaces/{api.workspace_id}/ai/examples").json()
     assert [e["semantic_query"]["limit"] for e in examples["items"]] == [3]
 
+    # The example is listed beside the conversations; an editor renames it, then deletes it.
+    example = page.locator(".dp-explore-example")
+    expect(example).to_have_count(1)
+    expect(example.locator(".dp-example-query")).to_contain_text("top 3")
+    example.locator(".dp-example-edit button").click()
+    example.locator(".dp-example-edit-box input").fill("Best 3 customers")
+    example.locator(".dp-example-save button").click()
+    expect(example.locator(".dp-example-question")).to_have_text("Best 3 customers")
+    example.locator(".dp-example-delete button").click()
+    example.locator(".dp-example-delete-yes button").click()
+    expect(page.locator(".dp-explore-example")).to_have_count(0)
+    with api.client() as client:
+        examples = client.get(f"/api/v1/workspaces/{api.workspace_id}/ai/examples").json()
+    assert examples["items"] == []
+
     second.locator(".dp-explore-save-open button").click()
     second.locator(".dp-explore-save-name input").fill("Top 3 customers")
     second.locator(".dp-explore-save button").click()

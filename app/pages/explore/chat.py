@@ -25,6 +25,7 @@ import param
 from app.pages.background import Latest
 from app.pages.explore import wording
 from app.pages.explore.answer import PAGE_STYLES, AnswerView
+from app.pages.explore.examples import ExamplesPanel
 from app.pages.shell import ShellState, notify_error, notify_success
 from app.pages.sql.handoff import HANDOFFS, sql_page_url
 from app.pages.to_dashboard import add_form, answer_adder
@@ -80,6 +81,7 @@ class ExplorePage(pn.viewable.Viewer):
         self.principal = state.principal
         self.can_edit = state.principal.can_edit
         self.service = state.ctx.explore(state.principal)
+        self.examples = ExamplesPanel(self.service, self._workspace_id, self.can_edit)
         self._opening = Latest("explore-page-work")
         self.navigator = Navigator()
         self.chat = OfflineChatInterface(
@@ -218,6 +220,7 @@ class ExplorePage(pn.viewable.Viewer):
         outcome = self.service.feedback(self._workspace_id, message_id, value)
         if outcome.get("example_id"):
             notify_success("Saved as a verified example.")
+            self.examples.reload()
         return wording.feedback_note(outcome)
 
     def dashboard_form(self, message_id: str) -> AddToDashboardForm:
@@ -357,6 +360,10 @@ class ExplorePage(pn.viewable.Viewer):
                 "<div class='dp-section-label'>Conversations</div>", stylesheets=PAGE_STYLES
             ),
             self._conversation_list,
+            pn.pane.HTML(
+                "<div class='dp-section-label'>Verified examples</div>", stylesheets=PAGE_STYLES
+            ),
+            self.examples,
             width=SIDE_WIDTH,
             css_classes=["dp-explore-side"],
             stylesheets=PAGE_STYLES,
