@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import ParseResult, urlparse
@@ -22,6 +23,7 @@ from app.auth import oidc, web
 from app.context import AppContext
 from app.pages import dashboards, explore, model, settings, shell, sources, sql
 from app.security_headers import security_headers
+from pipelines.semantic.engines import warm_up
 
 log = logging.getLogger("datapilot.server")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -73,6 +75,7 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         origins.add(public.netloc)
     origins.update(server_settings.allowed_websocket_origins)
     apps = {slug: _page_app(ctx, slug, page) for slug, page in PAGES.items()}
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     return pn.serve(
         apps,
         port=port,

@@ -182,3 +182,17 @@ def _close(engines: list[SemanticEngine | None]) -> None:
 
 def _same_workspace(a: EngineKey, b: EngineKey) -> bool:
     return a.tenant_id == b.tenant_id and a.workspace_id == b.workspace_id
+
+
+def warm_up() -> None:
+    """Load what the first semantic query of a process would wait for (Ibis's DuckDB backend,
+    its SQL compiler and sqlglot's DuckDB dialect, about a third of a second): a server calls it
+    in a background thread at start, so the first dashboard opened does not pay for it."""
+    import ibis
+
+    con = ibis.duckdb.connect()
+    try:
+        table = ibis.memtable({"n": [1, 2]})
+        con.compile(table.group_by("n").aggregate(c=table.n.count()).order_by("n"))
+    finally:
+        con.disconnect()

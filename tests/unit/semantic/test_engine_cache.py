@@ -291,3 +291,15 @@ def test_runs_on_cursors_use_the_connection_s_time_zone(tmp_path: Path) -> None:
 
     assert on_cursor == on_connection
     assert on_cursor[0][0].day == 31  # 03:00 UTC is still Dec 31 in New York
+
+
+def test_the_warm_up_a_server_starts_with_compiles_a_query_and_leaves_nothing_open() -> None:
+    import sys
+    import threading
+
+    from pipelines.semantic.engines import warm_up
+
+    before = threading.active_count()
+    warm_up()
+    assert "ibis.backends.duckdb" in sys.modules
+    assert threading.active_count() == before
