@@ -50,12 +50,18 @@ class ResponseContract:
                 self._routes.append((method.upper(), pattern, template))
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
-        """(template, operation) of the documented route serving ``method path``."""
+        """(template, operation) of the documented route serving ``method path``.
+
+        As the server routes, a literal segment wins over a parameter: ``…/dashboards/widgets``
+        is that route, not the dashboard ``widgets`` (a method it does not document is then
+        undocumented, e.g. the 405 of a DELETE there)."""
         document = self.document
-        for route_method, pattern, template in self._routes:
-            if route_method == method and pattern.match(path):
-                return template, document["paths"][template][method.lower()]
-        return None
+        matching = {template for _, pattern, template in self._routes if pattern.match(path)}
+        if not matching:
+            return None
+        template = min(matching, key=lambda t: (t.count("{"), t))
+        operation = document["paths"][template].get(method.lower())
+        return None if operation is None else (template, operation)
 
     def check(self, response: httpx.Response) -> None:
         """Raise :class:`ContractError` when ``response`` breaks its route's documentation."""
