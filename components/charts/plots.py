@@ -373,7 +373,7 @@ def pie_plot(
         frame_width=height - 40,
         frame_height=height - 40,
         tools="save",
-        toolbar_location=None,
+        toolbar_location="right",  # its save tool downloads the pie as PNG (shown on hover)
     )
     slices: dict[str, Any] = dict(
         x=0, y=0, start_angle="start", end_angle="end", direction="clock", fill_color="color",

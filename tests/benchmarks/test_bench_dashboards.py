@@ -307,8 +307,8 @@ def test_25_sessions_open_the_dashboard_at_once(loaded: Loaded) -> None:
         )
     print(
         f"memory per session of the data path: {(warm_mb - started_mb) / SESSIONS:.1f} MB "
-        "(RSS after the cold and warm rounds - RSS at start, / sessions); the Panel "
-        "/dashboards page is not built yet, so its memory per session is pending"
+        "(RSS after the cold and warm rounds - RSS at start, / sessions); the Panel page's "
+        "own memory per browser session is not measured here"
     )
     p95 = percentile(cold, 0.95)
     assert p95 <= SESSIONS_P95_MS, (

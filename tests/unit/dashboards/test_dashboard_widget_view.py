@@ -10,6 +10,7 @@ from html import unescape
 from typing import Any
 
 import panel as pn
+import pytest
 from bokeh.models import (
     AnnularWedge,
     GlyphRenderer,
@@ -223,3 +224,17 @@ def test_pivot_puts_the_series_values_in_columns() -> None:
 def test_pivot_without_two_dimensions_says_so() -> None:
     view = WidgetView(widget=widget("pivot"), data=by_region())
     assert view.status == "error" and "two dimensions" in view.message
+
+
+@pytest.mark.parametrize("kind", ["bar", "hbar", "pie", "line"])
+def test_every_chart_tile_can_be_saved_as_png_from_its_toolbar(kind: str) -> None:
+    from bokeh.models import SaveTool
+
+    rows = (
+        by_region()
+        if kind != "line"
+        else data([DAY, AMOUNT], [["2024-01-01", 1.0], ["2024-02-01", 2.0]])
+    )
+    fig = WidgetView(widget=widget(kind), data=rows).figure()
+    assert fig.toolbar_location is not None
+    assert any(isinstance(tool, SaveTool) for tool in fig.toolbar.tools)
