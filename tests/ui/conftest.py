@@ -47,6 +47,8 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 TIMEOUT_MS = 20_000
+SERVER_LOG_LINES = 40
+"""Lines of the server's log shown under a failed browser test."""
 if expect is not None:
     expect.set_options(timeout=TIMEOUT_MS)
 
@@ -209,6 +211,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                     shots.append(f"{path}: no screenshot ({exc})")
         if shots:
             report.sections.append(("screenshots", "\n".join(shots)))
+        server = item.funcargs.get("server") if hasattr(item, "funcargs") else None
+        if isinstance(server, RunningServer):
+            # What the server logged last: a page's failure is often only told there.
+            tail = server.log().splitlines()[-SERVER_LOG_LINES:]
+            report.sections.append(("server log (last lines)", "\n".join(tail)))
     return report
 
 

@@ -130,6 +130,8 @@ def test_a_follow_up_answer_stacks_below_the_first_and_its_actions_work(
     👍 saves a verified example and "Save query…" saves the answer's SQL under a name."""
     page.goto("/explore")
     wait_for_shell(page)
+    # No verified example yet: the list says how one is made.
+    expect(page.locator(".dp-explore-examples")).to_contain_text("None yet")
     page.locator(".dp-explore-starter button").filter(
         has_text=re.compile(r"^Number of orders by customer$")
     ).click()

@@ -143,7 +143,10 @@ class ExplorePage(pn.viewable.Viewer):
         except Exception:  # starters are a help; the page works without them
             log.warning("starter questions could not be read", exc_info=True)
             starters = []
-        self.param.update(conversations=conversations, starters=starters, phase="ready")
+        # The starters and the list first, then the phase that shows them: the layout is drawn
+        # once, with its content, rather than the chips racing the first drawing.
+        self.param.update(conversations=conversations, starters=starters)
+        self.phase = "ready"
 
     # -- asking ------------------------------------------------------------------------------
     def ask(self, question: str) -> None:

@@ -58,7 +58,11 @@ class ExamplesPanel(pn.viewable.Viewer):
         if isinstance(result, Exception):
             notify_error(result)
             return
-        self.items = list(result)
+        items = list(result)
+        if items == self.items:  # unchanged (none yet, at first) sends no event: draw it anyway
+            self._render()
+        else:
+            self.items = items
 
     # -- actions -------------------------------------------------------------------------------
     def _rename(self, example: dict[str, Any], box: pn.widgets.TextInput, _: Any = None) -> None:
