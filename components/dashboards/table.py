@@ -120,6 +120,27 @@ def pivot_fields(
     return row_col, col_col, value
 
 
+def pivot_frame(
+    columns: Sequence[ResultColumn], rows: Sequence[Sequence[Any]], x: str | None,
+    series: str | None, y: Sequence[str],
+) -> tuple[ResultColumn, ResultColumn, pd.DataFrame, list[Any]]:  # fmt: skip
+    """``(rows field, measure, wide frame, row labels)``: the wide frame's first column holds
+    the row labels, then one column per value of the series, in order of appearance."""
+    row_col, col_col, value = pivot_fields(columns, x, series, y)
+    frame = to_frame(columns, rows, {row_col.name, col_col.name})
+    frame = frame[[row_col.name, col_col.name, value.name]]
+    frame, _ = combine_repeats(frame, [row_col.name, col_col.name], [value])
+    wide = frame.pivot(index=row_col.name, columns=col_col.name, values=value.name)
+    order_rows = list(dict.fromkeys(frame[row_col.name]))
+    order_cols = list(dict.fromkeys(frame[col_col.name]))
+    return (
+        row_col,
+        value,
+        wide.reindex(index=order_rows, columns=order_cols).reset_index(),
+        order_rows,
+    )
+
+
 def pivot_view(
     columns: Sequence[ResultColumn], rows: Sequence[Sequence[Any]], x: str | None,
     series: str | None, y: Sequence[str], page_size: int,
@@ -129,14 +150,8 @@ def pivot_view(
 
     With ``pick``, clicking a row calls ``pick(row field, its value, additive)``.
     """
-    row_col, col_col, value = pivot_fields(columns, x, series, y)
-    frame = to_frame(columns, rows, {row_col.name, col_col.name})
-    frame = frame[[row_col.name, col_col.name, value.name]]
-    frame, _ = combine_repeats(frame, [row_col.name, col_col.name], [value])
-    wide = frame.pivot(index=row_col.name, columns=col_col.name, values=value.name)
-    order_rows = list(dict.fromkeys(frame[row_col.name]))
-    order_cols = list(dict.fromkeys(frame[col_col.name]))
-    wide = wide.reindex(index=order_rows, columns=order_cols).reset_index()
+    row_col, value, wide, order_rows = pivot_frame(columns, rows, x, series, y)
+    order_cols = list(wide.columns[1:])
     fields = {name: f"c{i}" for i, name in enumerate(wide.columns)}
     titles = {fields[row_col.name]: row_col.display}
     titles.update({fields[c]: str(c) for c in order_cols})

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import RunningServer
@@ -194,6 +195,14 @@ def test_build_lay_out_filter_cross_filter_and_export_a_dashboard(
     chip.locator("button").click()
     expect(chip).to_have_count(0)
     expect(kpi).to_have_text(str(ORDERS))
+
+    # The KPI tile downloads as a PNG picture of what it shows.
+    tile = page.locator(".dp-dash-tile").filter(has=page.locator(".dp-kpi-value")).first
+    with page.expect_download() as picture:
+        tile.locator(".dp-dash-export-png button").click()
+    assert picture.value.suggested_filename.endswith(".png")
+    image = Image.open(picture.value.path())
+    assert image.format == "PNG" and str(ORDERS) in image.text["Description"].splitlines()
 
     # The whole dashboard as one HTML file opens with the network blocked and shows the charts.
     with page.expect_download() as download:

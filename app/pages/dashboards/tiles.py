@@ -3,7 +3,8 @@
 Each widget's data is evaluated in its own worker (the page pool, never the event loop) and
 shown as soon as it is there, so a slow or failing widget never holds up or blanks the others.
 A tile's CSV and Excel buttons export the rows it shows; a chart's toolbar saves it as PNG
-(Bokeh's save tool, drawn in the browser).
+(Bokeh's save tool, drawn in the browser) and the PNG button of a KPI, table, pivot or text tile
+downloads the same content drawn on the server (:mod:`components.dashboards.picture`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ import panel as pn
 
 from components.dashboards import KIND_LABELS, WidgetView
 from components.dashboards.canvas import GAP_PX, ROW_PX
-from pipelines.dashboards import Position, Widget, WidgetData
+from components.dashboards.picture import PICTURED, Picture, tile_png
+from pipelines.dashboards import GRID_COLUMNS, Position, Widget, WidgetData
 
 log = logging.getLogger("datapilot.pages")
 STYLES = ["/dp-static/shell.css", "/dp-static/dashboards.css"]
 HEADER_PX = 46
+BOARD_PX = 1200
+"""The width a dashboard is drawn at for a tile's PNG (a laptop screen's content width)."""
 PAGE_POOL = ThreadPoolExecutor(8, thread_name_prefix="dashboard-page")
 """Workers that evaluate the widgets of open dashboards (each through the query runner)."""
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -119,12 +123,30 @@ def excel_bytes(data: WidgetData, title: str) -> bytes:
     return out.getvalue()
 
 
+def tile_picture(position: Position) -> Picture:
+    """The size of a tile's PNG: its share of a :data:`BOARD_PX` wide board, its grid height."""
+    width = position.w * (BOARD_PX + GAP_PX) // GRID_COLUMNS - GAP_PX
+    return Picture(width, position.h * ROW_PX + (position.h - 1) * GAP_PX)
+
+
 def export_buttons(view: WidgetView) -> list[Any]:
-    """CSV and Excel downloads of what ``view`` shows (nothing for a text widget)."""
+    """CSV and Excel downloads of what ``view`` shows (none for a text widget), and a PNG of
+    the tile for the kinds a chart toolbar does not save (KPI, table, pivot, text)."""
     widget = view.widget
-    if widget is None or widget.kind == "text":
+    if widget is None:
         return []
     name = re.sub(r"[^\w.-]+", "_", widget.title or widget.id).strip("_") or "widget"
+    buttons = []
+    if widget.kind in PICTURED:
+
+        def picture() -> io.BytesIO:
+            current = view.widget or widget
+            png = tile_png(current, view.data, view.columns(), tile_picture(current.position))
+            return io.BytesIO(png or b"")
+
+        buttons.append(_download(picture, f"{name}.png", "PNG", "png"))
+    if widget.kind == "text":
+        return buttons
 
     def rows(kind: str) -> io.BytesIO:
         data = view.data
@@ -133,21 +155,22 @@ def export_buttons(view: WidgetView) -> list[Any]:
         raw = csv_bytes(data) if kind == "csv" else excel_bytes(data, widget.title)
         return io.BytesIO(raw)
 
-    buttons = []
     for kind, label, ext in (("csv", "CSV", "csv"), ("xlsx", "Excel", "xlsx")):
-        buttons.append(
-            pn.widgets.FileDownload(
-                callback=lambda kind=kind: rows(kind),
-                filename=f"{name}.{ext}",
-                label=label,
-                embed=False,
-                button_type="light",
-                width=64,
-                margin=(2, 2),
-                css_classes=[f"dp-dash-export-{kind}"],
-            )
-        )
+        buttons.append(_download(lambda kind=kind: rows(kind), f"{name}.{ext}", label, kind))
     return buttons
+
+
+def _download(callback: Any, filename: str, label: str, kind: str) -> pn.widgets.FileDownload:
+    return pn.widgets.FileDownload(
+        callback=callback,
+        filename=filename,
+        label=label,
+        embed=False,
+        button_type="light",
+        width=64,
+        margin=(2, 2),
+        css_classes=[f"dp-dash-export-{kind}"],
+    )
 
 
 class Loader:
