@@ -38,8 +38,7 @@ from .fetch import (
     RESULT_BATCH_ROWS,
     SIZE_CHECKED,
     VALUE_LIMIT_MARK,
-    first_rows,
-    python_rows,
+    fetch_rows,
     size_checked_macro,
 )
 from .results import SqlResult, logical_type
@@ -230,36 +229,22 @@ class Sandbox:
             statement = self._statement(run.cursor, sql, guard, allow_list)
             with timed(run):
                 try:
-                    relation = self._relation(run.cursor, statement)
-                    columns, types = relation.columns, relation.types
-                    reader = relation.to_arrow_reader(RESULT_BATCH_ROWS)
-                    kept = first_rows(reader, limit + 1, max_bytes)
-                except Exception as exc:  # DuckDB's, wrapped by Arrow, or a byte limit
+                    # DuckDB's result streams: only the rows fetched are ever produced.
+                    run.cursor.execute(statement)
+                    described = run.cursor.description or []
+                    fetched = fetch_rows(run.cursor, limit + 1, max_bytes)
+                except Exception as exc:  # DuckDB's, or a byte limit
                     raise self._error(exc, run, sql) from None
         finally:
             run.end()
             self._forget(run)
-        fetched = python_rows(kept, reader.schema)
         return SqlResult(
-            columns=list(columns),
-            types=[logical_type(kind) for kind in types],
+            columns=[d[0] for d in described],
+            types=[logical_type(d[1]) for d in described],
             rows=[list(row) for row in fetched[:limit]],
             truncated=len(fetched) > limit,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
-
-    @staticmethod
-    def _relation(
-        cursor: duckdb.DuckDBPyConnection, statement: duckdb.Statement
-    ) -> duckdb.DuckDBPyRelation:
-        """The statement as a relation, which streams (``execute`` would materialise it all)."""
-        try:
-            return cursor.sql(statement.query)
-        except (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException):
-            # A relation's binder errors lack the "LINE n:" context: binding it again with
-            # execute fails the same way (before running anything) and says where.
-            cursor.execute(statement)
-            raise
 
     def stream(
         self,

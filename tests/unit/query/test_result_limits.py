@@ -1,4 +1,4 @@
-"""Results bounded by bytes: the display and download limits are checked on Arrow batches while
+"""Results bounded by bytes: the display and download limits are checked while
 fetching, one value cannot be built past the value limit, and memory stays bounded."""
 
 from __future__ import annotations
