@@ -10,8 +10,9 @@ remembers the texts it accepted, so only a query's first run pays for the check:
 shows both the check of a new text ("guard ms") and of a remembered one ("again ms").
 Run with ``make bench`` (``pytest tests/benchmarks -s``). Environment:
 ``DATAPILOT_BENCH_TPCH_SF`` (default 1), ``DATAPILOT_BENCH_TPCH_DIR`` (data folder),
-``DATAPILOT_BENCH_REPEAT`` (default 5) and ``DATAPILOT_BENCH_TPCH_MAX_RATIO`` (default 1.1,
-the target): the total time through DataPilot must be at most that ratio of raw DuckDB's.
+``DATAPILOT_BENCH_REPEAT`` (default 9: best of 9 keeps a busy 2-core machine's noise under the
+target) and ``DATAPILOT_BENCH_TPCH_MAX_RATIO`` (default 1.1, the target): every query, and the
+total, through DataPilot must take at most that ratio of raw DuckDB's time.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ HERE = Path(__file__).resolve().parent
 QUERIES = sorted((HERE / "tpch").glob("q*.sql"))
 TABLES = ("customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier")
 SCALE = os.environ.get("DATAPILOT_BENCH_TPCH_SF", "1")
-REPEAT = int(os.environ.get("DATAPILOT_BENCH_REPEAT", "5"))
+REPEAT = int(os.environ.get("DATAPILOT_BENCH_REPEAT", "9"))
 MAX_RATIO = float(os.environ.get("DATAPILOT_BENCH_TPCH_MAX_RATIO", "1.1"))
 LIMIT = 10_000
+RETRIES = 2
+"""Times a query over the target is measured again (both contenders, as many rounds): a VM's
+CPU steal moves single runs of 40-300 ms by +-10%; a real overhead stays over on every try."""
 
 
 def tpchgen() -> str:
@@ -94,18 +98,24 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
     counts: dict[str, int] = {}
     guard_ms: dict[str, float] = {}
     again_ms: dict[str, float] = {}
+    retried: dict[str, int] = {}
     try:
         for name, sql in texts.items():
             runs: dict[str, list[float]] = {"duckdb": [], "datapilot": []}
-            for round_ in range(REPEAT):
-                order = ("duckdb", "datapilot") if round_ % 2 == 0 else ("datapilot", "duckdb")
-                for contender in order:
-                    start = time.perf_counter()
-                    if contender == "duckdb":  # the same rows as the sandbox hands over
-                        raw.execute(sql).fetchmany(LIMIT + 1)
-                    else:
-                        result = sandbox.execute(sql, limit=LIMIT)
-                    runs[contender].append(time.perf_counter() - start)
+            for attempt in range(1 + RETRIES):
+                if attempt and min(runs["datapilot"]) <= MAX_RATIO * min(runs["duckdb"]):
+                    break
+                if attempt:  # over the target: measure both again, as long, and keep the best
+                    retried[name] = attempt
+                for round_ in range(REPEAT):
+                    order = ("duckdb", "datapilot") if round_ % 2 == 0 else ("datapilot", "duckdb")
+                    for contender in order:
+                        start = time.perf_counter()
+                        if contender == "duckdb":  # the same rows as the sandbox hands over
+                            raw.execute(sql).fetchmany(LIMIT + 1)
+                        else:
+                            result = sandbox.execute(sql, limit=LIMIT)
+                        runs[contender].append(time.perf_counter() - start)
             raw_rows = len(raw.execute(sql).fetchall())
             assert len(result.rows) == min(raw_rows, LIMIT), f"{name}: rows differ from raw"
             assert result.truncated == (raw_rows > LIMIT), f"{name}: wrong truncated flag"
@@ -146,6 +156,7 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
             f"{name:<6} {counts[name]:>7,} {best['duckdb'] * 1000:>10.1f} "
             f"{best['datapilot'] * 1000:>13.1f} {ratio:>6.2f}x {guard_ms[name]:>9.2f} "
             f"{again_ms[name]:>9.3f}"
+            + (f"  (measured {1 + retried[name]}x)" if name in retried else "")
         )
     ratio = total["datapilot"] / total["duckdb"]
     geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
@@ -156,3 +167,5 @@ def test_tpch_through_the_sandbox_against_raw_duckdb() -> None:
     assert ratio <= MAX_RATIO, (
         f"TPC-H through DataPilot is {ratio:.2f}x raw DuckDB (limit {MAX_RATIO}x)"
     )
+    over = {n: round(r, 2) for n, r in zip(texts, ratios, strict=True) if r > MAX_RATIO}
+    assert not over, f"TPC-H queries over {MAX_RATIO}x raw DuckDB: {over}"
