@@ -20,9 +20,9 @@ so no answer ever comes from an older model or older data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -51,6 +51,7 @@ from pipelines.semantic.validate import Issue
 from pipelines.semantic.validate import validate as validate_model
 
 DEFAULT_KEEP_VERSIONS = 20
+T = TypeVar("T")
 SHARED_ENGINES = EngineCache()
 """The engines of services built without a cache of their own (the app passes its own)."""
 
@@ -395,22 +396,8 @@ class ModelService:
     def _run(
         self, workspace_id: uuid.UUID, model: SemanticModel, paths: TablePaths, query: SemanticQuery
     ) -> QueryResult:
-        key = EngineKey(
-            tenant_id=str(self.principal.tenant_id),
-            workspace_id=str(workspace_id),
-            model_version=model.version,
-            model=model_digest(model),
-            files=files_identity(paths),
-        )
-        try:
-            with self.engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
-                return engine.execute(query)
-        except SemanticError as exc:
-            # The engine only knows a table has no data; say why (deleted, failed, ingesting).
-            problem = paths.problems.get(exc.field or "")
-            if problem is not None:
-                raise SemanticError(problem, exc.field) from None
-            raise
+        key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
+        return use_engine(self.engines, key, model, paths, lambda engine: engine.execute(query))
 
     # -- helpers -------------------------------------------------------------------------------
     def _workspace(self, session: Session, workspace_id: uuid.UUID | str) -> Workspace:
@@ -426,6 +413,40 @@ class ModelService:
     def _parquet(self, workspace_id: uuid.UUID, source_id: uuid.UUID) -> Path:
         folder = self.files.folder(self.principal.tenant_id, workspace_id, source_id)
         return self.files.parquet(folder)
+
+
+def engine_key(
+    tenant_id: uuid.UUID, workspace_id: uuid.UUID | str, model: SemanticModel, paths: TablePaths
+) -> EngineKey:
+    """What a workspace's cached semantic engine is kept under: its model and its files."""
+    return EngineKey(
+        tenant_id=str(tenant_id),
+        workspace_id=str(workspace_id),
+        model_version=model.version,
+        model=model_digest(model),
+        files=files_identity(paths),
+    )
+
+
+def use_engine(
+    engines: EngineCache,
+    key: EngineKey,
+    model: SemanticModel,
+    paths: TablePaths,
+    work: Callable[[SemanticEngine], T],
+) -> T:
+    """``work(engine)`` with the workspace's semantic engine (built on first use, then kept).
+
+    A :class:`SemanticError` about a table the engine has no data for says why instead
+    (its source deleted, failed or still ingesting)."""
+    try:
+        with engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
+            return work(engine)
+    except SemanticError as exc:
+        problem = paths.problems.get(exc.field or "")
+        if problem is not None:
+            raise SemanticError(problem, exc.field) from None
+        raise
 
 
 def _unreadable(table: str, source: SourceState | None) -> str | None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from app.errors import DomainError
 from app.principal import Principal
-from app.services.model import TablePaths
+from app.services.model import TablePaths, engine_key, use_engine
 from app.services.sql.tables import WorkspaceTables
 from pipelines.charts import ChartError, ResultColumn, plan_chart, result_columns, role_of
 from pipelines.charts.suggest import ChartSuggestion
@@ -37,11 +37,10 @@ from pipelines.dashboards import (
     kpi_change,
     kpi_plan,
 )
-from pipelines.query import GuardError, QueryCancelled, QueryFailed, QueryRunner, WorkspaceKey
+from pipelines.query import GuardError, QueryCancelled, QueryFailed, QueryRunner
 from pipelines.query.results import SqlResult
 from pipelines.semantic.compiled import CompiledQuery
-from pipelines.semantic.engine import SemanticEngine
-from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
+from pipelines.semantic.engines import EngineCache
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
 from pipelines.semantic.row_count import row_count_field
@@ -185,37 +184,17 @@ class Evaluator:
 
     def _compile(self, query: SemanticQuery) -> CompiledQuery:
         model, paths = self.ws.model, self.ws.paths
-        key = EngineKey(
-            tenant_id=str(self.ws.principal.tenant_id),
-            workspace_id=str(self.ws.workspace_id),
-            model_version=model.version,
-            model=model_digest(model),
-            files=files_identity(paths),
-        )
-        try:
-            with self.engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
-                return engine.compiled(query)
-        except SemanticError as exc:
-            problem = paths.problems.get(exc.field or "")
-            if problem is not None:
-                raise SemanticError(problem, exc.field) from None
-            raise
+        key = engine_key(self.ws.principal.tenant_id, self.ws.workspace_id, model, paths)
+        return use_engine(self.engines, key, model, paths, lambda engine: engine.compiled(query))
 
     def _run(self, sql: str) -> SqlResult:
-        tables = self.ws.tables
-        tables.allowed_dir.mkdir(parents=True, exist_ok=True)
-        key = WorkspaceKey(
-            str(self.ws.principal.tenant_id), str(tables.workspace_id), tables.version
-        )
-        query_id = f"{tables.workspace_id}/{self.ws.principal.user_id}/dashboard-{uuid.uuid4().hex}"
-        return self.runner.run(
-            key,
-            tables.paths,
-            tables.allowed_dir,
+        return self.ws.tables.run(
+            self.runner,
+            self.ws.principal,
             sql,
             limit=self.row_limit,
             max_bytes=self.max_bytes,
-            query_id=query_id,
+            query_id=f"dashboard-{uuid.uuid4().hex}",
         )
 
     def _sql_columns(self, result: SqlResult) -> list[ResultColumn]:

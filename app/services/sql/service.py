@@ -42,7 +42,6 @@ from pipelines.query import (
     QueryFailed,
     QueryRunner,
     SqlResult,
-    WorkspaceKey,
     check_sql,
 )
 from pipelines.query.verdicts import table_fingerprint
@@ -124,18 +123,17 @@ class SqlService(SavedQueries):
         rows = self._limit(limit)
         query_id = check_query_id(query_id) if query_id else uuid.uuid4().hex
         tables = self.workspace_tables(workspace_id)
-        runner_id = self._runner_id(tables, query_id)
+        runner_id = tables.run_id(self.principal.user_id, query_id)
         if runner_id in self.runner.running(str(self.principal.tenant_id)):
             raise Conflict(f"Your query “{query_id}” is still running; use another query id.")
         try:
-            result = self.runner.run(
-                self._key(tables),
-                tables.paths,
-                tables.allowed_dir,
+            result = tables.run(
+                self.runner,
+                self.principal,
                 sql,
                 limit=rows,
                 max_bytes=self.settings.display_max_mb * MB,
-                query_id=runner_id,
+                query_id=query_id,
             )
         except (GuardError, QueryFailed, QueryCancelled) as exc:
             self._remember(tables, sql, error=_message(exc))
@@ -201,7 +199,7 @@ class SqlService(SavedQueries):
         # Refuse before waiting for a turn; the sandbox's own check then reuses the verdict.
         check_sql(sql, tables.paths, scope=table_fingerprint(tables.paths, tables.allowed_dir))
         batches = self.runner.stream(
-            self._key(tables),
+            tables.sandbox_key(self.principal.tenant_id),
             tables.paths,
             tables.allowed_dir,
             sql,
@@ -253,16 +251,6 @@ class SqlService(SavedQueries):
         if limit < 1:
             raise InvalidInput("The limit must be at least 1 row.", "limit")
         return min(limit, self.settings.display_limit)
-
-    def _key(self, tables: WorkspaceTables) -> WorkspaceKey:
-        # The sandbox is confined to the workspace folder, which a workspace gets with its
-        # first upload: make it for one without sources (SQL over no tables, such as SELECT 1).
-        tables.allowed_dir.mkdir(parents=True, exist_ok=True)
-        return WorkspaceKey(str(self.principal.tenant_id), str(tables.workspace_id), tables.version)
-
-    def _runner_id(self, tables: WorkspaceTables, query_id: str) -> str:
-        # Scoped by workspace and user: a query id only ever cancels the caller's own query.
-        return f"{tables.workspace_id}/{self.principal.user_id}/{query_id}"
 
 
 def _message(exc: Exception) -> str:

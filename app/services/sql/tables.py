@@ -23,6 +23,8 @@ from app.services.sources.files import SourceFiles
 from app.store.models import Source, Workspace
 from app.store.repositories import SemanticModelRepository, SourceRepository, WorkspaceRepository
 from pipelines.ingest.identifiers import make_identifier
+from pipelines.query import QueryRunner, WorkspaceKey
+from pipelines.query.results import SqlResult
 from pipelines.semantic.model import NumberFormat, SemanticModel
 from pipelines.semantic.roles import unique_name
 
@@ -55,6 +57,32 @@ class WorkspaceTables:
     """Roles of column names the model gives one unambiguous role (for chart suggestions)."""
     version: int = 0
     """The saved model's version (0 without a model)."""
+
+    def sandbox_key(self, tenant_id: uuid.UUID) -> WorkspaceKey:
+        """The key of this workspace's sandbox in the query runner. The sandbox is confined to
+        the workspace folder, which a workspace gets with its first upload: it is made here for
+        one without sources (SQL over no tables, such as SELECT 1)."""
+        self.allowed_dir.mkdir(parents=True, exist_ok=True)
+        return WorkspaceKey(str(tenant_id), str(self.workspace_id), self.version)
+
+    def run_id(self, user_id: uuid.UUID, query_id: str) -> str:
+        """``query_id`` scoped by workspace and user: it only ever cancels the user's own query."""
+        return f"{self.workspace_id}/{user_id}/{query_id}"
+
+    def run(
+        self, runner: QueryRunner, principal: Principal, sql: str, *, limit: int,
+        max_bytes: int, query_id: str,
+    ) -> SqlResult:  # fmt: skip
+        """Run ``sql`` over these tables in the workspace's sandbox, as ``principal``."""
+        return runner.run(
+            self.sandbox_key(principal.tenant_id),
+            self.paths,
+            self.allowed_dir,
+            sql,
+            limit=limit,
+            max_bytes=max_bytes,
+            query_id=self.run_id(principal.user_id, query_id),
+        )
 
 
 def workspace_of(
