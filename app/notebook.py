@@ -6,6 +6,8 @@ A data scientist works with the same store, files and permissions as the web app
     dp = connect("config/datapilot.yaml", email="ana@example.com")
     model = dp.model("Sales")                      # the saved model, bound to its Parquet files
     model.query(measures=["orders.total_amount"], dimensions=["orders.order_date.year"])
+    board = dp.save_dashboard("Sales", "Weekly", document)   # appears in the web app
+    dp.show_dashboard("Sales", "Weekly")           # the web app's tiles, in the notebook
 
 The session acts as that user: it sees their tenant's workspaces only, and saving needs the
 editor role, exactly as in the browser. Without a config file the embedded defaults are used
@@ -22,10 +24,14 @@ from typing import Any
 
 from app.context import AppContext
 from app.principal import Principal
+from app.services.dashboards import DashboardService
+from app.services.dashboards.documents import DashboardInfo
+from app.services.dashboards.service import DashboardData
 from app.services.errors import NotFound
 from app.services.model import ModelService
 from app.services.workspaces import WorkspaceInfo
 from app.settings import Settings, load_settings
+from pipelines.dashboards import DashboardDocument
 from pipelines.semantic import QueryResult, SemanticModel
 
 
@@ -70,6 +76,72 @@ class NotebookSession:
     def query(self, workspace: str | uuid.UUID, **query: Any) -> QueryResult:
         """Run a semantic query on the workspace's saved model."""
         return self.model(workspace).query(**query)
+
+    # -- dashboards ------------------------------------------------------------------------------
+    @property
+    def boards(self) -> DashboardService:
+        return self.ctx.dashboards(self.principal)
+
+    def dashboards(self, workspace: str | uuid.UUID) -> list[DashboardInfo]:
+        """The workspace's dashboards, as the Dashboards page lists them."""
+        return self.boards.list(self.workspace(workspace).id)
+
+    def dashboard(self, workspace: str | uuid.UUID, name_or_id: str | uuid.UUID) -> DashboardInfo:
+        """One dashboard of the workspace by its name (case-insensitive) or id."""
+        wanted = str(name_or_id).casefold()
+        boards = self.dashboards(workspace)
+        for info in boards:
+            if wanted in (str(info.id), info.name.casefold()):
+                return info
+        names = ", ".join(repr(b.name) for b in boards) or "none"
+        raise NotFound(f"No dashboard {str(name_or_id)!r} in this workspace ({names}).")
+
+    def save_dashboard(
+        self,
+        workspace: str | uuid.UUID,
+        name: str,
+        document: DashboardDocument | dict[str, Any],
+        description: str = "",
+    ) -> DashboardInfo:
+        """Save ``document`` as the dashboard ``name``: a new one, or the next version of the
+        one of that name (needs the editor role; checked against the model like the web app)."""
+        info = self.workspace(workspace)
+        existing = {b.name.casefold(): b for b in self.boards.list(info.id)}.get(name.casefold())
+        if existing is None:
+            return self.boards.create(info.id, name, description, document)
+        return self.boards.update(
+            info.id, existing.id, existing.version, description=description, document=document
+        )
+
+    def dashboard_data(
+        self,
+        workspace: str | uuid.UUID,
+        dashboard: str | uuid.UUID | DashboardDocument,
+        filters: dict[str, Any] | None = None,
+    ) -> DashboardData:
+        """Every widget's data, evaluated as the web app does (a saved dashboard by name or id,
+        or an unsaved document); ``filters`` override the dashboard's filter values by id."""
+        info = self.workspace(workspace)
+        if isinstance(dashboard, DashboardDocument):
+            return self.boards.evaluate(info.id, dashboard, filters)
+        return self.boards.data(info.id, self.dashboard(workspace, dashboard).id, filters)
+
+    def show_dashboard(
+        self,
+        workspace: str | uuid.UUID,
+        dashboard: str | uuid.UUID | DashboardDocument,
+        filters: dict[str, Any] | None = None,
+    ) -> Any:
+        """The dashboard drawn with the web app's own tiles and grid (a Panel object)."""
+        from components.dashboards.notebook import dashboard_view
+
+        document = (
+            dashboard
+            if isinstance(dashboard, DashboardDocument)
+            else self.dashboard(workspace, dashboard).document
+        )
+        data = self.dashboard_data(workspace, document, filters)
+        return dashboard_view(document, data.widgets, self.model(workspace))
 
 
 def connect(

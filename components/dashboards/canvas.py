@@ -32,6 +32,8 @@ from pipelines.dashboards import GRID_COLUMNS, Position, first_free
 
 ROW_PX = 60
 GAP_PX = 8
+HEADER_PX = 46
+"""The height of a tile's header (title, badges, actions) above its chart or table."""
 EDIT_ROWS = 8
 """Free rows below the lowest tile in Edit mode, to drag and resize into."""
 MAX_UNDO = 50
@@ -79,6 +81,16 @@ def grid_view(
     params.setdefault("sizing_mode", "stretch_width")
     params.setdefault("css_classes", ["dp-dashboard-grid"])
     return pn.Column(*(tiles[wid] for wid in ordered), stylesheets=stylesheets, **params)
+
+
+def body_height(position: Position) -> int:
+    """The pixels a tile of ``position`` leaves for its chart or table under its header."""
+    return max(80, position.h * ROW_PX + (position.h - 1) * GAP_PX - HEADER_PX)
+
+
+def frame(view: pn.viewable.Viewable | pn.viewable.Viewer) -> pn.Column:
+    """The grid cell holding a tile (the canvas places it by its CSS classes)."""
+    return pn.Column(view, sizing_mode="stretch_both", css_classes=["dp-dash-tile"], margin=0)
 
 
 class DashboardCanvas(pn.viewable.Viewer):

@@ -163,10 +163,18 @@ class Sandbox:
             "SET autoload_known_extensions = false",
             f"SET memory_limit = '{int(self.limits.memory_limit_mb)}MiB'",
             f"SET threads = {int(self.limits.threads)}",
-            "SET enable_progress_bar = false",
-            "SET lock_configuration = true",
         ):
             con.execute(statement)
+        self._progress_off(con)
+        con.execute("SET lock_configuration = true")
+
+    @staticmethod
+    def _progress_off(con: duckdb.DuckDBPyConnection) -> None:
+        """No progress bar. In Jupyter it starts off, and DuckDB refuses to change the setting
+        at all without ipywidgets (even to off): set it only when it is on."""
+        row = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+        if row is not None and row[0]:
+            con.execute("SET enable_progress_bar = false")
 
     def setting(self, name: str) -> Any:
         """The current value of a DuckDB setting (for checks and diagnostics)."""

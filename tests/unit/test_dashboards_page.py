@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from openpyxl import load_workbook
 
-from app.pages.dashboards.tiles import body_height, csv_bytes, excel_bytes
+from app.pages.dashboards.tiles import csv_bytes, excel_bytes
 from app.pages.dashboards.wording import board_url, chip_text, read_view, toggle_value
+from components.dashboards.canvas import body_height
 from pipelines.dashboards import Position, WidgetData
 
 ID = uuid.UUID("2b6f1c4e-8a86-4c59-9d0a-6f1c1b2a3d4e")

@@ -23,13 +23,13 @@ import param
 
 from app.pages.dashboards import wording
 from app.pages.dashboards.filter_bar import FilterBar
-from app.pages.dashboards.tiles import Loader, body_height, export_buttons, frame, layout_card
+from app.pages.dashboards.tiles import Loader, export_buttons, layout_card
 from app.pages.shell import ShellState, notify_error, notify_success
 from app.pages.shell.look import button
 from app.services.dashboards import DashboardInfo, StaleDashboard
 from app.services.workspaces import WorkspaceInfo
 from components.dashboards import WidgetBuilder, WidgetView
-from components.dashboards.canvas import DashboardCanvas, first_free, grid_view
+from components.dashboards.canvas import DashboardCanvas, body_height, first_free, frame, grid_view
 from components.dashboards.export import offline_html
 from components.model.try_it import dimension_options
 from components.navigate import Navigator

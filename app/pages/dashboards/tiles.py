@@ -27,17 +27,11 @@ from pipelines.dashboards import GRID_COLUMNS, Position, Widget, WidgetData
 
 log = logging.getLogger("datapilot.pages")
 STYLES = ["/dp-static/shell.css", "/dp-static/dashboards.css"]
-HEADER_PX = 46
 BOARD_PX = 1200
 """The width a dashboard is drawn at for a tile's PNG (a laptop screen's content width)."""
 PAGE_POOL = ThreadPoolExecutor(8, thread_name_prefix="dashboard-page")
 """Workers that evaluate the widgets of open dashboards (each through the query runner)."""
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
-
-
-def body_height(position: Position) -> int:
-    """The pixels a tile of ``position`` leaves for its chart or table under its header."""
-    return max(80, position.h * ROW_PX + (position.h - 1) * GAP_PX - HEADER_PX)
 
 
 def layout_card(
@@ -91,11 +85,6 @@ def layout_card(
         css_classes=["dp-dash-layout-card"],
         margin=4,
     )
-
-
-def frame(view: WidgetView) -> pn.Column:
-    """The grid cell holding a tile (the canvas places it by its CSS classes)."""
-    return pn.Column(view, sizing_mode="stretch_both", css_classes=["dp-dash-tile"], margin=0)
 
 
 def csv_bytes(data: WidgetData) -> bytes:
