@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipelines.semantic.compare import compared_column
 from pipelines.semantic.model import NumberFormat
 from pipelines.semantic.roles import AVERAGE_WORDS, is_category_number, is_key_like
 from pipelines.semantic.vocabulary import NUMERIC_TYPES, TIME_TYPES
@@ -159,8 +160,17 @@ def result_columns(result: Any, model: SemanticModel | None = None) -> list[Resu
     return out
 
 
+CHANGE_FORMAT = NumberFormat(kind="percent", decimals=1)
+"""The format of a comparison's change column (a fraction: 0.125 shows as 12.5%)."""
+
+
 def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None, str | None]:
-    """Format and aggregation of a ``table.column`` or calculated measure field of ``model``."""
+    """Format and aggregation of a ``table.column`` or calculated measure field of ``model``;
+    a comparison's previous value has its measure's, its change is a percent."""
+    compared = compared_column(field) if model.measure(field) is None else None
+    if compared is not None:
+        base, role, _ = compared
+        return _model_format(model, base) if role == "previous" else (CHANGE_FORMAT, None)
     measure = model.measure(field)
     if measure is not None:
         return measure.format, None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pipelines.semantic.compare import plan_compare
 from pipelines.semantic.fields import DimensionField, FieldResolver
 from pipelines.semantic.graph import JoinGraph
 from pipelines.semantic.model import SemanticModel
@@ -98,13 +99,13 @@ class FilterReach:
         """Raise :class:`SemanticError` naming the first field of ``query`` the model lacks."""
         if not query.measures and not query.dimensions:
             raise SemanticError("Choose at least one measure or dimension")
-        for name in query.measures:
-            self.fields.measure(name)
-        for name in query.dimensions:
-            self.fields.dimension(name)
+        measures = [self.fields.measure(name) for name in query.measures]
+        dimensions = [self.fields.dimension(name) for name in query.dimensions]
         for item in query.filters:
             self.fields.dimension(item.field, "Filter")
         named = {*query.measures, *query.dimensions}
+        for group in plan_compare(query, dimensions, measures):
+            named.update(n for c in group.columns for n in (c.previous, c.change))
         for sort in query.sort:
             if sort.field not in named:
                 raise SemanticError(

@@ -22,7 +22,7 @@ from .model import (
     SemanticModel,
     Table,
 )
-from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
+from .query import Compare, Filter, QueryResult, SemanticError, SemanticQuery, Sort
 from .sources import SourceColumn, SourceSchema
 from .suggest import Suggestion, apply_suggestion, suggest, table_from_source
 from .validate import Issue, validate
@@ -46,6 +46,7 @@ __all__ = [
     "Column",
     "ColumnPair",
     "ColumnType",
+    "Compare",
     "Filter",
     "Grain",
     "Join",

@@ -15,6 +15,9 @@ aliases of one table, or a table joined to itself, are joined independently. A m
 through an alias (``manager.salary``) is aggregated at the alias node like any table's
 measure, over the base table's rows, with the same fan-out rules along the alias's join.
 
+A query's ``compare`` (:mod:`.compare`) compiles the compared measures a second time with the
+time column's values moved forward by the shift, and joins that aggregate beside the query's.
+
 A compiled query is kept by the engine (:mod:`pipelines.semantic.compiled`), so asking again
 only runs its SQL; on DuckDB each run has its own cursor, so one engine serves many threads.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +35,7 @@ import ibis.expr.types as ir
 
 from pipelines.ingest.sql import ident, literal
 
+from .compare import CompareGroup, Shift, attach_previous, plan_compare
 from .compiled import CompiledQueries, CompiledQuery, fetch_rows, query_key, share_session
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
@@ -52,6 +56,9 @@ class _Plan:
     filters: list[FilterItem]
     query: SemanticQuery
     by_table: dict[str, list[MeasureField]] = field(default_factory=dict)
+    compare: list[CompareGroup] = field(default_factory=list)
+    shift: Shift | None = None
+    """Set on the previous side of a comparison: the time column's values moved forward."""
 
 
 class SemanticEngine:
@@ -129,6 +136,10 @@ class SemanticEngine:
         kinds: dict[str, Literal["dimension", "measure"]] = {}
         kinds.update({d.field: "dimension" for d in plan.dimensions})
         kinds.update({m.field: "measure" for m in plan.measures})
+        for group in plan.compare:
+            for c in group.columns:
+                labels.update({c.previous: c.previous_label, c.change: c.change_label})
+                kinds.update({c.previous: "measure", c.change: "measure"})
         types = {name: logical_type(schema[name]) for name in columns}
         return CompiledQuery(expr, sql, columns, labels, kinds, types)
 
@@ -153,7 +164,11 @@ class SemanticEngine:
             result = _combine(parts, [d.field for d in plan.dimensions])
         else:
             result = self._dimensions_only(plan)
-        names = [d.field for d in plan.dimensions] + [m.field for m in plan.measures]
+        dims = [d.field for d in plan.dimensions]
+        for group in plan.compare:
+            result = attach_previous(result, self._previous(plan, group), dims, group)
+        names = dims + [m.field for m in plan.measures]
+        names += [n for g in plan.compare for c in g.columns for n in (c.previous, c.change)]
         if tuple(result.columns) != tuple(names):
             result = result.select(*names)
         # The requested sort, then the dimensions not in it: the row order is always defined.
@@ -165,6 +180,14 @@ class SemanticEngine:
         if query.limit is not None:
             result = result.limit(query.limit)
         return result
+
+    def _previous(self, plan: _Plan, group: CompareGroup) -> ir.Table:
+        """The group's measures by the query's dimensions, over rows moved by its shift."""
+        shifted = replace(plan, measures=group.measures, by_table={}, compare=[], shift=group.shift)
+        for measure in shifted.measures:
+            shifted.by_table.setdefault(measure.table, []).append(measure)
+        parts = [self._measure_part(shifted, t, ms) for t, ms in shifted.by_table.items()]
+        return _combine(parts, [d.field for d in plan.dimensions])
 
     # -- planning ----------------------------------------------------------------------------
     def _plan(self, query: SemanticQuery) -> _Plan:
@@ -185,6 +208,8 @@ class SemanticEngine:
         dimensions = [self._fields.dimension(name) for name in query.dimensions]
         measures = [self._fields.measure(name) for name in query.measures]
         filters = [(self._fields.dimension(f.field, "Filter"), f) for f in query.filters]
+        compare = plan_compare(query, dimensions, measures)
+        seen.update(n for g in compare for c in g.columns for n in (c.previous, c.change))
         for item in query.sort:
             if item.field not in seen:
                 raise SemanticError(
@@ -192,7 +217,7 @@ class SemanticEngine:
                     "measures or dimensions",
                     field=item.field,
                 )
-        plan = _Plan(dimensions, measures, filters, query)
+        plan = _Plan(dimensions, measures, filters, query, compare=compare)
         for measure in measures:
             plan.by_table.setdefault(measure.table, []).append(measure)
         return plan
@@ -253,7 +278,8 @@ class SemanticEngine:
         inputs = sorted(set().union(*(m.expression.columns for m in measures)))
         if key is not None and key not in inputs:
             inputs.append(key)
-        rel = self._joined(tree, self._semi_joined(table, semi), plan.dimensions, direct, inputs)
+        base = self._semi_joined(table, semi, plan.shift)
+        rel = self._joined(tree, base, plan.dimensions, direct, inputs, plan.shift)
         dims = [d.field for d in plan.dimensions]
         if key is not None:
             rel = rel.select(*dims, *inputs).distinct()
@@ -293,8 +319,10 @@ class SemanticEngine:
         dimensions: list[DimensionField],
         filters: list[FilterItem],
         inputs: list[str],
+        shift: Shift | None = None,
     ) -> ir.Table:
-        """``base`` joined along ``tree``, projected to dimensions and inputs, then filtered."""
+        """``base`` joined along ``tree``, projected to dimensions and inputs, then filtered;
+        with ``shift``, the dimensions and filters on its column see the moved values."""
         refs = {tree.root: self._table(tree.root)}
         chain = base
         for step in tree.steps:
@@ -307,11 +335,15 @@ class SemanticEngine:
         values: dict[str, ir.Value] = {}
         for dimension in dimensions:
             column = self._column(refs, dimension.table, dimension.column.name, dimension.field)
+            if shift is not None and shift.applies(dimension):
+                column = shift.move(column)
             values[dimension.field] = dimension.value(column)
         for name in inputs:
             values[name] = self._column(refs, tree.root, name, tree.root)
         for i, (dimension, item) in enumerate(filters):
             column = self._column(refs, dimension.table, dimension.column.name, item.field)
+            if shift is not None and shift.applies(dimension):
+                column = shift.move(column)
             values[f"#filter{i}"] = dimension.value(column)
         rel = chain.select(**values) if values else chain
         if filters:
@@ -320,14 +352,18 @@ class SemanticEngine:
             )
         return rel
 
-    def _semi_joined(self, root: str, semi: list[tuple[FilterItem, list[Step]]]) -> ir.Table:
+    def _semi_joined(
+        self, root: str, semi: list[tuple[FilterItem, list[Step]]], shift: Shift | None = None
+    ) -> ir.Table:
         """``root``'s table keeping only rows with a match for each fanned-out filter."""
         base = self._table(root)
         for (dimension, item), path in semi:
             first = path[0]
             tree = JoinTree(first.target, tuple(path[1:]))
             keys = [b for _, b in first.pairs]
-            sub = self._joined(tree, self._table(first.target), [], [(dimension, item)], keys)
+            sub = self._joined(
+                tree, self._table(first.target), [], [(dimension, item)], keys, shift
+            )
             on = [base[a] == sub[b] for a, b in first.pairs]
             base = base.semi_join(sub, on)
         return base

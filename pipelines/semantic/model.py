@@ -30,7 +30,7 @@ from pydantic import (
     field_validator,
 )
 
-from .query import Filter, QueryResult, SemanticError, SemanticQuery, Sort
+from .query import Compare, Filter, QueryResult, SemanticError, SemanticQuery, Sort
 
 # The vocabulary lives in .vocabulary; the model re-exports the names other layers import from it.
 from .vocabulary import AGGREGATIONS as AGGREGATIONS
@@ -258,6 +258,7 @@ class SemanticModel(_Base):
         filters: Iterable[Filter | Mapping[str, Any] | tuple[Any, ...]] = (),
         sort: Iterable[Sort | Mapping[str, Any] | str] = (),
         limit: int | None = None,
+        compare: Iterable[Compare | Mapping[str, Any]] = (),
     ) -> QueryResult:
         """Run a semantic query against the bound data (see :meth:`bind`).
 
@@ -271,6 +272,10 @@ class SemanticModel(_Base):
             :class:`Sort` objects, dicts, or field strings (``"-field"`` sorts descending).
         limit
             At most this many rows.
+        compare
+            :class:`Compare` objects or dicts such as ``{"measure": "orders.amount", "shift":
+            "year"}``: each adds the measure's previous value and its change (see
+            :mod:`pipelines.semantic.compare`).
 
         Raises
         ------
@@ -303,5 +308,6 @@ class SemanticModel(_Base):
             filters=filter_items,
             sort=sort_items,
             limit=limit,
+            compare=[c if isinstance(c, Compare) else Compare(**c) for c in compare],
         )
         return SemanticEngine(self, self._data).execute(query)

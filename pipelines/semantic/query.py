@@ -31,20 +31,43 @@ class Filter(_Base):
 
 
 class Sort(_Base):
-    """``field`` is one of the query's measures or dimensions."""
+    """``field`` is one of the query's measures or dimensions (or a comparison column)."""
 
     field: str
     descending: bool = False
 
 
+CompareShift = Literal["year", "period"]
+"""How far back a comparison looks: one year, or one bucket of the query's time grain."""
+
+
+class Compare(_Base):
+    """One of the query's measures beside its value one shift earlier, and the change.
+
+    The result gains two columns per comparison (see :mod:`pipelines.semantic.compare`):
+    ``{measure}__previous_{shift}``, the measure over the rows dated one shift earlier, and
+    ``{measure}__change_{shift}``, ``(current - previous) / |previous|`` (NULL when the previous
+    value is 0 or missing). The query needs one time dimension with a grain.
+    """
+
+    measure: str = Field(min_length=1, description="One of the query's measures.")
+    shift: CompareShift = Field(
+        default="year",
+        description="year: the same bucket one year earlier (year over year); period: the "
+        "previous bucket of the time dimension's grain (the previous month at month grain).",
+    )
+
+
 class SemanticQuery(_Base):
-    """Measures broken down by dimensions, filtered, sorted and limited."""
+    """Measures broken down by dimensions, filtered, sorted and limited; ``compare`` adds the
+    previous-year or previous-period value of measures beside them."""
 
     measures: list[str] = Field(default_factory=list)
     dimensions: list[str] = Field(default_factory=list)
     filters: list[Filter] = Field(default_factory=list)
     sort: list[Sort] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1)
+    compare: list[Compare] = Field(default_factory=list, max_length=20)
 
 
 class SemanticError(ValueError):
@@ -59,7 +82,8 @@ class SemanticError(ValueError):
 @dataclass
 class QueryResult:
     """Rows of a semantic query. Column names are the query's field strings, in order:
-    dimensions first, then measures."""
+    dimensions first, then measures, then two columns per comparison (``compare``):
+    ``{measure}__previous_{shift}`` and ``{measure}__change_{shift}``."""
 
     columns: list[str]
     rows: list[list[Any]]
