@@ -25,7 +25,7 @@ from components.model.try_it import dimension_options, measure_options, with_gra
 from pipelines.charts import ChartSuggestion
 from pipelines.dashboards.document import Widget
 from pipelines.semantic.model import GRAINS, SemanticModel
-from pipelines.semantic.query import QueryResult, SemanticQuery, Sort
+from pipelines.semantic.query import Compare, QueryResult, SemanticQuery, Sort
 
 from .builder_filters import FilterRows
 from .builder_query import (
@@ -279,13 +279,28 @@ class WidgetBuilder(pn.viewable.Viewer):
         """The semantic query the form describes."""
         grain = None if self._grain.value == NO_GRAIN else self._grain.value
         sort = [Sort(field=self._sort.value, descending=bool(self._descending.value))]
+        measures = list(self._measures.value)
+        dimensions = with_grain(self._model, list(self._dimensions.value), grain)
         return SemanticQuery(
-            measures=list(self._measures.value),
-            dimensions=with_grain(self._model, list(self._dimensions.value), grain),
+            measures=measures,
+            dimensions=dimensions,
             filters=self._filters.filters(self._model),
             sort=sort if self._sort.value else [],
             limit=int(self._limit.value or 0) or None,
+            compare=self._kept_comparisons(measures, dimensions, grain),
         )
+
+    def _kept_comparisons(
+        self, measures: list[str], dimensions: list[str], grain: str | None
+    ) -> list[Compare]:
+        """The edited widget's comparisons (previous year or period) the form has no control
+        for: kept while their measure and a time grain are still in the query."""
+        widget = self.widget
+        semantic = widget.query.semantic if widget is not None and widget.query else None
+        timed = any(is_time(self._model, d) for d in self._dimensions.value)
+        if semantic is None or grain is None or not timed or not dimensions:
+            return []
+        return [c for c in semantic.compare if c.measure in measures]
 
     def _query_changed(self) -> None:
         if self._filling:

@@ -14,7 +14,7 @@ import pytest
 from components.dashboards import WidgetBuilder
 from pipelines.dashboards.document import ChartSettings, Widget, WidgetQuery
 from pipelines.semantic.engine import run_query
-from pipelines.semantic.query import Filter, SemanticError, SemanticQuery, Sort
+from pipelines.semantic.query import Compare, Filter, SemanticError, SemanticQuery, Sort
 
 from .widget_data import AMOUNT, DAY, REGION, model
 
@@ -214,3 +214,18 @@ def test_an_sql_widget_keeps_its_query_and_axes_only_title_and_kind_change(
     assert (widget.kind, widget.title, widget.chart.x, widget.chart.y) == (
         "hbar", "Top regions", "region", ["total"],
     )  # fmt: skip
+
+
+def test_editing_keeps_a_comparison_while_its_measure_and_a_grain_remain(
+    paths: dict[str, Path],
+) -> None:
+    query = SemanticQuery(
+        measures=[AMOUNT], dimensions=[f"{DAY}.month"], compare=[Compare(measure=AMOUNT)]
+    )
+    existing = Widget(id="yoy", kind="line", title="YoY", query=WidgetQuery(semantic=query))
+    builder, _ = builder_on(paths, widget=existing)
+    assert builder.query().compare == [Compare(measure=AMOUNT)]
+    builder._grain.value = "quarter"
+    assert builder.query().compare == [Compare(measure=AMOUNT)]
+    builder._dimensions.value = [REGION]  # no time grain left: nothing to compare with
+    assert builder.query().compare == []
