@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import ibis
 import ibis.expr.types as ir
 
 from .compiled import CompiledQuery
 from .expressions import logical_type
-from .fields import DimensionField, MeasureField
-from .filters import cast_value
+from .fields import DimensionField, FieldResolver, MeasureField
+from .graph import JoinGraph, JoinTree, Step
+from .model import SemanticModel
 from .over_time_query import PERIOD, OverTime
+from .over_time_window import month_index, window
 from .query import Filter, SemanticError, SemanticQuery
 from .vocabulary import TIME_TYPES
-
-if TYPE_CHECKING:
-    from .engine import SemanticEngine
 
 __all__ = ["compile_over_time"]
 
@@ -47,8 +46,34 @@ FLOW_LABELS = {
 AT_END_FLOWS = frozenset({"tenure"})
 """Flows computed over the rows the measures count (the others: rows active in the period)."""
 DAYS_PER_YEAR = 365.25
+OPEN = 10**9
+"""The end, as a day number, of a row without one (a date millions of years ahead)."""
 Kind = Literal["dimension", "measure"]
 FilterItem = tuple[DimensionField, Filter]
+
+
+class SemanticEngine(Protocol):
+    """The parts of :class:`~pipelines.semantic.engine.SemanticEngine` an over-time query is
+    built with (the engine imports this module, so it is described here, not imported)."""
+
+    model: SemanticModel
+    _fields: FieldResolver
+    _graph: JoinGraph
+
+    def _split_filters(
+        self, root: str, filters: list[FilterItem], what: str
+    ) -> tuple[list[FilterItem], list[tuple[FilterItem, list[Step]]]]: ...
+
+    def _semi_joined(self, root: str, semi: list[tuple[FilterItem, list[Step]]]) -> ir.Table: ...
+
+    def _joined(
+        self,
+        tree: JoinTree,
+        base: ir.Table,
+        dimensions: list[DimensionField],
+        filters: list[FilterItem],
+        inputs: list[str],
+    ) -> ir.Table: ...
 
 
 @dataclass
@@ -130,9 +155,9 @@ def _plan(engine: SemanticEngine, query: SemanticQuery) -> _Shape:
     own = {start.column.name} | ({end.column.name} if end is not None else set())
     for item in query.filters:
         dimension = engine._fields.dimension(item.field, "Filter")
-        window = item.op in WINDOW_OPS and dimension.column.name in own
-        if window and dimension.table == start.table:
-            low, high = _window(dimension, item)
+        sets_window = item.op in WINDOW_OPS and dimension.column.name in own
+        if sets_window and dimension.table == start.table:
+            low, high = window(dimension, item)
             lows += [low] if low is not None else []
             highs += [high] if high is not None else []
             continue
@@ -184,82 +209,6 @@ def _check_names(engine: SemanticEngine, query: SemanticQuery) -> None:
                 "measures, dimensions or flows",
                 field=item.field,
             )
-
-
-# -- the window set by date filters ----------------------------------------------------------
-def _window(dimension: DimensionField, item: Filter) -> tuple[dt.date | None, dt.date | None]:
-    """First and last day (inclusive) of the window a range filter on start or end sets."""
-    op, field = item.op, item.field
-    if op == "between":
-        if not isinstance(item.value, list) or len(item.value) != 2:
-            raise SemanticError(
-                f"Filter on {field!r} (between) needs two values [low, high], got {item.value!r}",
-                field=field,
-            )
-        low_value, high_value = item.value
-        return _low(dimension, low_value, False, field), _high(dimension, high_value, False, field)
-    if item.value is None:
-        raise SemanticError(f"Filter on {field!r} ({op}) needs a value", field=field)
-    if op in ("gt", "gte"):
-        return _low(dimension, item.value, op == "gt", field), None
-    return None, _high(dimension, item.value, op == "lt", field)
-
-
-def _day(value: dt.date) -> tuple[dt.date, bool]:
-    """The day of a date or timestamp, and whether the value is that day's first moment."""
-    if isinstance(value, dt.datetime):
-        return value.date(), value.time() == dt.time()
-    return value, True
-
-
-def _low(dimension: DimensionField, value: object, strict: bool, field: str) -> dt.date:
-    """First day of rows whose value (truncated to the filter's grain) is >= (or >) value."""
-    day, midnight = _day(cast_value(value, dimension.type, field))
-    grain = dimension.grain
-    if grain is None:
-        return day + dt.timedelta(days=1) if strict and dimension.type == "date" else day
-    first = _truncate(day, grain)
-    if strict or first != day or not midnight:
-        return _next(first, grain)
-    return first
-
-
-def _high(dimension: DimensionField, value: object, strict: bool, field: str) -> dt.date:
-    """Last day of rows whose value (truncated to the filter's grain) is <= (or <) value."""
-    day, midnight = _day(cast_value(value, dimension.type, field))
-    grain = dimension.grain
-    if grain is None:
-        return day - dt.timedelta(days=1) if strict and midnight else day
-    first = _truncate(day, grain)
-    if strict:
-        ceiling = first if first == day and midnight else _next(first, grain)
-        return ceiling - dt.timedelta(days=1)
-    return _next(first, grain) - dt.timedelta(days=1)
-
-
-def _truncate(day: dt.date, grain: str) -> dt.date:
-    if grain == "day":
-        return day
-    if grain == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    return dt.date(day.year, 1, 1)
-
-
-def _next(first: dt.date, grain: str) -> dt.date:
-    """The first day of the period after the one starting on ``first``."""
-    if grain in ("day", "week"):
-        return first + dt.timedelta(days=1 if grain == "day" else 7)
-    index = _index(first) + {"month": 1, "quarter": 3, "year": 12}[grain]
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _index(day: dt.date) -> int:
-    """Months since year 0 of ``day``'s month."""
-    return day.year * 12 + day.month - 1
 
 
 # -- building --------------------------------------------------------------------------------
@@ -418,7 +367,7 @@ def _spine(shape: _Shape, rows: ir.Table) -> ir.Table:
 
     def index(day: dt.date | None, data: ir.DateValue) -> ir.IntegerValue:
         if day is not None:
-            value = _index(day)
+            value = month_index(day)
             return ibis.literal(value - value % step, type="int64")
         number = data.year() * 12 + data.month() - 1
         return number - number % step
@@ -439,22 +388,26 @@ def _spine(shape: _Shape, rows: ir.Table) -> ir.Table:
     )
 
 
+def _live(rows: ir.Table) -> ir.Table:
+    """The rows that are active on some day: a start, and no end before it. ``#f`` is the end
+    as a day number, far in the future for rows without one, so the spine joins the rows on
+    two inequalities (a range join, not a nested loop over an OR)."""
+    far = ibis.coalesce(rows["#e"], OPEN)
+    live = rows.mutate(**{"#f": far})
+    return live.filter(live["#s"].notnull(), live["#f"] >= live["#s"])
+
+
 def _active(shape: _Shape, spine: ir.Table, rows: ir.Table, dims: list[str]) -> ir.Table:
     """The measures (and tenure) over the rows active on each period's last day (or any day
     of it), by period and dimensions, with ``#n`` the number of rows."""
-    started = rows["#s"] <= spine["#pe"]
-    if shape.spec.at == "end":
-        on = started & (rows["#e"].isnull() | (rows["#e"] >= spine["#pe"]))
-    else:
-        on = started & (
-            rows["#e"].isnull() | ((rows["#e"] >= spine["#ps"]) & (rows["#e"] >= rows["#s"]))
-        )
-    joined = spine.join(rows, on, how="inner")
+    live = _live(rows)
+    until = spine["#pe"] if shape.spec.at == "end" else spine["#ps"]
+    joined = spine.join(live, [live["#s"] <= spine["#pe"], live["#f"] >= until], how="inner")
     metrics: dict[str, ir.Value] = {
         m.field: m.value(joined.__getitem__, joined.count) for m in shape.measures
     }
     if "tenure" in shape.spec.flows:
-        last = ibis.least(ibis.coalesce(joined["#e"], joined["#pe"]), joined["#pe"])
+        last = ibis.least(joined["#f"], joined["#pe"])
         metrics["tenure"] = ((last - joined["#s"]) / DAYS_PER_YEAR).mean()
     metrics["#n"] = joined.count()
     return joined.group_by(["#period", *dims]).aggregate(**metrics)
@@ -463,12 +416,11 @@ def _active(shape: _Shape, spine: ir.Table, rows: ir.Table, dims: list[str]) -> 
 def _moving(spine: ir.Table, rows: ir.Table, dims: list[str]) -> ir.Table:
     """Starts, ends and the average daily count of the rows active at any time in each
     period, by period and dimensions."""
-    on = (rows["#s"] <= spine["#pe"]) & (
-        rows["#e"].isnull() | ((rows["#e"] >= spine["#ps"]) & (rows["#e"] >= rows["#s"]))
-    )
-    joined = spine.join(rows, on, how="inner")
-    s, e, ps, pe = joined["#s"], joined["#e"], joined["#ps"], joined["#pe"]
-    overlap = ibis.least(ibis.coalesce(e, pe), pe) - ibis.greatest(s, ps) + 1
+    live = _live(rows)
+    on = [live["#s"] <= spine["#pe"], live["#f"] >= spine["#ps"]]
+    joined = spine.join(live, on, how="inner")
+    s, e, f, ps, pe = (joined[c] for c in ("#s", "#e", "#f", "#ps", "#pe"))
+    overlap = ibis.least(f, pe) - ibis.greatest(s, ps) + 1
     return joined.group_by(["#period", *dims]).aggregate(
         starts=ibis.ifelse(s.between(ps, pe), 1, 0).sum(),
         ends=ibis.ifelse(e.between(ps, pe), 1, 0).sum(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -18,6 +19,7 @@ import pytest
 from pipelines.semantic import Filter, SemanticEngine, SemanticQuery
 
 from .helpers import normalise
+from .hr_data import hr_model
 
 HEADCOUNT = {"start": "employees.hire_date", "end": "employees.exit_date"}
 
@@ -312,3 +314,31 @@ def test_query_with_over_time_round_trips_json() -> None:
     assert SemanticQuery.model_validate_json(query.model_dump_json()) == query
     plain = SemanticQuery(measures=["employees.count"])
     assert SemanticQuery.model_validate_json(plain.model_dump_json()).over_time is None
+
+
+def test_timestamp_start_and_end_count_by_their_day(
+    hr: SemanticEngine, hr_paths: dict[str, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "employees.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CAST(hire_date AS TIMESTAMP) + INTERVAL 9 HOUR AS hire_date, "
+        f"CAST(exit_date AS TIMESTAMP) + INTERVAL 18 HOUR AS exit_date) "
+        f"FROM read_parquet('{hr_paths['employees']}')) TO '{path}' (FORMAT parquet)"
+    )
+    model = hr_model()
+    employees = model.table("employees")
+    assert employees is not None
+    for column in employees.columns:
+        if column.name in ("hire_date", "exit_date"):
+            column.type = "timestamp"
+    stamped = SemanticEngine(model, {**hr_paths, "employees": path})
+    parts: dict[str, Any] = {
+        "measures": ["employees.count"],
+        "dimensions": ["departments.department_name"],
+        "over_time": HEADCOUNT | {"flows": ["starts", "ends", "average"]},
+    }
+    end = "2019-06-30T23:59:59.999999"
+    got = run(stamped, filters=[Filter(field="employees.exit_date", op="lte", value=end)], **parts)
+    day = Filter(field="employees.exit_date", op="lte", value="2019-06-30")
+    assert got == run(hr, filters=[day], **parts)
+    assert got[-1][0] == dt.date(2019, 6, 1)
