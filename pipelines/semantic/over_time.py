@@ -194,7 +194,7 @@ def _check_names(engine: SemanticEngine, query: SemanticQuery) -> None:
         if name in seen:
             raise SemanticError(f"{name!r} is listed twice in the query", field=name)
         seen.add(name)
-    reserved = {PERIOD, *spec.flows}
+    reserved = set(spec.added_columns())
     for name in query.measures:
         if name in reserved:
             raise SemanticError(
@@ -203,7 +203,7 @@ def _check_names(engine: SemanticEngine, query: SemanticQuery) -> None:
                 field=name,
             )
     for item in query.sort:
-        if item.field not in seen | {PERIOD}:
+        if item.field not in seen | reserved:
             raise SemanticError(
                 f"Sort field {item.field!r} is not in the query; sort by period or one of its "
                 "measures, dimensions or flows",

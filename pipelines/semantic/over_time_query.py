@@ -72,3 +72,8 @@ class OverTime(BaseModel):
         default_factory=list,
         description="Extra columns: starts, ends, average, turnover (ends / average), tenure",
     )
+
+    def added_columns(self) -> list[str]:
+        """The result columns this part adds to the query's dimensions and measures (period
+        first, flows last): names a sort may use besides the query's fields."""
+        return [PERIOD, *self.flows]

@@ -112,3 +112,17 @@ def test_spec_is_validated() -> None:
         SemanticQuery(over_time={"start": "employees.hire_date", "flows": ["churn"]})
     with pytest.raises(pydantic.ValidationError):
         SemanticQuery(over_time={"start": "employees.hire_date", "until": "x"})
+
+
+def test_sort_by_a_flow(hr: SemanticEngine) -> None:
+    query = SemanticQuery(
+        sort=[Sort(field="ends", descending=True)],
+        limit=1,
+        over_time=HEADCOUNT | {"grain": "year", "flows": ["ends"]},
+    )
+    assert query.over_time is not None
+    assert query.over_time.added_columns() == ["period", "ends"]
+    [[year, ends]] = hr.execute(query).rows
+    by_year = hr.execute(query.model_copy(update={"sort": [], "limit": None})).rows
+    assert ends == max(r[1] for r in by_year)
+    assert [year, ends] in by_year
