@@ -97,15 +97,19 @@ class FilterReach:
 
     def check_query(self, query: SemanticQuery) -> None:
         """Raise :class:`SemanticError` naming the first field of ``query`` the model lacks."""
-        if not query.measures and not query.dimensions:
+        if not query.measures and not query.dimensions and query.over_time is None:
             raise SemanticError("Choose at least one measure or dimension")
         measures = [self.fields.measure(name) for name in query.measures]
         dimensions = [self.fields.dimension(name) for name in query.dimensions]
         for item in query.filters:
             self.fields.dimension(item.field, "Filter")
         named = {*query.measures, *query.dimensions}
-        for group in plan_compare(query, dimensions, measures):
-            named.update(n for c in group.columns for n in (c.previous, c.change))
+        if query.over_time is not None:
+            self.fields.dimension(query.over_time.start, "Over-time start")
+            named.update(query.over_time.added_columns())
+        else:
+            for group in plan_compare(query, dimensions, measures):
+                named.update(n for c in group.columns for n in (c.previous, c.change))
         for sort in query.sort:
             if sort.field not in named:
                 raise SemanticError(
@@ -148,6 +152,8 @@ class FilterReach:
         """The tables (join-graph nodes) a filter must reach for ``query``, as the engine
         applies filters: each measure's table, or the table a dimensions-only query is listed
         from."""
+        if query.over_time is not None:  # the rows counted are the start column's table's
+            return [self.fields.dimension(query.over_time.start, "Over-time start").table]
         if query.measures:
             nodes = [self.fields.measure(m).table for m in query.measures]
             return list(dict.fromkeys(nodes))

@@ -42,6 +42,7 @@ from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
+from .over_time import compile_over_time
 from .query import Filter, QueryResult, SemanticError, SemanticQuery
 
 __all__ = ["SemanticEngine", "run_query"]
@@ -122,7 +123,11 @@ class SemanticEngine:
             with self._lock:
                 found = self._compiled.get(key)
                 if found is None:
-                    found = self._describe(self._plan(query))
+                    found = (
+                        compile_over_time(self, query)  # see .over_time_query
+                        if query.over_time is not None
+                        else self._describe(self._plan(query))
+                    )
                     self._compiled.put(key, found)
         return found
 

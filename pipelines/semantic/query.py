@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .over_time_query import OverTime
+
 FilterOp = Literal[
     "eq", "ne", "in", "not_in", "between", "gt", "gte", "lt", "lte", "contains", "is_null",
     "not_null",
@@ -68,6 +70,8 @@ class SemanticQuery(_Base):
     sort: list[Sort] = Field(default_factory=list)
     limit: int | None = Field(default=None, ge=1)
     compare: list[Compare] = Field(default_factory=list, max_length=20)
+    over_time: OverTime | None = None
+    """Rows of one table counted in each period they are active (see :mod:`.over_time_query`)."""
 
 
 class SemanticError(ValueError):

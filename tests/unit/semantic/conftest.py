@@ -13,6 +13,7 @@ from pipelines.semantic import SemanticEngine, SourceSchema
 from .data import ingest_sales, sales_model, shop_model, write_shop
 from .flights_data import write_flights
 from .helpers import connect
+from .hr_data import hr_model, write_hr
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +30,24 @@ def sales_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def flights_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SourceSchema]:
     """Flights, planes, airports and a French HR file, ingested; sources by table name."""
     return write_flights(tmp_path_factory.mktemp("flights"))
+
+
+@pytest.fixture(scope="session")
+def hr_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The HR sample (employees with a few edge rows, departments) as Parquet."""
+    return write_hr(tmp_path_factory.mktemp("hr"))
+
+
+@pytest.fixture
+def hr(hr_paths: dict[str, Path]) -> SemanticEngine:
+    return SemanticEngine(hr_model(), hr_paths)
+
+
+@pytest.fixture
+def hr_sql(hr_paths: dict[str, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(hr_paths)
+    yield con
+    con.close()
 
 
 @pytest.fixture

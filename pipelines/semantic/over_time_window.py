@@ -1,0 +1,93 @@
+"""The window of an over-time query set by date filters on its start or end column.
+
+A range filter (``between``, ``gte``, ``gt``, ``lte``, ``lt``) on the start or end column of an
+over-time query does not filter rows: it says which days the periods must touch. This module
+turns such a filter into its first and last day (inclusive), as the filter would select them:
+by day for a date, by the day a timestamp falls on, and by whole periods when the filter's
+field has a grain (``employees.hire_date.year lt 2024-01-01`` ends on 2023-12-31).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .fields import DimensionField
+from .filters import cast_value
+from .query import Filter, SemanticError
+
+__all__ = ["month_index", "window"]
+
+
+def window(dimension: DimensionField, item: Filter) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day (inclusive) of the window a range filter on start or end sets."""
+    op, field = item.op, item.field
+    if op == "between":
+        if not isinstance(item.value, list) or len(item.value) != 2:
+            raise SemanticError(
+                f"Filter on {field!r} (between) needs two values [low, high], got {item.value!r}",
+                field=field,
+            )
+        low_value, high_value = item.value
+        return _low(dimension, low_value, False, field), _high(dimension, high_value, False, field)
+    if item.value is None:
+        raise SemanticError(f"Filter on {field!r} ({op}) needs a value", field=field)
+    if op in ("gt", "gte"):
+        return _low(dimension, item.value, op == "gt", field), None
+    return None, _high(dimension, item.value, op == "lt", field)
+
+
+def _day(value: dt.date) -> tuple[dt.date, bool]:
+    """The day of a date or timestamp, and whether the value is that day's first moment."""
+    if isinstance(value, dt.datetime):
+        return value.date(), value.time() == dt.time()
+    return value, True
+
+
+def _low(dimension: DimensionField, value: object, strict: bool, field: str) -> dt.date:
+    """First day of rows whose value (truncated to the filter's grain) is >= (or >) value."""
+    day, midnight = _day(cast_value(value, dimension.type, field))
+    grain = dimension.grain
+    if grain is None:
+        return day + dt.timedelta(days=1) if strict and dimension.type == "date" else day
+    first = _truncate(day, grain)
+    if strict or first != day or not midnight:
+        return _next(first, grain)
+    return first
+
+
+def _high(dimension: DimensionField, value: object, strict: bool, field: str) -> dt.date:
+    """Last day of rows whose value (truncated to the filter's grain) is <= (or <) value."""
+    day, midnight = _day(cast_value(value, dimension.type, field))
+    grain = dimension.grain
+    if grain is None:
+        return day - dt.timedelta(days=1) if strict and midnight else day
+    first = _truncate(day, grain)
+    if strict:
+        ceiling = first if first == day and midnight else _next(first, grain)
+        return ceiling - dt.timedelta(days=1)
+    return _next(first, grain) - dt.timedelta(days=1)
+
+
+def _truncate(day: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return dt.date(day.year, 1, 1)
+
+
+def _next(first: dt.date, grain: str) -> dt.date:
+    """The first day of the period after the one starting on ``first``."""
+    if grain in ("day", "week"):
+        return first + dt.timedelta(days=1 if grain == "day" else 7)
+    index = month_index(first) + {"month": 1, "quarter": 3, "year": 12}[grain]
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_index(day: dt.date) -> int:
+    """Months since year 0 of ``day``'s month."""
+    return day.year * 12 + day.month - 1
