@@ -49,8 +49,9 @@ VOLUME ["/data"]
 USER datapilot
 EXPOSE 5006
 
-# `datapilot health` reads the port from the same settings as `serve` and asks its /health.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+# `datapilot health` reads the port from the same settings as `serve` and asks its /health
+# (it waits 4 s for the answer; the rest of the timeout is for starting Python).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["datapilot", "health"]
 
 CMD ["datapilot", "serve"]
