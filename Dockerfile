@@ -2,6 +2,9 @@
 #   docker build -t datapilot .
 #   docker run -p 5006:5006 -v datapilot-data:/data datapilot
 # The embedded SQLite store, uploaded files and generated secrets live in the /data volume.
+# No demo account unless asked: -e DATAPILOT_DEMO__ENABLED=true creates one for a quick try and
+# prints its password once in the log.
+# Another port: -e DATAPILOT_SERVER__PORT=8080 -p 8080:8080 (the health check follows it).
 # For PostgreSQL: -e DATAPILOT_DATABASE__URL=postgresql+psycopg://user:pw@db:5432/datapilot and run
 # `docker run ... datapilot db upgrade` once per release before `serve`.
 
@@ -33,18 +36,22 @@ RUN groupadd --system --gid 10001 datapilot \
     && chown datapilot:datapilot /data
 
 # The documented defaults; mount your own file over /app/config/datapilot.yaml or use
-# DATAPILOT_* environment variables.
+# DATAPILOT_* environment variables. The variables below win over that file (its demo section
+# is off until DATAPILOT_DEMO__ENABLED=true).
 WORKDIR /app
 COPY config/datapilot.yaml config/tenants.yaml ./config/
 
+# The port stays with the config file (5006) so that a mounted file may change it too.
 ENV DATAPILOT_STORAGE__DATA_DIR=/data \
     DATAPILOT_SERVER__HOST=0.0.0.0 \
-    DATAPILOT_SERVER__PORT=5006
+    DATAPILOT_DEMO__ENABLED=false
 VOLUME ["/data"]
 USER datapilot
 EXPOSE 5006
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:5006/health', timeout=4); sys.exit(0 if r.status == 200 else 1)"]
+# `datapilot health` reads the port from the same settings as `serve` and asks its /health
+# (it waits 4 s for the answer; the rest of the timeout is for starting Python).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["datapilot", "health"]
 
 CMD ["datapilot", "serve"]

@@ -1,7 +1,8 @@
-"""``datapilot`` command line: serve, db, admin, ai.
+"""``datapilot`` command line: serve, health, db, admin, ai.
 
 Every failure a user can act on ends with one line on stderr and a non-zero exit code:
-2 for settings and set-up problems (nothing started), 1 for a refused command.
+2 for settings and set-up problems (nothing started), 1 for a refused command (``health``:
+1 for every failure, as Docker reserves 2).
 ``--traceback`` shows the Python traceback of an unexpected error instead.
 """
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(settings, args) or 0)
     except (ConfigError, SetupError) as exc:
         _fail(str(exc))
-        return EXIT_SETUP
+        return int(getattr(args, "setup_exit", EXIT_SETUP))
     except DomainError as exc:
         _fail(str(exc))
         return EXIT_REFUSED
@@ -161,6 +162,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server.io_loop.start()
     except KeyboardInterrupt:
         print("  DataPilot stopped.")
+    return 0
+
+
+def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 when the configured server answers ``GET /health`` (the image's HEALTHCHECK)."""
+    from app.cli_health import NoKnownPort, health_url, probe
+
+    try:
+        url = health_url(settings)
+    except NoKnownPort as exc:
+        raise SetupError(str(exc)) from None
+    problem = probe(url, args.timeout)
+    if problem:
+        _fail(problem)
+        return EXIT_REFUSED
+    print(f"healthy: {url}")
     return 0
 
 
@@ -337,6 +354,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo account")
     serve.set_defaults(handler=cmd_serve)
+
+    health = sub.add_parser("health", help="exit 0 if the configured server answers /health")
+    health.add_argument("--timeout", type=float, default=4.0, help="seconds to wait (default 4)")
+    # Docker reserves a health check's exit code 2: every failure is 1 (unhealthy).
+    health.set_defaults(handler=cmd_health, setup_exit=EXIT_REFUSED)
 
     db = sub.add_parser("db", help="metadata store migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])

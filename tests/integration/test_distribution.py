@@ -1,4 +1,8 @@
-"""The non-editable wheel (what the Dockerfile installs) carries everything the app needs."""
+"""The non-editable wheel (what the Dockerfile installs) carries everything the app needs.
+
+Its server runs the way the image runs it: the Dockerfile's command in its working directory,
+with the files and variables the Dockerfile gives it (no Docker engine here).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import time
 import tomllib
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
 
@@ -18,7 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, RunningServer, free_port
-from tests.unit.test_packaging import _exec_form, _final
+from tests.unit.test_packaging import _exec_form, _final, image_env, image_workdir
 
 PACKAGES = ("app", "components", "pipelines")
 
@@ -89,25 +94,61 @@ def _from_wheel_env(site: Path) -> dict[str, str]:
     return env
 
 
+DATAPILOT = [sys.executable, "-m", "app.cli"]  # the `datapilot` script (app.cli:main)
+
+
+def _image_command(instruction: str) -> list[str]:
+    """The Dockerfile's CMD or HEALTHCHECK command, with the `datapilot` script run from here."""
+    (args,) = _final().args(instruction)
+    command = _exec_form(args.split(" CMD ", 1)[-1])
+    assert command[0] == "datapilot", command
+    return [*DATAPILOT, *command[1:]]
+
+
+@dataclass
+class Container:
+    """The image's working directory and environment, on this machine."""
+
+    workdir: Path
+    env: dict[str, str]
+
+    def run(self, command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=self.workdir,
+            env=self.env | env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+
 @pytest.fixture(scope="module")
-def wheel_server(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """``datapilot serve`` running from the unpacked wheel, not from the working tree."""
-    tmp_path = tmp_path_factory.mktemp("wheel-server")
-    port = free_port()
-    config = tmp_path / "datapilot.yaml"
-    config.write_text(
-        yaml.safe_dump({"server": {"port": port}, "storage": {"data_dir": str(tmp_path / "data")}})
-    )
-    log_path = tmp_path / "server.log"
+def container(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Container:
+    """``docker run -p P:P -v data:/data -e DATAPILOT_SERVER__PORT=P`` without Docker."""
+    root = tmp_path_factory.mktemp("image")
+    env = _from_wheel_env(site) | image_env()
+    assert env["DATAPILOT_STORAGE__DATA_DIR"] == "/data"
+    env["DATAPILOT_STORAGE__DATA_DIR"] = str(root / "data")  # the volume
+    env["DATAPILOT_SERVER__PORT"] = str(free_port())
+    return Container(image_workdir(root), env)
+
+
+@pytest.fixture(scope="module")
+def wheel_server(container: Container) -> Iterator[RunningServer]:
+    """The image's command (``datapilot serve``) running from the unpacked wheel."""
+    port = container.env["DATAPILOT_SERVER__PORT"]
+    data_dir = Path(container.env["DATAPILOT_STORAGE__DATA_DIR"])
+    log_path = container.workdir.parent / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--config", str(config), "serve", "--no-demo"],
-            cwd=tmp_path,
-            env=_from_wheel_env(site),
+            _image_command("CMD"),
+            cwd=container.workdir,
+            env=container.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = RunningServer(f"http://127.0.0.1:{port}", tmp_path / "data", log_path, process)
+    server = RunningServer(f"http://127.0.0.1:{port}", data_dir, log_path, process)
     deadline = time.monotonic() + 90
     while True:
         assert process.poll() is None, server.log()
@@ -147,17 +188,39 @@ def test_server_from_the_wheel_migrates_and_serves_templates_and_static_files(
     assert (wheel_server.data_dir / "datapilot.db").exists()
 
 
-def test_dockerfile_healthcheck_passes_on_a_running_server(wheel_server: RunningServer) -> None:
-    command = _healthcheck(wheel_server.base_url.rsplit(":", 1)[1])
-    assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+def test_the_image_creates_no_demo_account_and_prints_no_password(
+    wheel_server: RunningServer, container: Container
+) -> None:
+    log = wheel_server.log()
+    assert "DataPilot is running on" in log
+    assert "password" not in log.lower()
+    assert "demo" not in log.lower()
+    users = container.run([*DATAPILOT, "admin", "list-users"])
+    assert users.returncode == 0, users.stderr
+    assert users.stdout.strip() == "no users"
 
 
-def test_dockerfile_healthcheck_fails_when_nothing_answers() -> None:
-    command = _healthcheck(str(free_port()))
-    assert subprocess.run(command, capture_output=True, timeout=30).returncode != 0
+def test_dockerfile_healthcheck_passes_on_a_running_server(
+    wheel_server: RunningServer, container: Container
+) -> None:
+    result = container.run(_image_command("HEALTHCHECK"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"healthy: {wheel_server.base_url}/health"
 
 
-def _healthcheck(port: str) -> list[str]:
-    (healthcheck,) = _final().args("HEALTHCHECK")
-    command = _exec_form(healthcheck.split(" CMD ", 1)[1])
-    return [sys.executable, *[part.replace(":5006/", f":{port}/") for part in command[1:]]]
+def test_dockerfile_healthcheck_follows_the_port_of_a_mounted_config(
+    wheel_server: RunningServer, container: Container, tmp_path: Path
+) -> None:
+    """``-v ./datapilot.yaml:/app/config/datapilot.yaml`` naming the port, and no variable."""
+    port = int(wheel_server.base_url.rsplit(":", 1)[1])
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "datapilot.yaml").write_text(yaml.safe_dump({"server": {"port": port}}))
+    env = {k: v for k, v in container.env.items() if k != "DATAPILOT_SERVER__PORT"}
+    result = Container(tmp_path, env).run(_image_command("HEALTHCHECK"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_dockerfile_healthcheck_fails_when_nothing_answers(container: Container) -> None:
+    result = container.run(_image_command("HEALTHCHECK"), DATAPILOT_SERVER__PORT=str(free_port()))
+    assert result.returncode == 1
+    assert "no answer from http://127.0.0.1:" in result.stderr

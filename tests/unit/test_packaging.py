@@ -1,18 +1,26 @@
 """Dockerfile and environment.yml stay in step with pyproject.toml.
 
-There is no Docker engine here, so the Dockerfile is checked by reading it; the healthcheck
-command itself is run against a real server in tests/integration/test_distribution.py.
+There is no Docker engine here, so the Dockerfile is checked by reading it, and settings are
+loaded the way the container loads them: in its working directory with the files it copies and
+the variables it sets (``image`` below). tests/integration/test_distribution.py runs the image's
+command and its healthcheck from the wheel against a real server.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pytest
 import yaml
 
+from app.cli_health import NoKnownPort, health_url
+from app.settings import load_settings
 from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -65,6 +73,42 @@ def _final() -> Stage:
     return dockerfile_stages()[-1]
 
 
+def image_env() -> dict[str, str]:
+    """The ``DATAPILOT_*`` variables the runtime stage sets."""
+    return {k: v for k, v in _final().env().items() if k.startswith("DATAPILOT_")}
+
+
+def image_workdir(root: Path) -> Path:
+    """The runtime stage's WORKDIR under ``root``, holding the files it copies from the tree."""
+    final = _final()
+    workdir = root / final.args("WORKDIR")[-1].lstrip("/")
+    workdir.mkdir(parents=True)
+    for args in final.args("COPY"):
+        if args.startswith("--"):  # --from=build: the wheel, not a file of the tree
+            continue
+        *sources, dest = args.split()
+        target = workdir / dest if not dest.startswith("/") else root / dest.lstrip("/")
+        assert dest.endswith("/") or len(sources) == 1, args
+        for source in sources:
+            path = target / Path(source).name if dest.endswith("/") else target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / source, path)
+    return workdir
+
+
+@pytest.fixture
+def image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings load as in the container: its working directory, files and variables only."""
+    for name in list(os.environ):
+        if name.startswith("DATAPILOT_"):
+            monkeypatch.delenv(name)
+    for name, value in image_env().items():
+        monkeypatch.setenv(name, value)
+    workdir = image_workdir(tmp_path)
+    monkeypatch.chdir(workdir)
+    return workdir
+
+
 def test_dockerfile_runs_on_a_slim_python_311_or_newer() -> None:
     match = re.fullmatch(r"python:3\.(\d+)(\.\d+)?-slim(-\w+)?", _final().image)
     assert match, _final().image
@@ -91,14 +135,70 @@ def test_dockerfile_declares_the_data_directory_as_a_volume() -> None:
     assert any(re.search(rf"chown \S*{user}\S* {data_dir}\b", run) for run in final.args("RUN"))
 
 
-def test_dockerfile_exposes_5006_and_healthchecks_health_with_python() -> None:
+def test_dockerfile_exposes_5006_and_healthchecks_with_datapilot_health() -> None:
     final = _final()
     assert final.args("EXPOSE") == ["5006"]
     (healthcheck,) = final.args("HEALTHCHECK")
     command = _exec_form(healthcheck.split(" CMD ", 1)[1])
-    assert command[0] == "python"
-    assert "http://127.0.0.1:5006/health" in command[-1]
-    assert not {"curl", "wget"} & set(" ".join(command).split())
+    # The same entry point and settings as `serve`, so no port is written here.
+    assert command == ["datapilot", "health"]
+    assert PYPROJECT["project"]["scripts"]["datapilot"] == "app.cli:main"
+    assert "5006" not in healthcheck
+
+
+def test_the_image_starts_without_the_demo(image: Path) -> None:
+    assert (image / "config" / "datapilot.yaml").is_file()
+    assert load_settings().demo.enabled is False
+
+
+def test_an_environment_variable_turns_the_demo_on(
+    image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAPILOT_DEMO__ENABLED", "true")
+    assert load_settings().demo.enabled is True
+
+
+def test_the_image_healthcheck_targets_the_configured_port(image: Path) -> None:
+    settings = load_settings()
+    assert settings.server.port == 5006  # what EXPOSE documents
+    assert health_url(settings) == "http://127.0.0.1:5006/health"
+
+
+def test_the_image_healthcheck_follows_a_port_from_the_environment(
+    image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAPILOT_SERVER__PORT", "8080")
+    assert health_url(load_settings()) == "http://127.0.0.1:8080/health"
+
+
+def test_the_image_healthcheck_follows_the_port_of_a_mounted_config(image: Path) -> None:
+    (image / "config" / "datapilot.yaml").write_text(yaml.safe_dump({"server": {"port": 7000}}))
+    settings = load_settings()
+    assert (settings.server.port, settings.server.host) == (7000, "0.0.0.0")
+    assert health_url(settings) == "http://127.0.0.1:7000/health"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("::", "http://[::1]:5006/health"),
+        ("10.1.2.3", "http://10.1.2.3:5006/health"),
+        ("fd00::7", "http://[fd00::7]:5006/health"),
+    ],
+)
+def test_the_health_command_asks_the_address_the_server_listens_on(
+    image: Path, monkeypatch: pytest.MonkeyPatch, host: str, url: str
+) -> None:
+    monkeypatch.setenv("DATAPILOT_SERVER__HOST", host)
+    assert health_url(load_settings()) == url
+
+
+def test_the_health_command_refuses_a_random_port(
+    image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATAPILOT_SERVER__PORT", "0")
+    with pytest.raises(NoKnownPort, match="no known port"):
+        health_url(load_settings())
 
 
 def test_dockerfile_command_is_datapilot_serve() -> None:
