@@ -1,5 +1,6 @@
 """REST API v1: a workspace's dashboards (list, search, create, read, save, duplicate, delete),
-adding a saved query or an Explore answer as a widget, and their evaluated data.
+a first dashboard made from the model, adding a saved query or an Explore answer as a widget,
+and their evaluated data.
 
 Saves are optimistic: the body names the version the client edited and a stale one answers 409
 with ``current_version`` (nothing changes). Editors and admins write; viewers read and get data.
@@ -55,6 +56,15 @@ class DashboardUpdate(BaseModel):
 class DashboardDuplicate(BaseModel):
     name: str | None = Field(
         None, min_length=1, max_length=MAX_NAME, description="Default: 'Copy of <name>'"
+    )
+
+
+class DashboardAutomatic(BaseModel):
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_NAME,
+        description="Default: 'First dashboard' (numbered when taken)",
     )
 
 
@@ -216,6 +226,29 @@ def create_dashboard(req: ApiRequest) -> Reply:
     body: DashboardCreate = req.body
     workspace_id = req.path["workspace_id"]
     made = _service(req).create(workspace_id, body.name, body.description, body.document)
+    location = f"{PREFIX}/workspaces/{workspace_id}/dashboards/{made.id}"
+    return Reply(DashboardOut(**made.as_json()), 201, {"Location": location})
+
+
+@api.operation(
+    "POST",
+    f"{DASHBOARDS}/automatic",
+    "Make a first dashboard from the workspace's model (editor or admin): KPIs of the main "
+    "measures, the main measure over the main date dimension (when the dates cover more than "
+    "one day, week or month) and bars of it by the text dimensions with 2 to 50 values. "
+    "Identifiers are never summed. A model without tables or measures answers 422 saying "
+    "which; a name the workspace already has answers 409.",
+    body=DashboardAutomatic,
+    response=DashboardOut,
+    status=201,
+    errors=(403, 409),
+    executor=sql_threads,
+    tag=TAG,
+)
+def create_automatic_dashboard(req: ApiRequest) -> Reply:
+    body: DashboardAutomatic = req.body
+    workspace_id = req.path["workspace_id"]
+    made = _service(req).create_automatic(workspace_id, body.name)
     location = f"{PREFIX}/workspaces/{workspace_id}/dashboards/{made.id}"
     return Reply(DashboardOut(**made.as_json()), 201, {"Location": location})
 

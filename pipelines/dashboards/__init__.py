@@ -8,6 +8,7 @@ from .adding import (
     first_free,
     widget_kind,
 )
+from .auto import CATALOG_VALUES, NoMeasure, first_dashboard
 from .document import (
     DATE_PRESETS,
     GRID_COLUMNS,
@@ -27,6 +28,7 @@ from .reach import EffectiveQuery, FilterReach
 from .results import KpiData, Unreached, WidgetData
 
 __all__ = [
+    "CATALOG_VALUES",
     "DATE_PRESETS",
     "GRID_COLUMNS",
     "WIDGET_KINDS",
@@ -42,6 +44,7 @@ __all__ = [
     "FilterValueError",
     "KpiData",
     "KpiPlan",
+    "NoMeasure",
     "Position",
     "TooManyWidgets",
     "Unreached",
@@ -53,6 +56,7 @@ __all__ = [
     "active_filters",
     "append_widget",
     "draft_from_chart",
+    "first_dashboard",
     "first_free",
     "kpi_change",
     "kpi_plan",

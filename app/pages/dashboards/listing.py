@@ -1,4 +1,5 @@
-"""The workspace's dashboards: search, open, create, duplicate and delete (asked first).
+"""The workspace's dashboards: search, open, create, duplicate and delete (asked first), and
+make a first dashboard from the model in one click (planned and saved in a worker thread).
 
 Each dashboard opens at ``/dashboards?id=<id>`` (a plain link: the address can be shared).
 Viewers see the list and open dashboards; editors also create, duplicate and delete.
@@ -32,6 +33,7 @@ class DashboardList(pn.viewable.Viewer):
     items = param.List(default=[], doc="DashboardInfo shown, by name.")
     loading = param.Boolean(default=True)
     asking = param.String(default="", doc="Id of the dashboard whose delete is being asked.")
+    making = param.Boolean(default=False, doc="A first dashboard is being made from the model.")
 
     def __init__(self, state: ShellState, workspace: WorkspaceInfo, **params: Any) -> None:
         super().__init__(**params)
@@ -41,6 +43,7 @@ class DashboardList(pn.viewable.Viewer):
         self.can_edit = state.principal.can_edit
         self.navigator = Navigator()
         self._work = Latest("dashboards-list")
+        self._making = Latest("dashboards-first")
         self._search = pn.widgets.TextInput(
             placeholder="Search dashboards", css_classes=["dp-dash-search"], width=280
         )
@@ -51,9 +54,12 @@ class DashboardList(pn.viewable.Viewer):
         self._name.param.watch(lambda _: self._create(), "enter_pressed")
         self._new = button("New dashboard", "dp-dash-new", kind="primary")
         self._new.on_click(lambda _: self._create())
+        self._first = self._first_button()
+        self._first_empty = self._first_button("primary")
         self._rows = pn.Column(sizing_mode="stretch_width", css_classes=["dp-dash-list"])
         self.param.watch(lambda _: self.reload(), "search")
         self.param.watch(lambda *_: self._render(), ["items", "loading", "asking"])
+        self.param.watch(self._show_making, "making")
         self.reload()
 
     # -- data ---------------------------------------------------------------------------------
@@ -81,6 +87,30 @@ class DashboardList(pn.viewable.Viewer):
             notify_error(exc)
             return
         self.navigator.go(board_url(created.id, edit=True))
+
+    def _first_button(self, kind: str = "default") -> pn.widgets.Button:
+        made = button("Make a first dashboard", "dp-dash-first", kind=kind)
+        made.on_click(lambda _: self._make_first())
+        return made
+
+    def _make_first(self) -> None:
+        """Plan and save a first dashboard off the event loop, then open it."""
+        if self.making:
+            return
+        self.making = True
+        workspace = self.workspace.id
+        self._making.submit(lambda: self.service.create_automatic(workspace), self._first_made)
+
+    def _first_made(self, result: Any) -> None:
+        self.making = False
+        if isinstance(result, Exception):
+            notify_error(result)
+            return
+        self.navigator.go(board_url(result.id))  # shown with its data; Edit is one click away
+
+    def _show_making(self, event: Any) -> None:
+        for made in (self._first, self._first_empty):
+            made.loading = made.disabled = bool(event.new)
 
     def _duplicate(self, dashboard_id: uuid.UUID) -> None:
         try:
@@ -118,15 +148,22 @@ class DashboardList(pn.viewable.Viewer):
                 f"<p class='dp-dash-none'>No dashboard matches “{html.escape(self.search)}”.</p>",
                 stylesheets=STYLES,
             )
-        return EmptyState(
+        empty = EmptyState(
             title="No dashboards yet",
             message=(
                 "A dashboard is a grid of charts built from the model's measures and dimensions. "
-                "Name one above to start it."
+                "Name one above to start it, or let DataPilot make a first one from the model."
                 if self.can_edit
                 else "An editor of your team can make one; it will be listed here."
             ),
             icon="▦",
+        )
+        if not self.can_edit:
+            return empty
+        return pn.Column(
+            empty,
+            pn.Row(pn.layout.HSpacer(), self._first_empty, pn.layout.HSpacer()),
+            sizing_mode="stretch_width",
         )
 
     def _row(self, info: DashboardInfo) -> pn.Row:
@@ -171,7 +208,7 @@ class DashboardList(pn.viewable.Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         top: list[Any] = [self._search, pn.layout.HSpacer()]
         if self.can_edit:
-            top += [self._name, self._new]
+            top += [self._name, self._new, self._first]
         return pn.Column(
             pn.Row(*top, sizing_mode="stretch_width", css_classes=["dp-dash-top"]),
             self._rows,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.principal import Principal
 from app.services.dashboards.adding import WidgetAdding
+from app.services.dashboards.automatic import AutomaticDashboard
 from app.services.dashboards.documents import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -97,8 +98,9 @@ class DashboardData:
         }
 
 
-class DashboardService(WidgetAdding):
-    """Dashboard use cases of one Principal (adding one widget: :mod:`.adding`)."""
+class DashboardService(WidgetAdding, AutomaticDashboard):
+    """Dashboard use cases of one Principal (adding one widget: :mod:`.adding`; a first
+    dashboard made from the model: :mod:`.automatic`)."""
 
     def __init__(
         self,
