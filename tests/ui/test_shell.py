@@ -220,3 +220,25 @@ def test_guard_records_remote_requests_and_console_errors(browser, base_url: str
             page.wait_for_timeout(50)  # lets Playwright deliver the browser's events
     finally:
         page.context.close()
+
+
+def test_escape_closes_the_new_workspace_form_and_creates_nothing(
+    page, server: RunningServer
+) -> None:
+    account = api_account(server, name="Esc Ape", workspaces=["Kept"])
+    sign_in(page, account.email, account.password)
+    new = page.locator(".dp-workspace-new button")
+    new.click()
+    field = page.locator(".dp-workspace-name input")
+    expect(field).to_be_visible()
+    field.fill("Never made")
+    field.press("Escape")
+
+    expect(field).to_be_hidden()
+    expect(new).to_be_focused()
+    options = page.locator(".dp-workspace-select select option")
+    expect(options).to_have_text(["Kept"])
+    # The server has nothing either, after a reload.
+    page.reload()
+    wait_for_shell(page)
+    expect(options).to_have_text(["Kept"])

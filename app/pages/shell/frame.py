@@ -15,7 +15,7 @@ import panel as pn
 
 from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
-from app.pages.shell.look import STYLES, icon
+from app.pages.shell.look import SHELL_JS, STYLES, ShellDesign, icon
 from app.pages.shell.state import ShellState
 from app.pages.shell.switcher import WorkspaceSwitcher
 from app.principal import Principal
@@ -108,8 +108,13 @@ def _template() -> pn.template.BootstrapTemplate:
         header_background="#1f3a5f",
         header_color="#ffffff",
         main_max_width="1180px",
+        design=ShellDesign,
+        # Without it a phone lays the page out 980px wide and shrinks it: no @media rule applies.
+        meta_viewport="width=device-width, initial-scale=1",
     )
     template.config.css_files.append(STYLES[0])
+    # The template drops its own config's scripts; Panel's config here is this session's copy.
+    pn.config.js_files["dp_shell"] = SHELL_JS
     return template
 
 

@@ -1,7 +1,8 @@
-"""The shell's look shared by its parts and the pages: stylesheet, icons and buttons.
+"""The shell's look shared by its parts and the pages: stylesheet, design, icons and buttons.
 
 Panel renders every pane in its own shadow root, so page-level CSS does not reach pane content:
-panes and widgets that need the shell's look get ``stylesheets=STYLES``.
+panes and widgets that need the shell's look get ``stylesheets=STYLES``. The phone layout's rules
+reach every layout, widget and HTML pane through :class:`ShellDesign` instead.
 """
 
 from __future__ import annotations
@@ -9,8 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
+from panel.layout.base import ListPanel
+from panel.pane.base import ReplacementPane
+from panel.pane.markup import HTMLBasePane
+from panel.theme import Bootstrap
+from panel.theme.base import Inherit
+from panel.widgets.base import Widget
 
 STYLES = ["/dp-static/shell.css"]
+SHELL_JS = "/dp-static/shell.js"
+"""The template's script: the sidebar on phones, Escape in the sidebar's forms."""
+PHONE_STYLES = "/dp-static/phone.css"
+
+
+class ShellDesign(Bootstrap):
+    """Panel's Bootstrap design, plus phone.css in the shadow root of every layout, widget and HTML pane.
+
+    A layout lays out its children in its own shadow root, which page-level CSS cannot reach:
+    this is how the @media rules of phone.css stack side-by-side panels and let fixed-width
+    children shrink on a phone without each page passing a stylesheet to each layout. phone.css
+    holds nothing but rules for narrow screens, so wider screens are unchanged.
+    """
+
+    modifiers = {
+        ListPanel: {"stylesheets": [Inherit, PHONE_STYLES]},
+        # pn.bind / param.depends content renders as a Column of its own.
+        ReplacementPane: {"stylesheets": [Inherit, PHONE_STYLES]},
+        Widget: {"stylesheets": [Inherit, PHONE_STYLES]},
+        HTMLBasePane: {"stylesheets": [Inherit, PHONE_STYLES]},
+    }
+
 
 # Inline 24x24 stroke icons: no icon font, nothing fetched.
 ICONS = {
