@@ -170,3 +170,17 @@ def test_the_reach_map_says_what_each_filter_does_to_each_widget() -> None:
     }
     assert found["period"]["orders"] == "off"
     assert found["period"]["tickets"] == "applies"
+
+
+def test_an_over_time_widget_needs_no_measure_sorts_by_period_and_is_reached_from_its_rows() -> (
+    None
+):
+    over_time = {"start": "tickets.opened_at", "grain": "month", "flows": ["starts"]}
+    widget = semantic_widget("flow", over_time=over_time, sort=[{"field": "period"}])
+    query = widget.query.semantic if widget.query else None
+    assert query is not None
+    REACH.check_query(query)  # no measure or dimension, sorted by a column it adds
+    assert REACH.roots(query) == ["tickets"]
+    assert REACH.apply(widget, [COUNTRY]).applied == ["country"]
+    with pytest.raises(SemanticError):
+        REACH.check_query(query.model_copy(update={"over_time": None}))
