@@ -20,14 +20,15 @@ so no answer ever comes from an older model or older data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
+from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
@@ -40,8 +41,7 @@ from app.store.repositories import (
     WorkspaceRepository,
 )
 from pipelines.semantic.accept import Accepted, UnknownSuggestion, accept
-from pipelines.semantic.engine import SemanticEngine
-from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, model_digest
+from pipelines.semantic.engines import EngineCache
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
 from pipelines.semantic.sources import SourceSchema
@@ -51,7 +51,6 @@ from pipelines.semantic.validate import Issue
 from pipelines.semantic.validate import validate as validate_model
 
 DEFAULT_KEEP_VERSIONS = 20
-T = TypeVar("T")
 SHARED_ENGINES = EngineCache()
 """The engines of services built without a cache of their own (the app passes its own)."""
 
@@ -78,22 +77,6 @@ class UnknownSuggestionId(InvalidInput):
     @property
     def problem_fields(self) -> dict[str, Any]:
         return {"unknown_id": self.suggestion_id}
-
-
-class TablePaths(dict[str, Path]):
-    """Parquet file of each model table whose source is ready.
-
-    Looking up any other table raises :class:`SemanticError` saying why it cannot be read
-    (source deleted, still ingesting, failed), so a query fails only when it needs that table.
-    """
-
-    def __init__(self, paths: Mapping[str, Path], problems: Mapping[str, str]) -> None:
-        super().__init__(paths)
-        self.problems = dict(problems)
-
-    def __missing__(self, table: str) -> Path:
-        message = self.problems.get(table, f"Table “{table}” is not in the model.")
-        raise SemanticError(message, table)
 
 
 def document_of(model: SemanticModel) -> dict[str, Any]:
@@ -413,40 +396,6 @@ class ModelService:
     def _parquet(self, workspace_id: uuid.UUID, source_id: uuid.UUID) -> Path:
         folder = self.files.folder(self.principal.tenant_id, workspace_id, source_id)
         return self.files.parquet(folder)
-
-
-def engine_key(
-    tenant_id: uuid.UUID, workspace_id: uuid.UUID | str, model: SemanticModel, paths: TablePaths
-) -> EngineKey:
-    """What a workspace's cached semantic engine is kept under: its model and its files."""
-    return EngineKey(
-        tenant_id=str(tenant_id),
-        workspace_id=str(workspace_id),
-        model_version=model.version,
-        model=model_digest(model),
-        files=files_identity(paths),
-    )
-
-
-def use_engine(
-    engines: EngineCache,
-    key: EngineKey,
-    model: SemanticModel,
-    paths: TablePaths,
-    work: Callable[[SemanticEngine], T],
-) -> T:
-    """``work(engine)`` with the workspace's semantic engine (built on first use, then kept).
-
-    A :class:`SemanticError` about a table the engine has no data for says why instead
-    (its source deleted, failed or still ingesting)."""
-    try:
-        with engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
-            return work(engine)
-    except SemanticError as exc:
-        problem = paths.problems.get(exc.field or "")
-        if problem is not None:
-            raise SemanticError(problem, exc.field) from None
-        raise
 
 
 def _unreadable(table: str, source: SourceState | None) -> str | None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from app.errors import DomainError
 from app.principal import Principal
-from app.services.model import TablePaths, engine_key, use_engine
+from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.sql.tables import WorkspaceTables
 from pipelines.charts import ChartError, ResultColumn, plan_chart, result_columns, role_of
 from pipelines.charts.suggest import ChartSuggestion
