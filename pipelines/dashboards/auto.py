@@ -1,5 +1,8 @@
 """A first dashboard for any model, planned from its catalog: no query runs here.
 
+Long because: the rules that pick measures, dates and breakdowns, their titles and the layout
+are one plan, read together when a rule changes.
+
 :func:`first_dashboard` picks the model's main measures and lays out
 
 - up to four KPI tiles in a row on top: the measures of the fact tables (the tables with the
@@ -20,9 +23,6 @@ with more than 50 values can be told from one with exactly 50)::
 
     catalog = build_catalog(model, model.data, max_values=CATALOG_VALUES)
     document = first_dashboard(model, catalog)
-
-Long because: the rules that pick measures, dates and breakdowns, their titles and the layout
-are one plan, read together when a rule changes.
 """
 
 from __future__ import annotations
