@@ -2,7 +2,9 @@
 
 Only the current page ever exists in Python or in the browser: ``fetch(page, size, sort)``
 returns that page (for example from DuckDB over Parquet), and paging and header clicks ask for
-another one. ``fetch`` is called off the event loop (from Panel's callback threads or an onload
+another one. Numbers are shown as charts show them (:func:`components.charts.format.table_formatter`):
+thousands separators, the column's decimals and currency when its format is known, two decimals
+otherwise, so a DOUBLE's ``266225.66000000003`` reads ``266,225.66``. ``fetch`` is called off the event loop (from Panel's callback threads or an onload
 thread) and the table shows a loading indicator meanwhile.
 
     table = PagedTable(fetch=lambda page, size, sort: service.preview(source_id, page, size, sort))
@@ -20,6 +22,9 @@ import panel as pn
 import param
 
 from components.assets import read_asset
+from components.charts.format import table_formatter
+from pipelines.charts.columns import ResultColumn
+from pipelines.charts.format import MISSING
 
 log = logging.getLogger("datapilot.components")
 
@@ -48,8 +53,9 @@ class PagedTable(pn.viewable.Viewer):
     """One page of a large table with first/previous/next/last, page size and header sorting."""
 
     fetch = param.Callable(
-        doc="``fetch(page, size, sort) -> {'columns': [{'identifier', 'label', 'type'}], "
-        "'rows': [[...]], 'total_rows': int, 'total_pages': int}``; sort is [(column, dir)]."
+        doc="``fetch(page, size, sort) -> {'columns': [{'identifier', 'label', 'type'[, 'role', "
+        "'format']}], 'rows': [[...]], 'total_rows': int, 'total_pages': int}``; sort is "
+        "[(column, dir)]; ``role`` and ``format`` (a NumberFormat) refine how numbers are shown."
     )
     page = param.Integer(default=1, bounds=(1, None), doc="The page shown, from 1.")
     page_size = param.Selector(default=50, objects=PAGE_SIZES, doc="Rows per page.")
@@ -219,8 +225,8 @@ class PagedTable(pn.viewable.Viewer):
         frame = pd.DataFrame(
             _columnar(result.get("rows") or [], len(identifiers)), columns=identifiers, dtype=object
         )
-        changed = self._table is None or [(c["identifier"], c.get("type")) for c in columns] != [
-            (c["identifier"], c.get("type")) for c in self._columns
+        changed = self._table is None or [_shape(c) for c in columns] != [
+            _shape(c) for c in self._columns
         ]
         self._columns = columns
         with param.parameterized.batch_call_watchers(self):
@@ -236,6 +242,7 @@ class PagedTable(pn.viewable.Viewer):
                 titles={c["identifier"]: str(c.get("label") or c["identifier"]) for c in columns},
                 text_align=align,
                 header_align=dict(align),
+                formatters=number_formatters(columns),
                 sorters=[{"field": f, "dir": d} for f, d in self.sort],
             )
             old = self._table or self._placeholder
@@ -267,6 +274,32 @@ class PagedTable(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout
+
+
+def _shape(column: dict[str, Any]) -> tuple[Any, ...]:
+    """What a table is built for: a change of any of these needs a new Tabulator."""
+    fmt = column.get("format")
+    return (column["identifier"], column.get("type"), column.get("role"), repr(fmt))
+
+
+def number_formatters(columns: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Tabulator formatters of the numeric columns, as the charts' tables format them."""
+    formatters: dict[str, Any] = {}
+    for column in columns:
+        if column.get("type") not in NUMERIC_TYPES:
+            continue
+        result_column = ResultColumn(
+            name=str(column.get("label") or column["identifier"]),
+            type=str(column["type"]),
+            role=column.get("role"),
+            format=column.get("format"),
+        )
+        formatter = table_formatter(result_column)
+        if hasattr(formatter, "null_format"):
+            formatter.update(null_format=MISSING, nan_format=MISSING)
+        if formatter is not None:
+            formatters[str(column["identifier"])] = formatter
+    return formatters
 
 
 def _columnar(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:

@@ -16,6 +16,9 @@ async function ensureAce(base) {
   return window.ace
 }
 
+const COMPLETER_ID = "datapilot"
+const FONT_SIZE = "14px"
+const LINE_HEIGHT = "21px"
 const IDENT = /[A-Za-z0-9_$\u00A2-\uFFFF]/
 const NOT_ALIAS = new Set(["on", "using", "where", "join", "left", "right", "inner", "outer",
   "full", "cross", "natural", "group", "order", "limit", "having", "union", "window", "qualify",
@@ -44,6 +47,34 @@ function qualifierBefore(line) {
   return m ? unquote(m[1]).toLowerCase() : null
 }
 
+// Ace also offers scattered matches ("vente" in "levenshtein"), and draws each piece of them
+// shortened with an ellipsis, so that "date_de_vente" could read "…vent…". Only names that
+// contain the typed text are offered here (other editors' completers keep Ace's rule).
+function onlyWholeMatches(FilteredList) {
+  const proto = FilteredList.prototype
+  if (proto.dpWholeMatches) return
+  const filter = proto.filterCompletions
+  proto.filterCompletions = function (items, needle) {
+    return filter.call(this, items, needle).filter((item) =>
+      item.completerId !== COMPLETER_ID || !item.matchMask)
+  }
+  proto.dpWholeMatches = true
+}
+
+function ours(items) {
+  for (const item of items) item.completerId = COMPLETER_ID
+  return items
+}
+
+// The popup is drawn in the document, outside this component's shadow root.
+function addPopupStyle(css) {
+  if (!css || document.getElementById("dp-sql-popup-style")) return
+  const style = document.createElement("style")
+  style.id = "dp-sql-popup-style"
+  style.textContent = css
+  document.head.append(style)
+}
+
 export async function render({ model, el }) {
   const box = document.createElement("div")
   box.className = "dp-sql-box"
@@ -60,7 +91,7 @@ export async function render({ model, el }) {
   editor.session.setMode("ace/mode/sql")
   editor.setOptions({
     fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
-    fontSize: "13.5px",
+    fontSize: FONT_SIZE,
     showPrintMargin: false,
     highlightActiveLine: true,
     tabSize: 2,
@@ -68,25 +99,35 @@ export async function render({ model, el }) {
     wrap: false,
     enableSnippets: false,
   })
+  // Ace clips each line to its box (CSS containment): with the font's own line height, the
+  // underscores of DejaVu Sans Mono (Debian's monospace) fell outside it and were not drawn.
+  editor.container.style.lineHeight = LINE_HEIGHT
+  editor.renderer.updateFontSize()
   const textarea = editor.textInput.getElement()
   textarea.setAttribute("aria-label", model.label || "SQL editor")
   let applying = false
 
+  // Set by a run, cleared by the next change: a live-completion timer started by the last
+  // keystroke must not open the popup over the result.
+  let ran = false
   const completer = {
-    id: "datapilot",
+    id: COMPLETER_ID,
     identifierRegexps: [IDENT],
     triggerCharacters: ["."],
     getCompletions(ed, session, pos, prefix, callback) {
+      // "1" is a number being typed, not the start of log10().
+      const live = Boolean(ed.completer && ed.completer.autoShown)
+      if ((ran && live) || /^[0-9]/.test(prefix)) { callback(null, []); return }
       const catalog = model.catalog || {}
       const line = session.getLine(pos.row).slice(0, pos.column - prefix.length)
       const qualifier = qualifierBefore(line)
       if (qualifier !== null) {
         const columns = catalog.columns || {}
         const table = columns[qualifier] ? qualifier : aliases(session.getValue())[qualifier]
-        callback(null, (table && columns[table]) || [])
+        callback(null, ours((table && columns[table]) || []))
         return
       }
-      callback(null, catalog.words || [])
+      callback(null, ours(catalog.words || []))
     },
   }
   editor.setOptions({
@@ -95,11 +136,26 @@ export async function render({ model, el }) {
     liveAutocompletionDelay: 80,
   })
   editor.completers = [completer]
+  const popup = ace.require("ace/autocomplete")
+  onlyWholeMatches(popup.FilteredList)
+  const autocomplete = popup.Autocomplete.for(editor)
+  const init = autocomplete.$init.bind(autocomplete)
+  autocomplete.$init = () => {
+    const made = init()
+    made.container.classList.add("dp-sql-popup")
+    return made
+  }
+  addPopupStyle(model.popup_css)
+  function closePopup() {
+    ran = true
+    if (editor.completer) editor.completer.detach()
+  }
 
   editor.commands.addCommand({
     name: "datapilotRun",
     bindKey: { win: "Ctrl-Enter", mac: "Command-Enter|Ctrl-Enter" },
     exec: () => {
+      closePopup()
       const sql = editor.getValue()
       if (model.value !== sql) model.value = sql
       model.send_msg({ type: "run", sql })
@@ -110,6 +166,7 @@ export async function render({ model, el }) {
     hint.textContent = editor.getValue() ? "" : model.placeholder
   }
   editor.session.on("change", () => {
+    ran = false
     syncHint()
     if (applying) return
     const sql = editor.getValue()
@@ -163,6 +220,7 @@ export async function render({ model, el }) {
       editor.focus()
     } else if (msg.type === "run") {
       // A Run button elsewhere: answer with the text as it is here, not as last synced.
+      closePopup()
       const sql = editor.getValue()
       if (model.value !== sql) model.value = sql
       model.send_msg({ type: "run", sql })

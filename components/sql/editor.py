@@ -193,6 +193,10 @@ class SqlEditor(pn.custom.JSComponent):
     label = param.String(default="SQL editor", doc="Accessible name of the text area.")
     run = param.Event(doc="Fires on Ctrl/Cmd+Enter.")
     catalog = param.Dict(default={}, doc="Derived completion catalogue (sent to the browser).")
+    popup_css = param.String(
+        default=read_asset(__file__, "editor_popup.css"),
+        doc="Style of the completion popup, which Ace draws outside the component.",
+    )
     ace_base_url = param.String(
         default=_ace_base_url(), doc="Folder Ace is loaded from when the page has not loaded it."
     )

@@ -9,6 +9,7 @@ CSV / Parquet downloads are fetched by the browser from ``download_url`` (a
     view = ResultView(download_url="/api/v1/workspaces/<id>/sql/download", csrf=token)
     view.sql = sql                            # the query the downloads run again in full
     view.show(result, suggestion, columns)   # SqlResult, ChartSuggestion, [ResultColumn]
+    view.mark_stale()                         # the next run failed: dimmed, "from the previous run"
 """
 
 from __future__ import annotations
@@ -40,11 +41,18 @@ DOWNLOAD_FORMATS = {"csv": "CSV", "parquet": "Parquet"}
 _CSS = read_asset(__file__, "results.css")
 
 
-def page_of(result: Any, page: int, size: int, sort: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def page_of(
+    result: Any,
+    page: int,
+    size: int,
+    sort: Sequence[tuple[str, str]],
+    columns: Sequence[ResultColumn] = (),
+) -> dict[str, Any]:
     """One page of ``result`` in :class:`PagedTable`'s shape; columns are named ``c0, c1, …``.
 
     Positional identifiers keep Tabulator away from result names it would misread (dots,
-    duplicates); sorting maps them back to the result's column names.
+    duplicates); sorting maps them back to the result's column names. ``columns`` (the
+    result's typed columns, in order) give the table their roles and number formats.
     """
     names = list(result.columns)
     by_id = {f"c{i}": name for i, name in enumerate(names)}
@@ -52,11 +60,15 @@ def page_of(result: Any, page: int, size: int, sort: Sequence[tuple[str, str]]) 
     data = result.page(page, size, wanted)
     total_rows = int(data.get("total_rows") or 0)
     pages = data.get("total_pages") or data.get("pages") or max(1, -(-total_rows // size))
+    typed = list(columns) if len(columns) == len(names) else []
+    described = []
+    for i, (name, kind) in enumerate(zip(names, result.types, strict=False)):
+        column: dict[str, Any] = {"identifier": f"c{i}", "label": name, "type": kind}
+        if typed:
+            column.update(role=typed[i].role, format=typed[i].format)
+        described.append(column)
     return {
-        "columns": [
-            {"identifier": f"c{i}", "label": name, "type": kind}
-            for i, (name, kind) in enumerate(zip(names, result.types, strict=False))
-        ],
+        "columns": described,
         "rows": data.get("rows") or [],
         "total_rows": total_rows,
         "total_pages": int(pages),
@@ -87,6 +99,15 @@ class ResultView(pn.viewable.Viewer):
         )
         self._note = pn.pane.HTML(
             "", stylesheets=[_CSS], visible=False, css_classes=["dp-result-truncated"]
+        )
+        self._stale_note = pn.pane.HTML(
+            "<div class='rv-stale' role='status'><b>From the previous run.</b> The last query "
+            "returned no result; the rows below are those of the query before it.</div>",
+            stylesheets=[_CSS],
+            visible=False,
+            sizing_mode="stretch_width",
+            css_classes=["dp-result-stale-note"],
+            margin=(4, 8),
         )
         self._toggle = pn.widgets.RadioButtonGroup.from_param(
             self.param.view,
@@ -123,6 +144,7 @@ class ResultView(pn.viewable.Viewer):
             pn.layout.HSpacer(),
             self._downloads,
             sizing_mode="stretch_width",
+            stylesheets=[_CSS],
             css_classes=["dp-result-bar"],
         )
         self._table = PagedTable(fetch=self._fetch, height=420)
@@ -145,8 +167,11 @@ class ResultView(pn.viewable.Viewer):
             css_classes=["dp-chart-box"],
         )
         self._empty = pn.pane.HTML("", stylesheets=[_CSS], css_classes=["dp-result-empty"])
-        self._body = pn.Column(sizing_mode="stretch_width")
+        self._body = pn.Column(
+            sizing_mode="stretch_width", stylesheets=[_CSS], css_classes=["dp-result-body"]
+        )
         self._layout = pn.Column(
+            self._stale_note,
             self._bar,
             self._download_error,
             self._note,
@@ -170,6 +195,7 @@ class ResultView(pn.viewable.Viewer):
         self._suggestion = suggestion
         self._columns = list(columns)
         self._chart_stale = True
+        self._set_stale(False)
         rows = len(result.rows)
         elapsed = float(getattr(result, "elapsed_ms", 0.0) or 0.0)
         self._summary.object = (
@@ -216,9 +242,25 @@ class ResultView(pn.viewable.Viewer):
     def clear(self) -> None:
         """Hide the result."""
         self._result = None
+        self._set_stale(False)
         self._layout.visible = False
 
+    def mark_stale(self) -> None:
+        """Dim the result shown and say it is the previous run's (the latest run failed)."""
+        if self._result is not None:
+            self._set_stale(True)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the result shown is marked as the previous run's."""
+        return self._stale_note.visible
+
     # -- internals ---------------------------------------------------------------------------------
+    def _set_stale(self, stale: bool) -> None:
+        self._stale_note.visible = stale
+        for part, css in ((self._bar, "dp-result-bar"), (self._body, "dp-result-body")):
+            part.css_classes = [css, "dp-result-stale"] if stale else [css]
+
     def _download_failed(self, event: param.parameterized.Event) -> None:
         if not event.new:
             return
@@ -245,7 +287,7 @@ class ResultView(pn.viewable.Viewer):
     def _fetch(self, page: int, size: int, sort: list[tuple[str, str]]) -> dict[str, Any]:
         if self._result is None:
             return {"columns": [], "rows": [], "total_rows": 0, "total_pages": 1, "page": 1}
-        return page_of(self._result, page, size, sort)
+        return page_of(self._result, page, size, sort, self._columns)
 
     @param.depends("view", "kind", watch=True)
     def _arrange(self) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from components.data_table import number_formatters
 from components.downloads import StreamDownload
 from components.sql.results import ResultView, page_of
 from pipelines.charts import ResultColumn, suggest_chart
 from pipelines.query import SqlResult
+from pipelines.semantic.model import NumberFormat
 
 ROWS = [
     ["b.c", Decimal("2.50"), dt.date(2024, 1, 2)],
@@ -134,3 +136,49 @@ def test_a_failed_download_is_shown_across_the_result_until_the_next_one_starts(
     assert error.visible
     view.show(result(), None, columns())
     assert not error.visible
+
+
+def test_a_page_carries_the_columns_roles_and_formats() -> None:
+    euro = NumberFormat(kind="currency", currency="EUR")
+    typed = [
+        ResultColumn(name="name", type="text"),
+        ResultColumn(name="amount", type="decimal", role="measure", format=euro),
+        ResultColumn(name="day", type="date"),
+    ]
+    page = page_of(result(), 1, 10, [], typed)
+    assert page["columns"][1]["format"] == euro
+    assert page["columns"][1]["role"] == "measure"
+    assert "format" not in page_of(result(), 1, 10, [])["columns"][1]
+
+
+def test_numbers_get_separators_decimals_and_the_columns_currency() -> None:
+    euro = NumberFormat(kind="currency", currency="EUR", decimals=2)
+    formatters = number_formatters(
+        [
+            {"identifier": "c0", "label": "client", "type": "text"},
+            {"identifier": "c1", "label": "total", "type": "decimal"},
+            {"identifier": "c2", "label": "units", "type": "integer"},
+            {"identifier": "c3", "label": "vente_id", "type": "integer"},
+            {"identifier": "c4", "label": "ttc", "type": "decimal", "format": euro},
+        ]
+    )
+    assert "c0" not in formatters
+    assert formatters["c1"].format == "0,0.00"
+    assert formatters["c1"].null_format == "—"
+    assert formatters["c2"].format == "0,0"
+    assert formatters["c3"].format == "0.[00]"  # an id: no thousands separator
+    assert formatters["c4"]["type"] == "money" and formatters["c4"]["symbol"] == "€"
+
+
+def test_a_failed_run_marks_the_shown_result_as_the_previous_runs() -> None:
+    view = ResultView()
+    view.mark_stale()  # nothing shown: nothing to mark
+    assert not view.stale
+    view.show(result(), None, columns())
+    view.mark_stale()
+    assert view.stale
+    assert "From the previous run" in view._stale_note.object
+    assert "dp-result-stale" in view._body.css_classes
+    view.show(result(), None, columns())
+    assert not view.stale
+    assert "dp-result-stale" not in view._body.css_classes

@@ -292,6 +292,8 @@ class SqlWorkbench(pn.viewable.Viewer):
                 sql=sql,
             )
         self._show_message(outcome.kind, outcome.html)
+        # The previous result stays for reference, but must not pass for this query's.
+        self._results.mark_stale()
 
     def _show_message(self, kind: str, markup: str) -> None:
         self.param.update(outcome=kind, message=markup)
