@@ -19,7 +19,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from components.assets import read_asset
+from components.assets import TABLE_ROWS_CSS, read_asset
 
 log = logging.getLogger("datapilot.components")
 
@@ -153,7 +153,7 @@ class PagedTable(pn.viewable.Viewer):
             },
             sizing_mode="stretch_width",
             height=self.height,
-            stylesheets=[_TABLE_CSS],
+            stylesheets=[TABLE_ROWS_CSS, _TABLE_CSS],
             css_classes=["dp-paged-table"],
             **params,
         )
