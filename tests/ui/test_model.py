@@ -3,6 +3,9 @@
 Sources are uploaded over the real REST API and ingested by the server; everything else goes
 through the page: handles are dragged with the mouse, roles set in the inspector, queries run
 by the engine on the model as edited.
+
+Long because: the page's journeys share one server, one signed-in user and the data helpers
+of this module; split by page area they would repeat those fixtures.
 """
 
 from __future__ import annotations

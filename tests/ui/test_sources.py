@@ -3,6 +3,9 @@
 Files go from the drop zone to the real streaming endpoint over HTTP; the server ingests them in
 its worker threads. Throttled uploads use Chromium's network emulation, so progress and cancel
 are observed on a real, slow upload rather than simulated.
+
+Long because: the page's journeys share one server, one signed-in user and the data helpers
+of this module; split by page area they would repeat those fixtures.
 """
 
 from __future__ import annotations
