@@ -38,3 +38,7 @@ def css_variables(values: Mapping[str, str]) -> str:
             raise ValueError(f"A CSS custom property name starts with '--': {name!r}")
     declarations = " ".join(f"{name}: {value};" for name, value in values.items())
     return f":host {{ {declarations} }}"
+
+
+TABLE_ROWS_CSS = read_asset(__file__, "table_rows.css")
+"""Row colours every Tabulator of the app carries in ``stylesheets`` (readable hover)."""

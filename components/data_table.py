@@ -21,7 +21,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from components.assets import read_asset
+from components.assets import TABLE_ROWS_CSS, read_asset
 from components.charts.format import table_formatter
 from pipelines.charts.columns import ResultColumn
 from pipelines.charts.format import MISSING
@@ -159,7 +159,7 @@ class PagedTable(pn.viewable.Viewer):
             },
             sizing_mode="stretch_width",
             height=self.height,
-            stylesheets=[_TABLE_CSS],
+            stylesheets=[TABLE_ROWS_CSS, _TABLE_CSS],
             css_classes=["dp-paged-table"],
             **params,
         )

@@ -192,10 +192,11 @@ class ModelView(pn.viewable.Viewer):
                 "<span class='dp-model-state dirty'>Unsaved changes</span>"
                 f"<span class='dp-model-version'>Last saved: {saved}</span>"
             )
-        return (
-            f"<span class='dp-model-state clean'>{'Saved' if version else 'Empty'}</span>"
-            f"<span class='dp-model-version'>{saved.capitalize()}</span>"
-        )
+        # An empty model is not an achievement: neutral, not the green of a saved one.
+        state = "<span class='dp-model-state clean'>Saved</span>"
+        if not version:
+            state = "<span class='dp-model-state empty'>Empty</span>"
+        return state + f"<span class='dp-model-version'>{saved.capitalize()}</span>"
 
     @param.depends("conflict")
     def _conflict_html(self) -> str:

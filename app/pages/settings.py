@@ -238,6 +238,7 @@ class MembersSection(pn.viewable.Viewer):
             width=120,
             disabled=is_self,
             css_classes=["dp-member-row-role"],
+            stylesheets=STYLES,  # a disabled select (your own role) stays readable
             align="center",
         )
         role.param.watch(lambda e: self._set_role(member, e.new), "value")

@@ -8,6 +8,7 @@ from typing import Any
 
 import panel as pn
 
+from components.assets import TABLE_ROWS_CSS
 from pipelines.charts.columns import ResultColumn
 from pipelines.charts.data import to_frame
 from pipelines.charts.format import format_value
@@ -74,4 +75,5 @@ def table_widget(
         layout="fit_data_table",
         sizing_mode="stretch_width",
         max_height=max(height, 200),
+        stylesheets=[TABLE_ROWS_CSS],
     )

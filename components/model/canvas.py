@@ -15,11 +15,14 @@ from panel_reactflow import ReactFlow
 
 from components.assets import css_variables, read_asset
 from components.model import graph as erd_graph
-from components.model.nodes import TableColumns
+from components.model.nodes import CanvasWidth, TableColumns
 from pipelines.semantic import SemanticModel
 
 MINIMAP_FROM = 6
 """Show the minimap for models with more tables than this."""
+MAX_ZOOM = erd_graph.FIT_MAX_ZOOM
+"""How far a user may zoom in. React Flow fits its first view up to this zoom too, so a single
+table never opens blown up, whichever of its fit and the canvas's own comes last."""
 ERD_CSS = (
     css_variables(
         {
@@ -53,6 +56,13 @@ class ErdCanvas:
     def __init__(self, owner: CanvasOwner, height: int = 640, editable: bool = True) -> None:
         self._owner = owner
         self._views: dict[str, TableColumns] = {}
+        self._height = height
+        self._fitted: set[str] = set()
+        self._fit_due = False
+        self._model = SemanticModel()
+        self.ruler = CanvasWidth(css_classes=["dp-erd-ruler"])
+        """Measures the canvas's width in the browser, for fitting the view."""
+        self.ruler.param.watch(lambda _: self._fit(), "pane_width")
         self.flow = ReactFlow(
             nodes=[],
             edges=[],
@@ -68,7 +78,7 @@ class ErdCanvas:
             default_edge_editor=_no_editor,
             popup_trigger="click",
             min_zoom=0.05,
-            max_zoom=2,
+            max_zoom=MAX_ZOOM,
             show_minimap=False,
             stylesheets=[ERD_CSS],
             sizing_mode="stretch_width",
@@ -105,6 +115,24 @@ class ErdCanvas:
             if flow.show_minimap != minimap:
                 flow.show_minimap = minimap
             self.show_edges(model)
+            # The first tables shown, and any table added since, are brought into view.
+            names = {t.name for t in model.tables}
+            if names - self._fitted:
+                self._fit_due = True
+            self._fitted = names
+            self._model = model
+            self._fit()
+
+    def _fit(self) -> None:
+        """Fit the view to the tables once the canvas's width is known (see ``ruler``)."""
+        if not self._fit_due or self.ruler.pane_width <= 0:
+            return
+        viewport = erd_graph.fit_viewport(
+            self._model, self.ruler.pane_width, self._height, min_zoom=self.flow.min_zoom
+        )
+        if viewport is not None:
+            self._fit_due = False
+            self.flow.viewport = viewport
 
     def show_edges(self, model: SemanticModel) -> None:
         """Redraw the joins (also after a refused connection, to drop the browser's edge)."""

@@ -122,6 +122,7 @@ class ErdEditor(pn.viewable.Viewer):
             self._toolbar,
             self._notice,
             self._body,
+            self._canvas.ruler,
             sizing_mode="stretch_width",
             css_classes=["dp-erd"],
         )
@@ -260,6 +261,10 @@ class ErdEditor(pn.viewable.Viewer):
         options = {s.name: str(s.source_id) for s in missing}
         if options != self._source_select.options:
             self._source_select.options = options
+        # Panel keeps a Select's value when its options are replaced, even a value no longer
+        # among them (None at first): the browser then shows an empty picker.
+        if self._source_select.value not in options.values():
+            self._source_select.value = next(iter(options.values()), None)
         self._source_select.disabled = self._add.disabled = not options
         self._add_all.disabled = not options
         self._empty_add.visible = self.editable and bool(options)

@@ -25,6 +25,10 @@ NODE_WIDTH = 260
 GRID_GAP_X = 340
 GRID_GAP_Y = 80
 NODE_CLASS = "dp-erd-table"
+FIT_MAX_ZOOM = 1.0
+"""Fitting the view never zooms in past 100 %: one small table is shown at its real size."""
+FIT_PADDING = 40
+"""Pixels left free around the tables when the view is fitted."""
 HEADER_HANDLE = ":header"
 """Suffix of the hidden first handle of every node (a ``:`` never appears in a column name)."""
 PAIR_SEP = "#"
@@ -162,6 +166,33 @@ def table_nodes(model: SemanticModel, editable: bool = True) -> list[dict[str, A
         }
         for t in model.tables
     ]
+
+
+def fit_viewport(
+    model: SemanticModel,
+    width: float,
+    height: float,
+    min_zoom: float = 0.05,
+    max_zoom: float = FIT_MAX_ZOOM,
+) -> dict[str, float] | None:
+    """React Flow's viewport (``x``, ``y``, ``zoom``) that shows every table of ``model`` in a
+    ``width`` x ``height`` canvas, centred, at most at ``max_zoom``; None without tables or
+    without a size."""
+    if not model.tables or width <= 0 or height <= 0:
+        return None
+    where = positions(model)
+    left = min(where[t.name]["x"] for t in model.tables)
+    top = min(where[t.name]["y"] for t in model.tables)
+    right = max(where[t.name]["x"] + NODE_WIDTH for t in model.tables)
+    bottom = max(where[t.name]["y"] + node_height(t) for t in model.tables)
+    room_x, room_y = max(width - 2 * FIT_PADDING, 1.0), max(height - 2 * FIT_PADDING, 1.0)
+    zoom = min(room_x / (right - left), room_y / (bottom - top), max_zoom)
+    zoom = max(zoom, min_zoom)
+    return {
+        "x": width / 2 - (left + right) / 2 * zoom,
+        "y": height / 2 - (top + bottom) / 2 * zoom,
+        "zoom": zoom,
+    }
 
 
 def column_rows(table: Table) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from components.assets import read_asset
 from components.model import edits as model_edits
 from components.model.erd import ErdEditor
 from components.model.graph import CARDINALITY_LABELS
+from components.text import breakable
 from pipelines.semantic import AGGREGATIONS, GRAINS
 from pipelines.semantic.model import TIME_TYPES
 
@@ -244,9 +245,9 @@ class Inspector(pn.viewable.Viewer):
             return None
         editable = self.editor.editable
         self._col_title.object = (
-            f"<div class='dp-insp-title'>{html.escape(table.display)} \u00b7 "
-            f"{html.escape(column.display)}</div><div class='dp-insp-sub'><code>"
-            f"{html.escape(table.name)}.{html.escape(column.name)}</code> \u00b7 "
+            f"<div class='dp-insp-title'>{breakable(table.display)} \u00b7 "
+            f"{breakable(column.display)}</div><div class='dp-insp-sub'><code>"
+            f"{breakable(table.name)}.{breakable(column.name)}</code> \u00b7 "
             f"{html.escape(column.type)}</div>"
         )
         self._role.value = column.role
@@ -279,8 +280,8 @@ class Inspector(pn.viewable.Viewer):
         editable = self.editor.editable
         joins = sum(1 for j in model.joins if table.name in (j.left_table, j.right_table))
         self._table_title.object = (
-            f"<div class='dp-insp-title'>{html.escape(table.display)}</div>"
-            f"<div class='dp-insp-sub'><code>{html.escape(table.name)}</code> \u00b7 "
+            f"<div class='dp-insp-title'>{breakable(table.display)}</div>"
+            f"<div class='dp-insp-sub'><code>{breakable(table.name)}</code> \u00b7 "
             f"{len(table.columns)} columns \u00b7 {joins} join{'s' if joins != 1 else ''}</div>"
         )
         self._table_label.value = table.label
@@ -317,8 +318,8 @@ class Inspector(pn.viewable.Viewer):
             else ""
         )
         self._join_title.object = (
-            f"<div class='dp-insp-title'>{html.escape(join.left_table)} \u2192 "
-            f"{html.escape(join.right_table)}{called}</div>"
+            f"<div class='dp-insp-title'>{breakable(join.left_table)} \u2192 "
+            f"{breakable(join.right_table)}{called}</div>"
             f"<ul class='dp-insp-pairs'>{pairs}</ul>"
         )
         self._join_type.value = join.type

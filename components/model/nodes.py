@@ -1,8 +1,8 @@
-"""Small browser-side pieces of the ERD: a table's column list and keyboard shortcuts.
+"""Small browser-side pieces of the ERD: a table's column list, keyboard shortcuts, a ruler.
 
-Both are :class:`panel.custom.JSComponent` subclasses with a few lines of plain JavaScript (no
-imports, nothing fetched; ``nodes_columns.js``, ``nodes_keys.js``), so they work offline on the
-server and in Jupyter alike.
+Each is a :class:`panel.custom.JSComponent` subclass with a few lines of plain JavaScript (no
+imports, nothing fetched; ``nodes_columns.js``, ``nodes_keys.js``, ``nodes_width.js``), so they
+work offline on the server and in Jupyter alike.
 """
 
 from __future__ import annotations
@@ -66,3 +66,18 @@ class KeyShortcuts(JSComponent):
     def _handle_msg(self, data: Any) -> None:
         if isinstance(data, dict) and data.get("action") == "undo" and self._on_undo:
             self._on_undo()
+
+
+class CanvasWidth(JSComponent):
+    """Reports the width its row takes in the browser (the canvas's width, which stretches),
+    so the server can fit the view to it."""
+
+    pane_width = param.Integer(default=0, doc="Width in pixels, as measured in the browser.")
+
+    _esm = "nodes_width.js"
+
+    def __init__(self, **params: Any) -> None:
+        params.setdefault("height", 0)
+        params.setdefault("margin", 0)
+        params.setdefault("sizing_mode", "stretch_width")
+        super().__init__(**params)

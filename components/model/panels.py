@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from components.assets import read_asset
 from components.model import edits as model_edits
 from components.model.erd import ErdEditor
+from components.text import breakable
 from pipelines.semantic import CalculatedMeasure, SemanticError, SemanticModel
 
 LIST_CSS = read_asset(__file__, "panels.css")
@@ -62,7 +63,7 @@ class IssuesPanel(pn.viewable.Viewer):
         rows = "".join(
             f"<li class='dp-issue {html.escape(str(i.get('level') or 'error'))}' "
             f"data-code='{html.escape(str(i.get('code') or ''))}'>"
-            f"{html.escape(str(i.get('message') or ''))}</li>"
+            f"{breakable(i.get('message') or '')}</li>"
             for i in items
         )
         self._pane.object = summary + (f"<ul class='dp-issues'>{rows}</ul>" if rows else "")
@@ -130,7 +131,7 @@ class SuggestionsPanel(pn.viewable.Viewer):
                 "dp-suggestion-text",
                 f"<div class='dp-suggestion-text'><span class='dp-suggestion-kind'>"
                 f"{html.escape(str(suggestion.kind).replace('_', ' '))}</span>"
-                f"{html.escape(suggestion.message)}</div>",
+                f"{breakable(suggestion.message)}</div>",
             )
             row: list[Any] = [text]
             if editable:
@@ -226,6 +227,8 @@ class MeasuresPanel(pn.viewable.Viewer):
         tables = {t.display: t.name for t in model.tables}
         if self._table.options != tables:
             self._table.options = tables
+        if self._table.value not in tables.values():  # else the browser shows an empty picker
+            self._table.value = next(iter(tables.values()), None)
         shown = [(m.name, m.table, m.expression + m.label) for m in model.measures]
         if shown == self._shown and self._list.objects:
             return
@@ -234,8 +237,8 @@ class MeasuresPanel(pn.viewable.Viewer):
         for measure in model.measures:
             text = _html(
                 "dp-measure-text",
-                f"<div class='dp-measure-text'><b>{html.escape(measure.display)}</b> "
-                f"<code>{html.escape(measure.table)}: {html.escape(measure.expression)}</code>"
+                f"<div class='dp-measure-text'><b>{breakable(measure.display)}</b> "
+                f"<code>{breakable(measure.table)}: {html.escape(measure.expression)}</code>"
                 "</div>",
             )
             row: list[Any] = [text]

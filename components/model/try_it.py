@@ -19,7 +19,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from components.assets import read_asset
+from components.assets import TABLE_ROWS_CSS, read_asset
 from pipelines.semantic import (
     GRAINS,
     Column,
@@ -369,6 +369,7 @@ class TryIt(pn.viewable.Viewer):
             header_align={c: "right" for c in numeric},
             sizing_mode="stretch_width",
             css_classes=["dp-try-table"],
+            stylesheets=[TABLE_ROWS_CSS],
         )
         self._table_slot.objects = [table]
         count = len(result.rows)

@@ -1,7 +1,8 @@
 """A card per data source: what it is, its state, and (for editors) rename, replace, delete.
 
 The card knows nothing about services: it shows the ``source`` dictionary it is given (the
-shape of ``SourceInfo.as_json()``, plus an optional ``sheets`` list for workbooks) and asks
+shape of ``SourceInfo.as_json()``, plus optional ``sheets`` (a workbook's sheets) and
+``row_issues`` (``{"dropped": n, "repaired": m}`` rows of the file)) and asks
 ``act(action, value)`` to do things. ``act`` returns True when the action succeeded, so the card
 can close its form; on failure it returns False and the card stays as it is.
 """
@@ -70,6 +71,28 @@ def stage_label(progress: dict[str, Any] | None, status: str) -> tuple[str, floa
     if isinstance(fraction, int | float):
         return f"{label} · {int(fraction * 100)}%", float(fraction)
     return label, None
+
+
+def row_issues_markup(issues: dict[str, Any]) -> str:
+    """A warning badge for rows left out or repaired when the file was read ("" for none)."""
+    dropped, repaired = int(issues.get("dropped") or 0), int(issues.get("repaired") or 0)
+    said = []
+    if dropped:
+        said.append(f"{dropped:,} row{'s' if dropped != 1 else ''} left out")
+    if repaired:
+        said.append(f"{repaired:,} row{'s' if repaired != 1 else ''} repaired")
+    if not said:
+        return ""
+    why = (
+        "Some rows of the file could not be read as they were: left out (too many fields, "
+        "broken quotes) or repaired (short rows completed with empty values). The source's page "
+        "shows which."
+    )
+    text = " \u00b7 ".join(said)
+    return (
+        f'<div class="sc-issues"><span class="sc-warning" role="note" title="{why}">'
+        f"\u26a0 {text}</span></div>"
+    )
 
 
 def problem_items(problem: dict[str, Any]) -> tuple[str, list[str]]:
@@ -226,6 +249,8 @@ class SourceCard(pn.viewable.Viewer):
                 f'<div class="sc-error" role="alert">'
                 f"{html.escape(str(source.get('error') or 'The file could not be read.'))}</div>"
             )
+        if status == "ready":
+            parts.append(row_issues_markup(source.get("row_issues") or {}))
         sheets = list(source.get("sheets") or [])
         if source.get("sheet") and not (self.can_edit and len(sheets) > 1):
             parts.append(f'<div class="sc-sheet">Sheet: {html.escape(str(source["sheet"]))}</div>')

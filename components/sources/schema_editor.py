@@ -20,6 +20,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from components.assets import TABLE_ROWS_CSS
 from components.sources.schema_rows import (
     DATE_FORMATS,
     TITLES,
@@ -211,7 +212,7 @@ class SchemaEditor(pn.viewable.Viewer):
                 sizing_mode="stretch_width",
                 max_height=520,
                 css_classes=["dp-schema"],
-                stylesheets=[STYLESHEET],
+                stylesheets=[TABLE_ROWS_CSS, STYLESHEET],
                 **settings,
             )
             # Watches ``value``: Panel applies a browser edit to the frame, then triggers it (the

@@ -67,9 +67,9 @@ TITLES = {
 WIDTHS = {
     "name": 140,
     "type": 200,
-    "format": 120,
-    "nulls": 70,
-    "distinct": 80,
+    "format": 130,
+    "nulls": 80,
+    "distinct": 100,
     "min": 130,
     "max": 130,
 }

@@ -365,6 +365,7 @@ def _describe(
             identifiers[p.index] for p in kept if p.ambiguous and p.type in ("date", "timestamp")
         ),
         dropped_empty_columns=len(columns.dropped),
+        padded_rows=padded_rows,
         full_scan=columns.full_scan,
         columns=mark_renamed(
             [p.detection(identifiers[p.index], labels[p.index]) for p in kept],

@@ -230,6 +230,8 @@ class Detected:
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     dropped_empty_columns: int = 0
+    padded_rows: int = 0
+    """Short rows completed with empty values (repaired rather than left out)."""
     full_scan: bool = False
     columns: tuple[ColumnDetection, ...] = ()
     notes: tuple[str, ...] = ()

@@ -1,7 +1,8 @@
 """Profile of a written Parquet file: row count, nulls, distinct estimate, min, max, sample.
 
 Row count, null counts, min and max come from the statistics DuckDB returns while writing
-the Parquet file (``RETURN_STATS``), so they cost nothing. The distinct count is an
+the Parquet file (``RETURN_STATS``), so they cost nothing; the min and max of text are read
+again with an accent- and case-insensitive collation, since the statistics compare bytes. The distinct count is an
 ``approx_count_distinct`` (HyperLogLog) over the whole column up to a row threshold; above
 it, it is estimated from evenly spread slices of the file, extrapolated from how the count
 grows between half and all of the slices.
@@ -23,6 +24,9 @@ import duckdb
 from .models import ColumnProfile, ColumnType, JsonValue, Profile
 from .sql import ident, literal
 
+TEXT_ORDER = "nocase.noaccent"
+"""DuckDB collation for the min and max of text: ``Alice < Émile < zoé < Zoé``, not byte order
+(which puts every accented capital after ``z``)."""
 SLICES = 16
 SLICE_ROWS = 32_768
 
@@ -58,6 +62,11 @@ def _stat_value(text: str | None, kind: ColumnType) -> JsonValue:
     except ValueError:
         return text
     return text
+
+
+def _ordered(name: str, kind: ColumnType) -> str:
+    """The column as min/max should compare it: text by :data:`TEXT_ORDER`."""
+    return f"{ident(name)} COLLATE {TEXT_ORDER}" if kind == "text" else ident(name)
 
 
 def _distinct(
@@ -123,13 +132,20 @@ def build_profile(
         nulls = int(stat.get("null_count", 0) or 0)
         low = _stat_value(stat.get("min"), kind)
         high = _stat_value(stat.get("max"), kind)
+        # Parquet's statistics order text by bytes (Z before É); text is measured again in the
+        # order a reader expects (see TEXT_ORDER).
         if row_count > nulls and (
-            stat.get("min_is_exact") != "true" or stat.get("max_is_exact") != "true"
+            kind == "text"
+            or stat.get("min_is_exact") != "true"
+            or stat.get("max_is_exact") != "true"
         ):
             inexact.append(i)
         profiles.append([label, identifier, kind, nulls, distinct[i], low, high])
     if inexact:
-        sql = ", ".join(f"min({ident(names[i])}), max({ident(names[i])})" for i in inexact)
+        sql = ", ".join(
+            f"min({_ordered(names[i], columns[i][2])}), max({_ordered(names[i], columns[i][2])})"
+            for i in inexact
+        )
         row = con.execute(f"SELECT {sql} FROM read_parquet({literal(path)})").fetchone()
         assert row is not None
         for j, i in enumerate(inexact):

@@ -3,6 +3,9 @@
 Sources are uploaded over the real REST API and ingested by the server; everything else goes
 through the page: handles are dragged with the mouse, roles set in the inspector, queries run
 by the engine on the model as edited.
+
+Long because: the page's journeys share one server, one signed-in user and the data helpers
+of this module; split by page area they would repeat those fixtures.
 """
 
 from __future__ import annotations
@@ -328,6 +331,46 @@ def test_undo_and_a_stale_save_offers_to_reload(page: Any, api: Api, sales: dict
     expect(conflict).to_be_hidden()
     expect(page.locator(".dp-model-state")).to_have_text("Saved")
     assert api.model()["version"] == 2
+
+
+def _inside(inner: dict[str, float] | None, outer: dict[str, float] | None) -> bool:
+    return bool(inner and outer) and (
+        inner["x"] >= outer["x"]
+        and inner["y"] >= outer["y"]
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"]
+    )
+
+
+def test_tables_open_at_real_size_and_an_added_table_comes_into_view(
+    page: Any, api: Api, sales: dict[str, str]
+) -> None:
+    open_model(page)
+    # A model with no tables is not a success: a neutral badge, not the green of "Saved".
+    state = page.locator(".dp-model-state")
+    expect(state).to_have_text("Empty")
+    expect(state).not_to_have_css("background-color", "rgb(231, 245, 237)")
+    # The picker shows its first source (it looked empty: no value was chosen).
+    picker = page.locator(".dp-erd-source select")
+    expect(picker).to_have_value("customers")
+    page.locator(".dp-erd-toolbar .dp-erd-add button").click()
+    expect(node(page, "customers")).to_be_visible()
+    box = node(page, "customers").bounding_box()
+    assert box is not None and box["width"] <= 262, box  # 260 px at 100 %, not 520 at 200 %
+    expect(page.locator(".dp-measure-table select")).to_have_value("customers")
+
+    # Move the view away, then add the other table: the view fits both again.
+    canvas = page.locator(".dp-erd-canvas [data-testid=rf__wrapper]")
+    frame = canvas.bounding_box()
+    assert frame is not None
+    drag(page, (frame["x"] + 40, frame["y"] + 40), (frame["x"] + 40, frame["y"] + 600))
+    expect(picker).to_have_value("orders")
+    page.locator(".dp-erd-toolbar .dp-erd-add button").click()
+    expect(node(page, "orders")).to_be_visible()
+    deadline = time.monotonic() + 20
+    while not all(_inside(node(page, t).bounding_box(), frame) for t in ("customers", "orders")):
+        assert time.monotonic() < deadline, "the added table stayed outside the canvas"
+        page.wait_for_timeout(100)
 
 
 def test_viewer_sees_a_read_only_canvas_and_can_try_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -56,6 +57,13 @@ def test_admin_adds_member_with_role_and_changes_it(page, admin: Account) -> Non
     expect(page.locator(".dp-generated-password")).to_have_count(0)
 
 
+def _luminance(css_rgb: str) -> float:
+    """Relative luminance (WCAG) of a computed ``rgb(r, g, b)`` colour."""
+    channels = [int(part) / 255 for part in re.findall(r"\d+", css_rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def test_deactivated_member_is_signed_out_and_cannot_sign_in(
     page, new_page, admin: Account, base_url: str
 ) -> None:
@@ -82,8 +90,17 @@ def test_deactivated_member_is_signed_out_and_cannot_sign_in(
 def test_admin_cannot_change_own_role_or_deactivate_self(page, admin: Account) -> None:
     row = member_row(page, admin.email)
     expect(row).to_contain_text("(you)")
-    expect(row.locator(".dp-member-row-role select")).to_be_disabled()
+    own = row.locator(".dp-member-row-role select")
+    expect(own).to_be_disabled()
     expect(row.locator(".dp-member-toggle button")).to_be_disabled()
+    # Disabled, yet readable: dark text on a light field (it was grey on solid blue).
+    expect(own).to_have_value("admin")
+    text, background = own.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    light, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5, f"{text} on {background}"
+    assert _luminance(background) > 0.7, f"a disabled select is a light field, not {background}"
 
 
 def test_changing_display_name_updates_user_menu(page, admin: Account) -> None:

@@ -3,6 +3,9 @@
 Files go from the drop zone to the real streaming endpoint over HTTP; the server ingests them in
 its worker threads. Throttled uploads use Chromium's network emulation, so progress and cancel
 are observed on a real, slow upload rather than simulated.
+
+Long because: the page's journeys share one server, one signed-in user and the data helpers
+of this module; split by page area they would repeat those fixtures.
 """
 
 from __future__ import annotations
@@ -443,3 +446,37 @@ def test_source_of_another_tenant_cannot_be_opened(
     ).to_be_visible()
     expect(other.locator(".dp-detail-name")).to_have_count(0)
     expect(other.get_by_text("orders")).to_have_count(0)
+
+
+def _cut_off(locator: Any) -> list[str]:
+    """Texts of the matched elements that do not fit their box (shown with an ellipsis)."""
+    return list(
+        locator.evaluate_all(
+            "els => els.filter(e => e.innerText.trim() && e.scrollWidth > e.clientWidth + 1)"
+            ".map(e => e.innerText)"
+        )
+    )
+
+
+def test_repaired_rows_warn_on_the_card_and_the_detail_reads_well(
+    page: Any, api: Api, tmp_path: Path
+) -> None:
+    rows = "".join(f"{i},item {i},{i * 1.5}\n" for i in range(1, 30))
+    ragged = tmp_path / "ragged_delivery_notes.csv"
+    ragged.write_text("id,item,price\n" + rows + "30,short\n31,also short\n", encoding="utf-8")
+    api.upload_file(ragged)
+    page.reload()
+    wait_for_shell(page)
+    shown = card(page, "ragged_delivery_notes")
+    expect(shown.locator(".sc-status")).to_have_text("Ready")
+    expect(shown.locator(".sc-warning")).to_have_text("\u26a0 2 rows repaired")
+
+    shown.locator(".sc-name").click()
+    expect(schema_row(page, "price")).to_be_visible()
+    # Every schema title and type fits or wraps between words ("Date for\u2026" before).
+    assert _cut_off(page.locator(".dp-schema .tabulator-col-title")) == []
+    assert _cut_off(page.locator(".dp-schema .tabulator-cell[tabulator-field=type]")) == []
+    # A hovered row keeps dark text (it was white on light blue).
+    row = page.locator(".dp-paged-table .tabulator-row").nth(2)
+    row.hover()
+    expect(row).to_have_css("color", "rgb(29, 39, 51)")

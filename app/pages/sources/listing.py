@@ -86,7 +86,7 @@ class SourcesView(pn.viewable.Viewer):
         self.can_edit = state.principal.can_edit
         self._lock = threading.RLock()
         self._cards: dict[str, SourceCard] = {}
-        self._sheets: dict[str, tuple[str, list[str]]] = {}
+        self._notes: dict[str, tuple[str, dict[str, Any]]] = {}
         self._tracked: set[str] = set()
         self._order: list[str] = []
         self._poller: Any = None
@@ -224,26 +224,36 @@ class SourcesView(pn.viewable.Viewer):
 
     def _as_dict(self, info: SourceInfo) -> dict[str, Any]:
         data = info.as_json()
-        sid = data["id"]
-        if info.file_format == "xlsx" and info.status == "ready":
-            data["sheets"] = self._workbook_sheets(info)
-        elif sid in self.sources and "sheets" in self.sources[sid]:
-            data["sheets"] = self.sources[sid]["sheets"]
+        if info.status == "ready":
+            notes = self._ingest_notes(info)
+            data["row_issues"] = notes["row_issues"]
+            if info.file_format == "xlsx":
+                data["sheets"] = notes["sheets"]
+        elif data["id"] in self.sources and "sheets" in self.sources[data["id"]]:
+            data["sheets"] = self.sources[data["id"]]["sheets"]
         return data
 
-    def _workbook_sheets(self, info: SourceInfo) -> list[str]:
-        """The sheets of a workbook, read once per ingest from the stored detection."""
+    def _ingest_notes(self, info: SourceInfo) -> dict[str, Any]:
+        """What the card adds from the stored ingest details, read once per ingest: a
+        workbook's sheets, and the rows left out or repaired."""
         sid, stamp = str(info.id), info.updated_at.isoformat()
-        cached = self._sheets.get(sid)
+        cached = self._notes.get(sid)
         if cached and cached[0] == stamp:
             return cached[1]
         try:
-            detected = self.service.get(info.id).detected or {}
+            full = self.service.get(info.id)
         except NotFound:
-            return []
-        sheets = [str(s) for s in detected.get("sheets") or []]
-        self._sheets[sid] = (stamp, sheets)
-        return sheets
+            return {"sheets": [], "row_issues": {}}
+        detected = full.detected or {}
+        notes = {
+            "sheets": [str(s) for s in detected.get("sheets") or []],
+            "row_issues": {
+                "dropped": int((full.bad_rows or {}).get("count") or 0),
+                "repaired": int(detected.get("padded_rows") or 0),
+            },
+        }
+        self._notes[sid] = (stamp, notes)
+        return notes
 
     def _poll_if_needed(self) -> None:
         busy = any(s["status"] in BUSY for s in self.sources.values()) or self._zone.active > 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.services.sources.service import SourceInfo
 from components.sources.cards import human_bytes, human_date, stage_label
+from components.text import breakable
 
 DELIMITERS = {",": "comma ,", ";": "semicolon ;", "\t": "tab", "|": "pipe |"}
 THOUSANDS = {",": "comma", ".": "dot", " ": "space", "'": "apostrophe", "": "none"}
@@ -30,7 +31,7 @@ def header_markup(info: SourceInfo) -> str:
     meta = " · ".join(f for f in facts if f)
     return (
         "<div class='dp-detail-title'>"
-        f"<h2 class='dp-detail-name'>{html.escape(info.name)}</h2>"
+        f"<h2 class='dp-detail-name'>{breakable(info.name)}</h2>"
         f"<span class='dp-status {html.escape(info.status)}'>{badge}</span></div>"
         f"<div class='dp-detail-meta'><span class='dp-detail-file'>"
         f"{html.escape(info.filename)}</span> · {meta}</div>"
