@@ -14,6 +14,7 @@ import panel as pn
 import param
 
 from app.pages.background import Latest
+from app.pages.dashboards.templates import TemplateForm
 from app.pages.dashboards.wording import board_url
 from app.pages.shell import ShellState, notify_error, notify_success
 from app.pages.shell.look import button
@@ -51,6 +52,9 @@ class DashboardList(pn.viewable.Viewer):
         self._name.param.watch(lambda _: self._create(), "enter_pressed")
         self._new = button("New dashboard", "dp-dash-new", kind="primary")
         self._new.on_click(lambda _: self._create())
+        self._templates = TemplateForm(state, workspace)
+        self._use = button("Use template", "dp-dash-use-template")
+        self._use.on_click(lambda _: self._templates.toggle())
         self._rows = pn.Column(sizing_mode="stretch_width", css_classes=["dp-dash-list"])
         self.param.watch(lambda _: self.reload(), "search")
         self.param.watch(lambda *_: self._render(), ["items", "loading", "asking"])
@@ -171,9 +175,10 @@ class DashboardList(pn.viewable.Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         top: list[Any] = [self._search, pn.layout.HSpacer()]
         if self.can_edit:
-            top += [self._name, self._new]
+            top += [self._name, self._new, self._use]
         return pn.Column(
             pn.Row(*top, sizing_mode="stretch_width", css_classes=["dp-dash-top"]),
+            self._templates,
             self._rows,
             self.navigator,
             sizing_mode="stretch_width",

@@ -132,3 +132,14 @@ def test_two_files_of_one_folder_with_the_same_name_are_refused(tmp_path: Path) 
 def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="the templates folder does not exist"):
         load_folders([tmp_path / "nope"])
+
+
+def test_the_readme_example_is_a_valid_template() -> None:
+    readme = (SHIPPED.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Templates", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    template = parse_template(example, "README.md")
+
+    assert [w.id for w in template.widgets] == ["revenue", "basket", "by_month", "by_channel"]
+    assert template.measure("basket").roles == ["amount", "order_id"]
