@@ -5,6 +5,7 @@ tenant gets 404 on every template route of a workspace it does not own, and chan
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,23 +114,28 @@ def test_map_then_create_then_every_widget_has_data(
 
 def test_overrides_change_the_mapping_and_a_wrong_field_answers_422(office: Office) -> None:
     url = office.url("Sales", "/sales/mapping")
+    found = office.client.get(url, headers=office.admin.headers).json()
+    country = next(r for r in found["roles"] if r["role"] == "country")
+    other = next(c["field"] for c in country["choices"] if c["field"] != country["field"])
+    channel = next(r["field"] for r in found["roles"] if r["role"] == "channel")
+
     chosen = office.client.get(
-        url, params={"overrides": '{"country": "orders.shipping_country"}'},
-        headers=office.admin.headers,
-    )  # fmt: skip
+        url, params={"overrides": json.dumps({"country": other})}, headers=office.admin.headers
+    )
+
     assert chosen.status_code == 200, chosen.text
     country = next(r for r in chosen.json()["roles"] if r["role"] == "country")
     assert (country["field"], country["confidence"], country["chosen_by_user"]) == (
-        "orders.shipping_country", 1.0, True,
+        other, 1.0, True,
     )  # fmt: skip
-
     wrong = office.client.post(
         office.url("Sales", "/sales/dashboards"),
-        json={"name": "Wrong", "overrides": {"amount": "orders.channel"}},
+        json={"name": "Wrong", "overrides": {"amount": channel}},
         headers=office.admin.headers,
     )
     problem = assert_problem(wrong, 422)
     assert "not a measure field" in problem["detail"]
+    assert problem["errors"][0]["field"] == "overrides.amount"
 
 
 def test_a_template_whose_required_roles_are_missing_answers_422_naming_them(

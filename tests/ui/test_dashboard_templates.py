@@ -55,9 +55,10 @@ def test_use_a_template_fix_a_role_and_open_the_new_dashboard(
 
     # Every role gets a row: the French columns are found, with their confidence.
     department = form.locator(".dp-tpl-field-department select")
-    expect(department).to_have_value("personnel.service")
+    expect(department).to_have_value("personnel · service (100%)")  # Panel shows the label
     expect(form.locator(".dp-tpl-row-salary")).to_contain_text("100%")
-    expect(form.locator(".dp-tpl-field-employee_id select")).to_have_value("personnel.matricule")
+    employee = form.locator(".dp-tpl-field-employee_id select")
+    expect(employee).to_have_value(re.compile(r"^personnel · matricule \(\d+%\)$"))
     expect(form.locator(".dp-tpl-row-movement_type")).to_contain_text("optional")
 
     # Leave the gender out: its widget is left out of the dashboard.

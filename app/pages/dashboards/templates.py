@@ -49,8 +49,8 @@ class TemplateForm(pn.viewable.Viewer):
         templates = self.service.list()  # read once at start-up: no I/O here
         self._choose = pn.widgets.Select(
             name="Template",
-            options={t.title: t.name for t in templates},
-            value=None,
+            options={"Choose a template…": "", **{t.title: t.name for t in templates}},
+            value="",
             css_classes=["dp-tpl-choose"],
             width=280,
         )
@@ -84,13 +84,11 @@ class TemplateForm(pn.viewable.Viewer):
     def toggle(self) -> None:
         """Show the form (hide it when shown)."""
         self.open = not self.open
-        if self.open and self._choose.value is None and self._choose.options:
-            first = next(iter(dict(self._choose.options).values()))
-            self._choose.value = first
 
     # -- background work ------------------------------------------------------------------------
     def _pick(self, name: str | None) -> None:
         if not name:
+            self.param.update(template="", plan=None, busy="")
             return
         self.param.update(template=name, plan=None, busy="Finding the fields…")
         self._name.value = self.service.get(name).title
