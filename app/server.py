@@ -18,11 +18,13 @@ from app.api import explore as _explore_operations  # noqa: F401  (declared on t
 from app.api import model as _model_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sql as _sql_operations  # noqa: F401  (declared on the v1 api)
+from app.api import templates as _template_operations  # noqa: F401  (declared on the v1 api)
 from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
 from app.pages import dashboards, explore, model, settings, shell, sources, sql
 from app.security_headers import security_headers
+from app.services.templates import load_library
 from pipelines.semantic.engines import warm_up
 
 log = logging.getLogger("datapilot.server")
@@ -63,6 +65,7 @@ def _page_app(ctx: AppContext, slug: str, page: Any) -> Any:
 def build_server(ctx: AppContext, start: bool = False) -> Any:
     """A Bokeh server (not yet started unless ``start``) serving the whole app."""
     server_settings = ctx.settings.server
+    load_library(ctx.settings)  # an invalid template stops start-up, naming its file and line
     pn.config.notifications = True
     # pn.serve() ignores num_threads; Panel's callback thread pool comes from config.nthreads,
     # replaced by one that keeps each session's callbacks in order (see app/callbacks.py).

@@ -211,6 +211,12 @@ class TenantSettings(_Section):
     provisioning: list[ProvisioningRule] = Field(default_factory=list)
 
 
+class TemplateSettings(_Section):
+    """Dashboard templates: the shipped ``config/templates`` plus an admin's own folder."""
+
+    folder: Path | None = None
+
+
 class DemoSettings(_Section):
     enabled: bool = True
     tenant: str = "demo"
@@ -258,6 +264,7 @@ class Settings(BaseSettings):
     sql: SqlSettings = Field(default_factory=SqlSettings)
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    templates: TemplateSettings = Field(default_factory=TemplateSettings)
     ai: AiSettings = Field(default_factory=AiSettings)
 
     _config_path: Path | None = None

@@ -15,6 +15,7 @@ import panel as pn
 import param
 
 from app.pages.background import Latest
+from app.pages.dashboards.templates import TemplateForm
 from app.pages.dashboards.wording import board_url
 from app.pages.shell import ShellState, notify_error, notify_success
 from app.pages.shell.look import button
@@ -56,6 +57,9 @@ class DashboardList(pn.viewable.Viewer):
         self._new.on_click(lambda _: self._create())
         self._first = self._first_button()
         self._first_empty = self._first_button("primary")
+        self._templates = TemplateForm(state, workspace)
+        self._use = button("Use template", "dp-dash-use-template")
+        self._use.on_click(lambda _: self._templates.toggle())
         self._rows = pn.Column(sizing_mode="stretch_width", css_classes=["dp-dash-list"])
         self.param.watch(lambda _: self.reload(), "search")
         self.param.watch(lambda *_: self._render(), ["items", "loading", "asking"])
@@ -208,9 +212,10 @@ class DashboardList(pn.viewable.Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         top: list[Any] = [self._search, pn.layout.HSpacer()]
         if self.can_edit:
-            top += [self._name, self._new, self._first]
+            top += [self._name, self._new, self._first, self._use]
         return pn.Column(
             pn.Row(*top, sizing_mode="stretch_width", css_classes=["dp-dash-top"]),
+            self._templates,
             self._rows,
             self.navigator,
             sizing_mode="stretch_width",
