@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
+
+from tests.integration.conftest import ApiUser, Store, register_api_user
 
 COUNTRIES = ["FR", "DE", "ES", "FR", "DE", "FR"]
 START = dt.date(2024, 1, 1)
@@ -174,3 +177,26 @@ def where(period: tuple[str, str] | None = None, countries: list[str] | None = N
         listed = ", ".join(f"'{c}'" for c in countries)
         parts.append(f"c.country IN ({listed})")
     return " AND ".join(parts)
+
+
+def stocked_shop(client: httpx.Client, store: Store, name: str) -> tuple[ApiUser, ApiUser, str]:
+    """A new team's admin called ``name``, a viewer of the team, and their workspace "Shop"
+    holding the :data:`CSVS` sources (uploaded over REST, ingested) and the model over them."""
+    from tests.integration.model_api import model_url
+    from tests.integration.sources_api import create_workspace, upload_ready
+    from tests.integration.test_rest_workspaces import add_member
+
+    admin = register_api_user(client, name)
+    workspace = create_workspace(client, admin, "Shop")
+    ids = {
+        table: upload_ready(client, admin, workspace, f"{table}.csv", text.encode())["id"]
+        for table, text in CSVS.items()
+    }
+    saved = client.put(
+        model_url(workspace),
+        json={"version": 0, "model": model_document(ids)},
+        headers=admin.headers,
+    )
+    assert saved.status_code == 200, saved.text
+    viewer = add_member(store, client, admin, "viewer")
+    return admin, viewer, workspace

@@ -12,11 +12,9 @@ import httpx
 import pytest
 
 from tests.conftest import RunningServer
-from tests.integration.conftest import API, ApiUser, Store, assert_problem, register_api_user
-from tests.integration.dashboards_data import CSVS, Answers, model_document
-from tests.integration.model_api import model_url
-from tests.integration.sources_api import create_workspace, upload_ready
-from tests.integration.test_rest_workspaces import add_member
+from tests.integration.conftest import API, ApiUser, Store, assert_problem
+from tests.integration.dashboards_data import Answers, stocked_shop
+from tests.integration.sources_api import create_workspace
 
 
 @dataclass
@@ -41,19 +39,7 @@ def shop(
     server: RunningServer, server_store: Store, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Shop]:
     with server.client() as client:
-        admin = register_api_user(client, "Fatou")
-        workspace = create_workspace(client, admin, "Shop")
-        ids = {
-            name: upload_ready(client, admin, workspace, f"{name}.csv", text.encode())["id"]
-            for name, text in CSVS.items()
-        }
-        saved = client.put(
-            model_url(workspace),
-            json={"version": 0, "model": model_document(ids)},
-            headers=admin.headers,
-        )
-        assert saved.status_code == 200, saved.text
-        viewer = add_member(server_store, client, admin, "viewer")
+        admin, viewer, workspace = stocked_shop(client, server_store, "Fatou")
         yield Shop(client, admin, viewer, workspace, Answers(tmp_path_factory.mktemp("csv")))
 
 
