@@ -259,6 +259,7 @@ class SemanticModel(_Base):
         sort: Iterable[Sort | Mapping[str, Any] | str] = (),
         limit: int | None = None,
         compare: Iterable[Compare | Mapping[str, Any]] = (),
+        over_time: Any = None,
     ) -> QueryResult:
         """Run a semantic query against the bound data (see :meth:`bind`).
 
@@ -276,6 +277,9 @@ class SemanticModel(_Base):
             :class:`Compare` objects or dicts such as ``{"measure": "orders.amount", "shift":
             "year"}``: each adds the measure's previous value and its change (see
             :mod:`pipelines.semantic.compare`).
+        over_time
+            An :class:`~pipelines.semantic.over_time_query.OverTime` or its dict: rows counted in
+            each period they are active (so ``SemanticQuery.model_dump()`` passes back whole).
 
         Raises
         ------
@@ -309,5 +313,6 @@ class SemanticModel(_Base):
             sort=sort_items,
             limit=limit,
             compare=[c if isinstance(c, Compare) else Compare(**c) for c in compare],
+            over_time=over_time,
         )
         return SemanticEngine(self, self._data).execute(query)
