@@ -40,6 +40,8 @@ RUN groupadd --system --gid 10001 datapilot \
 # is off until DATAPILOT_DEMO__ENABLED=true).
 WORKDIR /app
 COPY config/datapilot.yaml config/tenants.yaml ./config/
+# The shipped dashboard templates (Sales, HR); an admin adds their own with templates.folder.
+COPY config/templates ./config/templates/
 
 # The port stays with the config file (5006) so that a mounted file may change it too.
 ENV DATAPILOT_STORAGE__DATA_DIR=/data \

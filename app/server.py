@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import Any
 from urllib.parse import ParseResult, urlparse
 
@@ -23,12 +22,12 @@ from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
 from app.pages import dashboards, explore, model, settings, shell, sources, sql
+from app.pages.shell.look import STATIC
 from app.security_headers import security_headers
 from app.services.templates import load_library
 from pipelines.semantic.engines import warm_up
 
 log = logging.getLogger("datapilot.server")
-STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {
     "sources": sources.page,
     "model": model.page,

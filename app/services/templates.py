@@ -10,6 +10,7 @@ model version) and then creates the dashboard through :class:`DashboardService`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -38,7 +39,13 @@ if TYPE_CHECKING:
     from pipelines.semantic import SemanticModel
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "templates"
-"""The templates DataPilot ships."""
+"""The templates DataPilot ships, in a source checkout."""
+
+INSTALLED = Path("config") / "templates"
+"""Where an installed DataPilot finds them: beside ``config/datapilot.yaml`` in the working
+directory (the image copies ``config/templates`` to ``/app/config/templates``)."""
+
+log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _LIBRARIES: dict[tuple[str, ...], dict[str, Template]] = {}
@@ -46,7 +53,10 @@ _LIBRARIES: dict[tuple[str, ...], dict[str, Template]] = {}
 
 def template_folders(settings: Settings) -> list[Path]:
     """The shipped folder, then the admin's (whose templates replace same-named ones)."""
-    folders = [SHIPPED]
+    shipped = SHIPPED if SHIPPED.is_dir() else INSTALLED
+    folders = [shipped] if shipped.is_dir() else []
+    if not folders:
+        log.warning("no shipped dashboard templates: %s does not exist", shipped.resolve())
     if settings.templates.folder is not None:
         folders.append(Path(settings.templates.folder))
     return folders

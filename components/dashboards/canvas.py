@@ -115,6 +115,11 @@ class DashboardCanvas(pn.viewable.Viewer):
     def tiles(self) -> dict[str, pn.viewable.Viewable]:
         return dict(self._tiles)
 
+    @property
+    def edit_tiles(self) -> dict[str, pn.viewable.Viewable]:
+        """What each tile shows in Edit mode (its layout card)."""
+        return dict(self._edit_tiles)
+
     def set_tiles(
         self,
         tiles: Mapping[str, pn.viewable.Viewable],

@@ -8,6 +8,8 @@ in the process (Ace, for the SQL editor) are named by the server's relative addr
 (``static/extensions/panel/...``), which a file opened from disk does not have. Each of those
 addresses is rewritten to a ``data:`` URL of the same file from the installed Panel wheel. An address whose file the wheel
 does not have is an error (it would be a request at opening time), never silently left in.
+The application's own files (its page script and stylesheets, e.g. ``/dp-static/phone.css``)
+are embedded the same way from the folders the caller names in ``served``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import panel as pn
@@ -35,8 +38,12 @@ class ExportError(RuntimeError):
     """The page could not be made self-contained (names the address at fault)."""
 
 
-def offline_html(layout: pn.viewable.Viewable, title: str) -> str:
+def offline_html(
+    layout: pn.viewable.Viewable, title: str, served: Mapping[str, Path] | None = None
+) -> str:
     """``layout`` rendered as one HTML document with every script, stylesheet and datum in it.
+
+    ``served`` maps the application's own static prefixes (``"dp-static"``) to their folders.
 
     Raises
     ------
@@ -46,23 +53,31 @@ def offline_html(layout: pn.viewable.Viewable, title: str) -> str:
     """
     buffer = io.StringIO()
     layout.save(buffer, title=title, resources=INLINE, embed=True)
-    return embed_panel_assets(buffer.getvalue())
+    return embed_panel_assets(buffer.getvalue(), served)
 
 
-def embed_panel_assets(html: str) -> str:
-    """``html`` with each address on Panel's CDN replaced by the file's ``data:`` URL."""
+def embed_panel_assets(html: str, served: Mapping[str, Path] | None = None) -> str:
+    """``html`` with each address on Panel's CDN, or under a prefix of ``served``, replaced by
+    the file's ``data:`` URL."""
     missing: list[str] = []
 
-    def inline(match: re.Match[str]) -> str:
-        relative = match.group(1)
-        path = (PANEL_DIST / relative).resolve()
-        if PANEL_DIST.resolve() not in path.parents or not path.is_file():
-            missing.append(match.group(0))
-            return match.group(0)
-        mime = _MIME.get(path.suffix, "application/octet-stream")
-        return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    def inliner(folder: Path) -> Callable[[re.Match[str]], str]:
+        def inline(match: re.Match[str]) -> str:
+            path = (folder / match.group(1)).resolve()
+            if folder.resolve() not in path.parents or not path.is_file():
+                missing.append(match.group(0))
+                return match.group(0)
+            mime = _MIME.get(path.suffix, "application/octet-stream")
+            return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
-    embedded = _SERVED.sub(inline, _CDN.sub(inline, html))
+        return inline
+
+    embedded = _SERVED.sub(inliner(PANEL_DIST), _CDN.sub(inliner(PANEL_DIST), html))
+    for prefix, folder in (served or {}).items():
+        own = re.compile(
+            rf"(?<![\w/.])/?{re.escape(prefix)}/([^\"'?\s)\\]+\.(?:js|css|svg))(?:\?v=[^\"'\s)\\]*)?"
+        )
+        embedded = own.sub(inliner(folder), embedded)
     if missing:
-        raise ExportError(f"Cannot embed {missing[0]}: the installed Panel has no such file.")
+        raise ExportError(f"Cannot embed {missing[0]}: no such file is installed.")
     return embedded

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from app.cli_health import NoKnownPort, health_url
+from app.services import templates
 from app.settings import load_settings
 from tests.conftest import ROOT
 
@@ -92,7 +93,10 @@ def image_workdir(root: Path) -> Path:
         for source in sources:
             path = target / Path(source).name if dest.endswith("/") else target
             path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / source, path)
+            if (ROOT / source).is_dir():  # COPY dir dest/ copies the directory's contents
+                shutil.copytree(ROOT / source, target, dirs_exist_ok=True)
+            else:
+                shutil.copy(ROOT / source, path)
     return workdir
 
 
@@ -149,6 +153,17 @@ def test_dockerfile_exposes_5006_and_healthchecks_with_datapilot_health() -> Non
 def test_the_image_starts_without_the_demo(image: Path) -> None:
     assert (image / "config" / "datapilot.yaml").is_file()
     assert load_settings().demo.enabled is False
+
+
+def test_the_image_ships_the_sales_and_hr_templates(
+    image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed from the wheel, the templates are the image's ``config/templates``."""
+    monkeypatch.setattr(templates, "SHIPPED", image / "not-a-source-checkout")
+    monkeypatch.setattr(templates, "_LIBRARIES", {})
+    folders = templates.template_folders(load_settings())
+    assert [f.resolve() for f in folders] == [(image / "config" / "templates").resolve()]
+    assert {"sales", "hr"} <= set(templates.load_library(load_settings()))
 
 
 def test_an_environment_variable_turns_the_demo_on(

@@ -23,9 +23,9 @@ import param
 
 from app.pages.dashboards import wording
 from app.pages.dashboards.filter_bar import FilterBar
-from app.pages.dashboards.tiles import Loader, export_buttons, layout_card
+from app.pages.dashboards.tiles import Loader, export_buttons, layout_card, set_card_filters
 from app.pages.shell import ShellState, notify_error, notify_success
-from app.pages.shell.look import button
+from app.pages.shell.look import STATIC, button
 from app.services.dashboards import DashboardInfo, StaleDashboard
 from app.services.workspaces import WorkspaceInfo
 from components.dashboards import WidgetBuilder, WidgetView
@@ -292,8 +292,9 @@ class Board(pn.viewable.Viewer):
         self.widgets.update({w.id: w for w in widgets})
         self._set_document(document.model_copy(update={"widgets": widgets}))
         self.filters.set_document(self.document)
+        labels = {f.label or f.field: f.id for f in document.filters}
         for widget in widgets:
-            self.canvas.replace_tile(widget.id, self.canvas.tiles[widget.id], self._card(widget))
+            set_card_filters(self.canvas.edit_tiles[widget.id], labels, widget.filters_off)
         self.reload()
 
     def _save(self) -> None:
@@ -338,7 +339,9 @@ class Board(pn.viewable.Viewer):
         layout = pn.Column(
             title, grid_view(views, self.canvas.positions), sizing_mode="stretch_width"
         )
-        return io.BytesIO(offline_html(layout, self.info.name).encode("utf-8"))
+        return io.BytesIO(
+            offline_html(layout, self.info.name, {"dp-static": STATIC}).encode("utf-8")
+        )
 
     # -- view ----------------------------------------------------------------------------------
     def _make_toolbar(self) -> None:

@@ -66,18 +66,17 @@ def layout_card(
     remove = pn.widgets.Button(name="Remove", css_classes=["dp-dash-card-remove"], margin=(2, 2))
     remove.on_click(lambda _: on_remove(widget.id))
     parts: list[Any] = [pn.Row(edit, remove, margin=0)]
-    if filters and on_filters_off is not None:
+    if on_filters_off is not None:
         off = pn.widgets.MultiChoice(
             name="Filters switched off here",
-            options=filters,
-            value=[f for f in widget.filters_off if f in filters.values()],
             placeholder="Every filter that reaches it applies",
             css_classes=["dp-dash-card-filters-off"],
             sizing_mode="stretch_width",
             margin=(0, 2),
         )
-        off.param.watch(lambda e: on_filters_off(widget.id, list(e.new)), "value")
         parts.append(off)
+        set_card_filters(parts, filters or {}, widget.filters_off)
+        off.param.watch(lambda e: on_filters_off(widget.id, list(e.new)), "value")
     return pn.Column(
         *parts,
         card,
@@ -85,6 +84,15 @@ def layout_card(
         css_classes=["dp-dash-layout-card"],
         margin=4,
     )
+
+
+def set_card_filters(card: Any, filters: dict[str, str], off: list[str]) -> None:
+    """Offer the dashboard's ``filters`` (label -> id) on a layout card, in place: the card
+    stays the one on screen, so a choice being made on it is not lost to a redraw."""
+    for item in card:
+        if isinstance(item, pn.widgets.MultiChoice):
+            kept = [f for f in off if f in filters.values()]
+            item.param.update(options=filters, value=kept, visible=bool(filters))
 
 
 def csv_bytes(data: WidgetData) -> bytes:

@@ -7,6 +7,7 @@ reach every layout, widget and HTML pane through :class:`ShellDesign` instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import panel as pn
@@ -17,6 +18,8 @@ from panel.theme import Bootstrap
 from panel.theme.base import Inherit
 from panel.widgets.base import Widget
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
+"""The folder the server serves at ``/dp-static/``."""
 STYLES = ["/dp-static/shell.css"]
 SHELL_JS = "/dp-static/shell.js"
 """The template's script: the sidebar on phones, Escape in the sidebar's forms."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import holoviews as hv
 import pandas as pd
@@ -45,3 +46,20 @@ def test_scripts_panel_would_serve_are_embedded_too() -> None:
     embedded = embed_panel_assets(page)
     assert embedded.startswith('<script src="data:text/javascript;base64,')
     assert "static/extensions" not in embedded
+
+
+def test_the_applications_own_files_are_embedded_from_the_folders_named(tmp_path: Path) -> None:
+    (tmp_path / "phone.css").write_text("@media (max-width: 600px) { .x { width: 100% } }")
+    (tmp_path / "shell.js").write_text("console.log('shell');")
+    page = (
+        '<script src="dp-static/shell.js"></script>'
+        '<style>@import url("/dp-static/phone.css");</style>'
+    )
+    embedded = embed_panel_assets(page, {"dp-static": tmp_path})
+    assert "dp-static" not in embedded
+    assert 'src="data:text/javascript;base64,' in embedded
+    assert 'url("data:text/css;base64,' in embedded
+    with pytest.raises(ExportError, match=r"absent\.css"):
+        embed_panel_assets('<link href="/dp-static/absent.css">', {"dp-static": tmp_path})
+    with pytest.raises(ExportError):
+        embed_panel_assets('<link href="/dp-static/../secret.css">', {"dp-static": tmp_path})
