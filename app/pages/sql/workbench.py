@@ -22,6 +22,7 @@ from typing import Any
 
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
 from app.pages.sql.feedback import (
@@ -238,7 +239,21 @@ class SqlWorkbench(pn.viewable.Viewer):
             return
         self.param.update(tables=columns, history=history, saved=saved, phase="ready")
         if self._handed:
-            self.run(self._handed)
+            self._run_after_drawing(self._handed)
+
+    def _run_after_drawing(self, sql: str) -> None:
+        """Run handed SQL once the ready page is drawn: this load runs in a thread, and a result
+        drawn while the browser still builds the page names models it does not know yet."""
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None:
+            self.run(sql)
+            return
+
+        def run() -> None:
+            with set_curdoc(doc):
+                self.run(sql)
+
+        doc.add_next_tick_callback(run)
 
     # -- running -----------------------------------------------------------------------------------
     def run(self, sql: str | None = None) -> None:
