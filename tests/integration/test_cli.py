@@ -1,7 +1,16 @@
-"""The ``datapilot`` command line, run as a real subprocess on SQLite and PostgreSQL."""
+"""The ``datapilot`` command line on SQLite and PostgreSQL.
+
+Most commands run in this process through ``app.cli.main`` (its argv, stdin, stdout, stderr,
+working directory and environment are the command's own): starting Python and importing the app
+for each of a hundred commands cost CI minutes and tested nothing more. The tests marked
+``Cli.process`` and every ``serve`` test run ``python -m app.cli`` as a real subprocess, so the
+entry point, exit codes and output of a real process stay covered.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -17,6 +26,7 @@ import yaml
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select
 
+from app.cli import main as cli_main
 from app.context import AppContext
 from app.services.ai import KeyVault
 from app.services.errors import AuthenticationFailed
@@ -48,26 +58,55 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` is ``env`` for the duration (as a subprocess would see it)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @dataclass
 class Cli:
     """``python -m app.cli --config <tmp config>`` against one metadata store."""
 
     workdir: Path
     config: Path
+    process: bool = False
+    """Run each command as a real ``python -m app.cli`` subprocess."""
     _contexts: list[AppContext] = field(default_factory=list)
 
     def run(
         self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "app.cli", "--config", str(self.config), *args],
-            cwd=self.workdir,
-            env=_clean_env(**(env or {})),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        argv = ["--config", str(self.config), *args]
+        if self.process:
+            return subprocess.run(
+                [sys.executable, "-m", "app.cli", *argv],
+                cwd=self.workdir,
+                env=_clean_env(**(env or {})),
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        out, err = io.StringIO(), io.StringIO()
+        with _environment(_clean_env(**(env or {}))), contextlib.chdir(self.workdir):
+            saved_stdin, sys.stdin = sys.stdin, io.StringIO(stdin or "")
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    try:
+                        code = cli_main(argv)
+                    except SystemExit as exc:  # argparse's usage errors
+                        code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                sys.stdin = saved_stdin
+        return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
     def ok(self, *args: str, **kwargs: object) -> str:
         result = self.run(*args, **kwargs)  # type: ignore[arg-type]
@@ -154,6 +193,7 @@ def _users(cli: Cli) -> dict[str, list[str]]:
 
 # -- db ------------------------------------------------------------------------------------------
 def test_db_upgrade_creates_the_schema_and_reports_the_revision(bare_cli: Cli) -> None:
+    bare_cli.process = True
     out = bare_cli.ok("db", "upgrade")
     assert f"database revision: {HEAD} (up to date)" in out
     tables = inspect(bare_cli.context().db.engine).get_table_names()
@@ -192,7 +232,7 @@ def test_admin_on_a_fresh_embedded_store_migrates_it(tmp_path: Path) -> None:
 
 def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://bob:hunter2@127.0.0.1:{free_port()}/datapilot"
-    cli = Cli(tmp_path, _write_config(tmp_path / "c.yaml", tmp_path / "data", url))
+    cli = Cli(tmp_path, _write_config(tmp_path / "c.yaml", tmp_path / "data", url), process=True)
     line = cli.fails("admin", "list-users")
     assert "cannot use the database postgresql+psycopg://bob:***@127.0.0.1:" in line
     assert "hunter2" not in line
@@ -233,6 +273,7 @@ def test_create_user_with_password_stdin_uses_that_password(acme: Cli) -> None:
 
 
 def test_create_user_with_a_weak_password_is_refused_and_creates_nothing(acme: Cli) -> None:
+    acme.process = True
     args = ("admin", "create-user", "ann@acme.example", "--tenant", "acme", "--password-stdin")
     result = acme.run(*args, stdin="password1\n")
     assert result.returncode == 1
