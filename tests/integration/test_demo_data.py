@@ -368,22 +368,11 @@ def test_the_demo_hr_model_joins_employees_to_departments(demo_server: RunningSe
     assert ("employees", "departments") in pairs
 
 
-def test_a_restart_does_not_duplicate_the_sample_sources(tmp_path: Path) -> None:
-    first = start_server(tmp_path, settings=SAMPLES)
-    try:
-        before = {(r.id, r.name) for r in wait_until_ready(first)}
-    finally:
-        first.stop()
-    second = start_server(tmp_path, settings=SAMPLES)
-    try:
-        after = {(r.id, r.name) for r in demo_sources(second)}
-        assert "Sample data: ingesting" not in second.log()
-    finally:
-        second.stop()
-    assert after == before
-
-
-def test_an_emptied_demo_workspace_gets_the_samples_again_on_restart(tmp_path: Path) -> None:
+def test_restarts_keep_the_samples_once_and_refill_an_emptied_demo_workspace(
+    tmp_path: Path,
+) -> None:
+    """One store, three starts: a plain restart duplicates nothing; after the HR workspace is
+    emptied, the next start ingests its samples again and leaves Sales as it was."""
     from app.context import AppContext
     from app.settings import load_settings
 
@@ -392,6 +381,14 @@ def test_an_emptied_demo_workspace_gets_the_samples_again_on_restart(tmp_path: P
         rows = wait_until_ready(first)
     finally:
         first.stop()
+    second = start_server(tmp_path, settings=SAMPLES)
+    try:
+        after = {(r.id, r.name) for r in demo_sources(second)}
+        assert "Sample data: ingesting" not in second.log()
+    finally:
+        second.stop()
+    assert after == {(r.id, r.name) for r in rows}
+
     ctx = AppContext(load_settings(tmp_path / "datapilot.yaml"))
     try:
         user = ctx.accounts.authenticate(DEMO_EMAIL, first.demo_password or "", "127.0.0.1")
@@ -402,11 +399,11 @@ def test_an_emptied_demo_workspace_gets_the_samples_again_on_restart(tmp_path: P
     finally:
         ctx.jobs.shutdown()
         ctx.db.dispose()
-    second = start_server(tmp_path, settings=SAMPLES)
+    third = start_server(tmp_path, settings=SAMPLES)
     try:
-        again = wait_until_ready(second)
+        again = wait_until_ready(third)
     finally:
-        second.stop()
+        third.stop()
     kept = {r.id for r in rows if r.workspace == "Sales"}
     assert {r.id for r in again if r.workspace == "Sales"} == kept
     hr = [r for r in again if r.workspace == "HR"]
