@@ -34,7 +34,7 @@ CHANGE_WORDS = frozenset(
 """Words asking for a change; said beside a comparison phrase, they are part of it."""
 
 _VS = (
-    r"(?:vs|versus|against|compared (?:to|with)|relative to|than|from|par rapport (?:a|au|aux)|"
+    r"(?:vs|versus|against|compared (?:to|with)|relative to|than|par rapport (?:a|au|aux)|"
     r"compare (?:a|au|avec)|comparee? (?:a|au|avec)|contre|face (?:a|au)|vis a vis (?:de|du))"
 )
 _THE = r"(?:(?:the|la|le|l|a|au) )?"

@@ -194,8 +194,8 @@ def _time_part(
     grain = said or _base_grain(base, index) or ("year" if year else DEFAULT_GRAIN)
     if over is not None:
         if grain not in OVER_TIME_GRAINS:
-            return Unclear("decline", f"Counts over time are by {', '.join(OVER_TIME_GRAINS)}, "
-                           f"not by {grain}.")  # fmt: skip
+            return Unclear("decline", f"Counts over time are by month, quarter or year, not by "
+                           f"{grain}.")  # fmt: skip
     elif grain not in chosen.grains:
         return Unclear("decline", f"“{chosen.label}” cannot be grouped by {grain}; it "
                        f"offers {', '.join(chosen.grains)}.")  # fmt: skip

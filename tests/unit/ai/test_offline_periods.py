@@ -299,6 +299,29 @@ def test_turnover_and_tenure_are_flows_of_the_staff_table(data: Data) -> None:
     assert [r[0].year for r in data.rows(turnover)] == [2022, 2023, 2024, 2025]
 
 
+def test_counts_over_time_decline_a_weekly_grain_and_a_comparison(data: Data) -> None:
+    weekly = data.answerer.answer("headcount by week", today=TODAY)
+    compared = data.answerer.answer("headcount by month vs last year", today=TODAY)
+
+    assert weekly.kind == "decline" and weekly.message == (
+        "Counts over time are by month, quarter or year, not by week."
+    )
+    assert compared.kind == "decline" and "not available for counts over time" in compared.message
+
+
+def test_a_count_over_time_takes_follow_ups(data: Data) -> None:
+    first = data.ask("headcount by month")
+    by_squad = data.ask("now by squad", previous=first)
+    quarterly = data.ask("by quarter in 2023", previous=by_squad)
+
+    assert by_squad.over_time == first.over_time and by_squad.dimensions == ["staff.squad"]
+    assert quarterly.over_time is not None and quarterly.over_time.grain == "quarter"
+    assert quarterly.filters == [
+        Filter(field="staff.joined_on", op="between", value=["2023-01-01", "2023-12-31"])
+    ]
+    assert len(data.rows(quarterly)) == 8  # 4 quarters x 2 squads
+
+
 def test_naming_one_of_the_dates_groups_by_it_instead(data: Data) -> None:
     query = data.ask("number of staff by month joined")
 
@@ -313,3 +336,13 @@ def test_without_a_start_and_end_table_turnover_still_means_revenue(data: Data) 
     query = OfflineAnswerer(sales_only).answer("turnover by month", today=TODAY).query
     assert query is not None and query.over_time is None
     assert query.measures == ["ventes.montant"]
+
+
+def test_a_period_after_from_is_a_filter_not_a_comparison(data: Data) -> None:
+    assert find_compare(fold("revenue from last year"))[0] is None
+    query = data.ask("revenue from last year")
+
+    assert query.compare == []
+    assert query.filters == [
+        Filter(field="ventes.date_vente", op="between", value=["2023-01-01", "2023-12-31"])
+    ]
