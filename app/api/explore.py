@@ -46,6 +46,11 @@ class AiColumnOut(BaseModel):
     label: str = Field(description="How the column is shown")
     type: str = Field(description="Logical type: integer, decimal, text, date, timestamp, ...")
     role: str | None = Field(None, description="dimension or measure, when known")
+    format: dict[str, Any] | None = Field(
+        None,
+        description="How its numbers are shown, when known: {kind: number, currency or percent, "
+        "decimals, currency}; a comparison's change is a percent",
+    )
 
 
 class AiChartOut(BaseModel):

@@ -270,7 +270,7 @@ def _semantic(
     answer.kind = "semantic"
     answer.semantic_query = query.model_dump(exclude_defaults=True)
     answer.sql = result.sql
-    answer.columns = [AnswerColumn(c.name, c.display, c.type, c.role) for c in columns]
+    answer.columns = [AnswerColumn.of(c) for c in columns]
     answer.rows, answer.truncated = rows, len(result.rows) > MAX_ROWS
     answer.explanation = describe_query(query, catalog)
     run.query, run.result = query, result
@@ -292,7 +292,7 @@ def _sql(run: _Run, args: Mapping[str, Any], run_sql: Callable[[str], SqlLikeRes
         answer.chart_suggestion = _chart(columns, result.rows, None)
     answer.kind = "sql"
     answer.sql = sql.strip()
-    answer.columns = [AnswerColumn(c.name, c.display, c.type, c.role) for c in columns]
+    answer.columns = [AnswerColumn.of(c) for c in columns]
     answer.rows, answer.truncated = list(result.rows), bool(getattr(result, "truncated", False))
     reason = str(args.get("reason") or "").strip()
     answer.explanation = "Answered with SQL, as a semantic query could not express the question"

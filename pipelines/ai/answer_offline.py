@@ -102,7 +102,7 @@ def answer_offline(
     answer.kind = "semantic"
     answer.semantic_query = query.model_dump(exclude_defaults=True)
     answer.sql = result.sql
-    answer.columns = [AnswerColumn(c.name, c.display, c.type, c.role) for c in columns]
+    answer.columns = [AnswerColumn.of(c) for c in columns]
     answer.rows, answer.truncated = rows, len(result.rows) > MAX_ROWS
     with _timed(answer, "explain_ms"):
         text = describe_query(query, catalog)

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pipelines.charts import ChartSuggestion
+from pipelines.charts import ChartSuggestion, ResultColumn
 from pipelines.query.results import json_rows
+from pipelines.semantic.model import NumberFormat
 
 AnswerKind = Literal["semantic", "sql", "clarify", "decline", "failed"]
 """``semantic``/``sql``: rows came back; ``clarify``: a question back with ``choices``;
@@ -27,15 +28,29 @@ TIMING_KEYS = ("context_ms", "llm_ms", "validate_ms", "query_ms", "chart_ms", "e
 
 @dataclass(frozen=True)
 class AnswerColumn:
-    """A result column: its name in the rows, how it is shown, its logical type and role."""
+    """A result column: its name in the rows, how it is shown, its logical type and role, and
+    how its numbers are shown (a comparison's change is a percent)."""
 
     name: str
     label: str
     type: str
     role: str | None = None
+    format: NumberFormat | None = None
+
+    @classmethod
+    def of(cls, column: ResultColumn) -> AnswerColumn:
+        """The answer's column for a result column (see :func:`pipelines.charts.result_columns`)."""
+        return cls(column.name, column.display, column.type, column.role, column.format)
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "type": self.type, "role": self.role}
+        shown = self.format.model_dump() if self.format is not None else None
+        return {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "role": self.role,
+            "format": shown,
+        }
 
 
 @dataclass(frozen=True)

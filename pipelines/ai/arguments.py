@@ -3,7 +3,11 @@
 An unknown measure or dimension, a grain the field does not offer, a text value that is not
 among a fully sampled dimension's values (``France`` where the data says ``FR``): each becomes a
 line of a :class:`ToolArgumentError`, whose message goes back to the model for another try.
-A value differing from a known one only in case is corrected (``web`` -> ``Web``).
+A value differing from a known one only in case is corrected (``web`` -> ``Web``). A comparison
+(``compare``) must name known measures and a shift (year or period); an over-time part
+(``over_time``) known date fields for its start and end. What only the engine can judge (a
+compared measure missing from the measures, no time dimension with a grain) comes back from
+the engine as its error, which goes to the model the same way.
 """
 
 from __future__ import annotations
@@ -16,13 +20,24 @@ from pydantic import ValidationError
 
 from pipelines.charts import CHART_KINDS
 from pipelines.semantic import SemanticQuery
+from pipelines.semantic.compare import compare_columns
+from pipelines.semantic.over_time_query import PERIOD, OverTime
 
 from .catalog import MAX_VALUES, Catalog, CatalogField
-from .tools import FILTER_OPS, query_fields
+from .tools import FILTER_OPS, SHIFTS, query_fields
 
 __all__ = ["ToolArgumentError", "check_choices", "semantic_query_from"]
 
-_QUERY_KEYS = ("measures", "dimensions", "filters", "sort", "limit", "chart")
+_QUERY_KEYS = (
+    "measures",
+    "dimensions",
+    "filters",
+    "sort",
+    "limit",
+    "compare",
+    "over_time",
+    "chart",
+)
 _VALUE_OPS = frozenset({"eq", "ne", "in", "not_in"})
 
 
@@ -74,6 +89,8 @@ def semantic_query_from(
         if name not in dimension_names:
             problems.append(f"unknown dimension {name!r}{_close(name, dimension_names)}")
     filters = _filters(arguments.get("filters"), catalog, dimension_names, problems)
+    compare = _compare(arguments.get("compare"), measure_names, problems)
+    over_time = _over_time(arguments.get("over_time"), catalog, problems)
     chart = arguments.get("chart")
     if chart is not None and chart not in CHART_KINDS:
         problems.append(f"unknown chart {chart!r}; use one of {', '.join(CHART_KINDS)}")
@@ -83,14 +100,22 @@ def semantic_query_from(
         "filters": filters,
         "sort": arguments.get("sort") or [],
         "limit": arguments.get("limit"),
+        "compare": compare,
+        "over_time": over_time,
     }
+    sortable = [*measures, *dimensions]
+    sortable += [n for c in compare for n in compare_columns(c["measure"], c["shift"])]
+    if over_time is not None:
+        flows = over_time.get("flows")
+        sortable += [PERIOD, *(flows if isinstance(flows, list) else [])]
     for item in payload["sort"] if isinstance(payload["sort"], list) else ():
         field = item.get("field") if isinstance(item, Mapping) else None
-        if field not in (*measures, *dimensions):
+        if field not in sortable:
             problems.append(
                 f"sort field {field!r} is not among the query's measures and dimensions"
+                + (" (or its compare or over-time columns)" if compare or over_time else "")
             )
-    if not measures and not dimensions:
+    if not measures and not dimensions and not (over_time and over_time.get("flows")):
         problems.append("give at least one measure or dimension")
     if problems:
         raise ToolArgumentError("\n".join(problems))
@@ -128,6 +153,61 @@ def _filters(
             entry["value"] = _known_values(known, entry["value"], problems)
         out.append(entry)
     return out
+
+
+def _compare(value: Any, measure_names: list[str], problems: list[str]) -> list[dict[str, Any]]:
+    """The comparisons asked: each a known measure and a shift (year or period)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append("compare must be a list of {measure, shift}")
+        return []
+    out: list[dict[str, Any]] = []
+    for item in value:
+        if not isinstance(item, Mapping) or not isinstance(item.get("measure"), str):
+            problems.append(
+                f"compare {item!r} needs a measure (one of the query's measures) and a shift "
+                f"({' or '.join(SHIFTS)})"
+            )
+            continue
+        measure, shift = item["measure"], item.get("shift", "year")
+        if measure not in measure_names:
+            problems.append(f"unknown compare measure {measure!r}{_close(measure, measure_names)}")
+        elif shift not in SHIFTS:
+            problems.append(
+                f"compare {measure!r}: unknown shift {shift!r}; use year (the same period a "
+                "year earlier) or period (the previous month, quarter... of the time grain)"
+            )
+        else:
+            out.append({"measure": measure, "shift": shift})
+    return out
+
+
+def _over_time(value: Any, catalog: Catalog, problems: list[str]) -> dict[str, Any] | None:
+    """The over-time part asked: its start and end must be date fields of the catalog
+    (without a grain); the rest is checked by the query model."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.append("over_time must be an object {start, end, grain, flows}")
+        return None
+    keys = list(OverTime.model_fields)
+    extra = sorted(set(value) - set(keys))
+    if extra:
+        problems.append(f"over_time: unknown keys {', '.join(extra)}; use {', '.join(keys)}")
+    dates = [f.field for f in catalog.time_dimensions]
+    for key in ("start", "end"):
+        name = value.get(key)
+        if name is None and key == "end":
+            continue
+        if not isinstance(name, str) or name not in dates:
+            near = _close(name, dates) if isinstance(name, str) else ""
+            listed = ", ".join(dates[:10]) or "none"
+            problems.append(
+                f"over_time {key} {name!r} is not a date field of the model (write table.column "
+                f"without a grain){near or f'; the date fields are: {listed}'}"
+            )
+    return {k: v for k, v in value.items() if k in keys}
 
 
 def _known_values(item: CatalogField, value: Any, problems: list[str]) -> Any:

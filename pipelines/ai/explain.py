@@ -2,7 +2,9 @@
 
 :func:`describe_query` reads the :class:`SemanticQuery` that ran with the catalog's labels:
 "Sum of Amount by Month of Order date, for Country = FR; sorted by Sum of Amount (highest first);
-top 5." :func:`left_out` says which rows of the measured table the joins changed: through a left
+top 5." A comparison adds what each period is set beside ("…, each month beside the same month a
+year earlier, with the % change"); a count over time says which rows it counts when ("Number of
+employees at the end of each month, counting each row from Hire date to Exit date"). :func:`left_out` says which rows of the measured table the joins changed: through a left
 join, rows without a match (or with an empty value) are counted under (blank), and the number is
 counted with a small extra query; through an inner join they are left out, and the number is
 the difference of two counts. :func:`summarize` asks the model for one paragraph about the
@@ -18,6 +20,7 @@ from pipelines.query.results import json_rows
 from pipelines.semantic import Filter, QueryResult, SemanticError, SemanticModel, SemanticQuery
 from pipelines.semantic.fields import FieldResolver
 from pipelines.semantic.graph import JoinGraph
+from pipelines.semantic.over_time_query import OverTime
 
 from .catalog import Catalog, CatalogField
 from .context import data_json
@@ -111,6 +114,8 @@ def _filter_text(item: Filter, labels: _Labels) -> str:
 def describe_query(query: SemanticQuery, catalog: Catalog) -> str:
     """What the query measured, grouped by, filtered, sorted and kept, in one sentence."""
     labels = _Labels(catalog)
+    if query.over_time is not None:
+        return describe_over_time(query, query.over_time, labels)
     measures = [labels.measure(m) for m in query.measures]
     dimensions = [labels.dimension(d) for d in query.dimensions]
     if measures:
@@ -119,6 +124,8 @@ def describe_query(query: SemanticQuery, catalog: Catalog) -> str:
     else:
         text = f"Distinct values of {', '.join(dimensions)}"
     parts = [text]
+    if query.compare:
+        parts.append(_compare_text(query, labels))
     if query.filters:
         parts.append("for " + "; ".join(_filter_text(f, labels) for f in query.filters))
     text = ", ".join(parts)
@@ -138,6 +145,89 @@ def describe_query(query: SemanticQuery, catalog: Catalog) -> str:
             bool(query.sort) and query.sort[0].descending and query.sort[0].field in query.measures
         )
         text += f"; top {query.limit}" if top else f"; first {query.limit} rows"
+    return text + "."
+
+
+def _compare_text(query: SemanticQuery, labels: _Labels) -> str:
+    """ "each month beside the same month a year earlier, with the % change" (naming the
+    measures when only some of them are compared)."""
+    grain = next(
+        (d.rsplit(".", 1)[1] for d in query.dimensions
+         if labels.field(d)[1] is not None and labels.field(d)[0] is not None),
+        None,
+    )  # fmt: skip
+    bucket = grain or "period"
+    sides = []
+    for shift in dict.fromkeys(c.shift for c in query.compare):
+        if shift == "year":
+            sides.append(
+                "the previous year" if bucket == "year" else f"the same {bucket} a year earlier"
+            )
+        else:
+            sides.append(f"the previous {bucket}")
+    compared = list(dict.fromkeys(c.measure for c in query.compare))
+    whose = ""
+    if len(query.measures) > 1 and set(compared) != set(query.measures):
+        whose = " for " + " and ".join(labels.measure(m) for m in compared)
+    return f"each {bucket} beside {' and '.join(sides)}{whose}, with the % change"
+
+
+FLOW_WORDS = {
+    "starts": "starts ({start})",
+    "ends": "ends ({end})",
+    "average": "average count",
+    "turnover": "turnover (ends / average count)",
+    "tenure": "average tenure in years",
+}
+WINDOW_WORDS = {"between": "from {0} to {1}", "gte": "from {0}", "gt": "after {0}",
+                "lte": "up to {0}", "lt": "before {0}"}  # fmt: skip
+
+
+def describe_over_time(query: SemanticQuery, over: OverTime, labels: _Labels) -> str:
+    """A count over time in words: what is counted when, by what, for which periods."""
+    start = labels.dimension(over.start)
+    end = labels.dimension(over.end) if over.end else ""
+    grain = over.grain
+    when = f"at the end of each {grain}" if over.at == "end" else f"active during each {grain}"
+    parts: list[str] = []
+    if query.measures:
+        measures = " and ".join(labels.measure(m) for m in query.measures)
+        parts.append(f"{measures} {when}")
+    flows = [FLOW_WORDS[f].format(start=start, end=end or "none") for f in over.flows]
+    if flows:
+        listed = ", ".join(flows[:-1]) + (" and " if len(flows) > 1 else "") + flows[-1]
+        parts.append(f"{'with ' if parts else ''}{listed} by {grain}")
+        if not query.measures:
+            parts[-1] = parts[-1][0].upper() + parts[-1][1:]
+    span = (
+        f"from its {start} to its {end} (rows without {end} still count)"
+        if end
+        else f"from its {start} on"
+    )
+    text = ", ".join(parts) + f", counting each row {span}"
+    if query.dimensions:
+        text += f", by {', '.join(labels.dimension(d) for d in query.dimensions)}"
+    window, rows = [], []
+    for item in query.filters:
+        column = item.field if item.field.count(".") < 2 else item.field.rsplit(".", 1)[0]
+        sets_window = column in (over.start, over.end) and item.op in WINDOW_WORDS
+        if (
+            sets_window
+            and item.op == "between"
+            and isinstance(item.value, list)
+            and len(item.value) == 2
+        ):
+            window.append(WINDOW_WORDS["between"].format(*map(_value, item.value)))
+        elif sets_window:
+            window.append(WINDOW_WORDS[item.op].format(_value(item.value)))
+        else:
+            rows.append(_filter_text(item, labels))
+    if window:
+        text += f", for the {grain}s " + " and ".join(window)
+    if rows:
+        text += ", for " + "; ".join(rows)
+    if query.limit is not None:
+        text += f"; first {query.limit} rows"
     return text + "."
 
 
@@ -170,7 +260,10 @@ def left_out(
 
     Only dimensions on another table than the measure's, reached without fan-out, are looked
     at; at most :data:`MAX_EXTRA_QUERIES` small count queries run. A query that fails is skipped.
+    A count over time is not looked at (its date filters set its periods, not its rows).
     """
+    if query.over_time is not None:
+        return []
     resolver, graph = FieldResolver(model), JoinGraph(model)
     labels = _Labels(catalog)
     sentences: list[str] = []

@@ -4,14 +4,20 @@ question, a decline, and (where the caller allows it) one SQL query.
 Measures and dimensions are enums of the fields shown in the prompt (a time dimension with each
 of its grains), so a model that honours the schema cannot invent a field; on a very wide model
 the enums are dropped and the answer is checked against the catalog instead (as it always is).
+The semantic query also takes the engine's ``compare`` (a measure beside its value a year or a
+period earlier, :mod:`pipelines.semantic.compare`) and ``over_time`` (rows counted in each
+period they are active, :mod:`pipelines.semantic.over_time_query`): their measures are enums
+of the measures, their start and end enums of the date fields (without a grain).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from pipelines.charts import CHART_KINDS
+from pipelines.semantic.over_time_query import FLOWS, OverTimeGrain
+from pipelines.semantic.query import CompareShift
 
 from .catalog import CatalogField
 from .messages import ToolSpec
@@ -35,6 +41,8 @@ FILTER_OPS = (
     "not_null",
 )  # fmt: skip
 MAX_CHOICES = 6
+SHIFTS: tuple[str, ...] = get_args(CompareShift)
+OVER_TIME_GRAINS: tuple[str, ...] = get_args(OverTimeGrain)
 
 
 def query_fields(item: CatalogField) -> list[str]:
@@ -44,11 +52,61 @@ def query_fields(item: CatalogField) -> list[str]:
     return [item.field]
 
 
-def _names(items: Sequence[str], enums: bool, what: str) -> dict[str, Any]:
+def _name(items: Sequence[str], enums: bool, what: str) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "description": what}
     if enums and items:
         schema["enum"] = list(items)
-    return {"type": "array", "items": schema}
+    return schema
+
+
+def _names(items: Sequence[str], enums: bool, what: str) -> dict[str, Any]:
+    return {"type": "array", "items": _name(items, enums, what)}
+
+
+def _compare_item(measures: Sequence[str], enums: bool) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "measure": _name(measures, enums, "One of the query's measures."),
+            "shift": {
+                "type": "string",
+                "enum": list(SHIFTS),
+                "description": "year: the same period a year earlier (year over year); "
+                "period: the previous month, quarter... of the time dimension's grain.",
+            },
+        },
+        "required": ["measure", "shift"],
+        "additionalProperties": False,
+    }
+
+
+def _over_time(dates: Sequence[str], enums: bool) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "Count the rows of one table active in each period (headcount, active "
+        "subscriptions) instead of grouping by a date; the result has a period column.",
+        "properties": {
+            "start": _name(dates, enums, "The day a row starts counting (hire date)."),
+            "end": _name(
+                dates, enums, "The last day a row counts (exit date), same table; empty: active."
+            ),
+            "grain": {"type": "string", "enum": list(OVER_TIME_GRAINS)},
+            "at": {
+                "type": "string",
+                "enum": ["end", "any"],
+                "description": "end (default): rows active on the period's last day; any: on "
+                "any of its days.",
+            },
+            "flows": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(FLOWS)},
+                "description": "Extra columns: starts (hires), ends (exits), average (average "
+                "count), turnover (ends / average), tenure (average years since start).",
+            },
+        },
+        "required": ["start"],
+        "additionalProperties": False,
+    }
 
 
 def answer_tools(
@@ -69,6 +127,7 @@ def answer_tools(
     dimensions = [
         name for f in fields if f.kind != "measure" or f.also_dimension for name in query_fields(f)
     ]
+    dates = [f.field for f in fields if f.kind == "time"]
     filter_item = {
         "type": "object",
         "properties": {
@@ -90,7 +149,8 @@ def answer_tools(
         "properties": {
             "field": {
                 "type": "string",
-                "description": "One of the query's measures or dimensions.",
+                "description": "One of the query's measures or dimensions, a compare column "
+                "({measure}__change_year) or an over-time column (period, a flow).",
             },
             "descending": {"type": "boolean"},
         },
@@ -101,7 +161,8 @@ def answer_tools(
         RUN_SEMANTIC_QUERY,
         "Answer with a semantic query over the workspace's model: measures broken down by "
         "dimensions (a time dimension with a grain suffix such as .month), filtered, sorted "
-        "and limited. Top N: sort by the measure descending and set limit.",
+        "and limited. Top N: sort by the measure descending and set limit. compare: year over "
+        "year or vs the previous period; over_time: counts of rows active in each period.",
         {
             "type": "object",
             "properties": {
@@ -112,6 +173,13 @@ def answer_tools(
                 "filters": {"type": "array", "items": filter_item},
                 "sort": {"type": "array", "items": sort_item},
                 "limit": {"type": "integer", "minimum": 1},
+                "compare": {
+                    "type": "array",
+                    "items": _compare_item(measures, enums),
+                    "description": "Each measure beside its previous value and % change; needs "
+                    "one time dimension with a grain.",
+                },
+                "over_time": _over_time(dates, enums),
                 "chart": {
                     "type": "string",
                     "enum": list(CHART_KINDS),

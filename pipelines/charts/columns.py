@@ -10,7 +10,7 @@ is a dimension.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -182,12 +182,27 @@ def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None
     return column.format, column.aggregation
 
 
+def is_change(column: ResultColumn, names: Collection[str]) -> bool:
+    """Whether ``column`` is a comparison's change (``{measure}__change_{shift}``, see
+    :mod:`pipelines.semantic.compare`) beside its measure, in a result of columns ``names``."""
+    compared = compared_column(column.name)
+    return compared is not None and compared[1] == "change" and compared[0] in names
+
+
 def columns_by_role(
     columns: Sequence[ResultColumn],
 ) -> tuple[list[ResultColumn], list[ResultColumn], list[ResultColumn]]:
-    """``(time dimensions, other dimensions, measures)``, each in result order."""
+    """``(time dimensions, other dimensions, measures)``, each in result order.
+
+    A comparison's change beside its measure (:func:`is_change`) is in none of them: a fraction
+    of its measure, drawn on the measure's axis it would be a flat line at 0, so charts leave it
+    to the table (unless it is asked for by name).
+    """
+    names = {c.name for c in columns}
     times, categories, measures = [], [], []
     for column in columns:
+        if is_change(column, names):
+            continue
         if role_of(column) == "measure" and column.numeric:
             measures.append(column)
         elif column.temporal:

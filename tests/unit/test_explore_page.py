@@ -20,6 +20,7 @@ from components.dashboards.add_form import AddToDashboardForm
 from components.explore.chat import ICONS, OfflineChatInterface
 from components.navigate import is_local_path
 from pipelines.ai.errors import ProviderError
+from pipelines.semantic.model import NumberFormat
 
 ANSWER = {
     "kind": "semantic",
@@ -226,3 +227,28 @@ def test_add_to_dashboard_opens_the_answers_form_once() -> None:
     [form] = actions.made
     assert view._dashboard_holder.objects == [form.__panel__()]
     assert form.opened and form.dashboards == [{"id": "d1", "name": "Sales"}]
+
+
+COMPARED = {
+    **ANSWER,
+    "columns": [
+        {"name": "orders.day.month", "label": "Month", "type": "date", "role": "dimension"},
+        {"name": "orders.amount", "label": "Amount", "type": "decimal", "role": "measure"},
+        {"name": "orders.amount__previous_year", "label": "Amount (previous year)",
+         "type": "decimal", "role": "measure"},
+        {"name": "orders.amount__change_year", "label": "Amount change vs previous year",
+         "type": "decimal", "role": "measure",
+         "format": {"kind": "percent", "decimals": 1, "currency": None}},
+    ],
+    "rows": [["2024-01-01", 110.0, 100.0, 0.1], ["2024-02-01", 90.0, 100.0, -0.1]],
+    "chart_suggestion": {"kind": "line", "x": "orders.day.month",
+                         "y": ["orders.amount", "orders.amount__previous_year"]},
+}  # fmt: skip
+
+
+def test_a_comparisons_change_is_a_percent_in_the_answers_table() -> None:
+    page = wording.table_fetch(COMPARED)(1, 25, [])
+
+    change = page["columns"][3]
+    assert change["format"] == NumberFormat(kind="percent", decimals=1)
+    assert page["columns"][1]["role"] == "measure" and page["columns"][1]["format"] is None

@@ -22,7 +22,6 @@ from components.charts import Chart
 from components.dashboards.add_form import AddToDashboardForm
 from components.data_table import PagedTable
 from components.explore.chat import ICONS
-from components.sql.results import page_of
 
 PAGE_STYLES = ["/dp-static/shell.css", "/dp-static/explore.css"]
 TABLE_HEIGHT = 260
@@ -143,11 +142,12 @@ class AnswerView(pn.viewable.Viewer):
 
     def _result(self, answer: dict[str, Any]) -> list[Any]:
         result = wording.answer_result(answer)
+        columns = wording.answer_columns(answer)
         choice = wording.chart_choice(answer)
         parts: list[Any] = []
         if choice["kind"] != "table" and result.rows:
             chart = Chart(
-                columns=wording.answer_columns(answer),
+                columns=columns,
                 rows=result.rows,
                 height=CHART_HEIGHT,
                 **choice,
@@ -155,9 +155,7 @@ class AnswerView(pn.viewable.Viewer):
             parts.append(
                 pn.Column(chart, sizing_mode="stretch_width", css_classes=["dp-explore-chart"])
             )
-        table = PagedTable(
-            fetch=lambda page, size, sort: page_of(result, page, size, sort), height=TABLE_HEIGHT
-        )
+        table = PagedTable(fetch=wording.table_fetch(answer), height=TABLE_HEIGHT)
         table.page_size = 25
         table.reload()
         parts.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +17,10 @@ from app.errors import Throttled
 from app.services.errors import DomainError
 from app.services.explore.answerer import ProviderFailed
 from app.services.explore.answering import AnswererMissing
+from components.sql.results import page_of
 from pipelines.charts import CHART_KINDS, ResultColumn
 from pipelines.query import SqlResult
+from pipelines.semantic.model import NumberFormat
 
 log = logging.getLogger("datapilot.pages")
 
@@ -87,19 +89,30 @@ def answer_result(answer: Mapping[str, Any]) -> SqlResult:
 
 
 def answer_columns(answer: Mapping[str, Any]) -> list[ResultColumn]:
-    """The answer's columns for the chart: type, role and label."""
+    """The answer's columns for the chart and the table: type, role, label and number format
+    (a comparison's change shows as a percent)."""
     found = []
     for column in answer.get("columns") or []:
         role = column.get("role")
+        shown = column.get("format")
         found.append(
             ResultColumn(
                 name=str(column.get("name")),
                 type=str(column.get("type") or "other"),
                 role=role if role in ("dimension", "measure") else None,
+                format=NumberFormat.model_validate(shown) if isinstance(shown, dict) else None,
                 label=str(column.get("label") or ""),
             )
         )
     return found
+
+
+def table_fetch(answer: Mapping[str, Any]) -> Callable[[int, int, Any], dict[str, Any]]:
+    """The answer table's ``fetch(page, size, sort)``: pages of its rows with each column's
+    role and number format (a comparison's change shows as a percent)."""
+    result = answer_result(answer)
+    columns = answer_columns(answer)
+    return lambda page, size, sort: page_of(result, page, size, sort, columns)
 
 
 def chart_choice(answer: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,10 @@ language model, deterministic, and declining rather than guessing.
 It finds the measure (by label, column name and synonyms, in either language; "how many X" is
 X's row count), group-by fields ("by channel", "par pays", "which country"), time phrases (see
 :mod:`.time_phrases`), a ranking ("top 5") and filters on the values sampled in the catalog
-("in France", "for the Web channel"). It declines when a word is not understood, when no
+("in France", "for the Web channel"), a comparison with the previous year or period ("compared
+to last year", "vs the previous month", see :mod:`.compare_phrases`) and counts over time for
+a table whose rows have a start and an end date ("headcount by month", "hires vs exits",
+"turnover", see :mod:`.activity`). It declines when a word is not understood, when no
 measure is named, or when the aggregation asked ("average") is not the measure's; it asks back
 (``clarify``) when two fields match equally. A question naming no measure edits the
 ``previous`` query (a follow-up: "now only 2024", "by month", "top 5", "as a bar chart").
@@ -22,6 +25,7 @@ from difflib import get_close_matches
 from pipelines.ai.catalog import Catalog, CatalogField
 from pipelines.ai.draft import Choice, Draft
 from pipelines.semantic import SemanticQuery
+from pipelines.semantic.over_time_query import OverTime
 
 from .lexicon import AGGREGATE
 from .matcher import Index, Match, best
@@ -48,6 +52,8 @@ class OfflineAnswerer:
         today = today or date.today()
         reading = read(question, self.index)
         self._today = today
+        if reading.activity.flows:
+            return self._flows(reading, today)
         measure = self._measure(reading, previous)
         if isinstance(measure, Draft):
             if previous is not None and previous.measures and measure.kind == "decline":
@@ -157,6 +163,30 @@ class OfflineAnswerer:
             choices=[Choice(label, field=labels[label].field) for label in close],
         )
 
+    def _flows(self, reading: Reading, today: date) -> Draft:
+        """Starts, ends, turnover or tenure by period of the span table the question is about
+        (see :mod:`.activity`): no measure is needed."""
+        spans = self.index.spans
+        if len(spans) > 1:
+            named = [s for s in spans if self.index.table_words.get(s.node, set()) & reading.pool]
+            spans = named or spans
+        if len(spans) != 1:
+            said = reading.activity.text
+            labels = {node: label for node, label, _ in self.catalog.tables}
+            return Draft(
+                "clarify",
+                message=f"Which rows should “{said}” be counted over?",
+                choices=[
+                    Choice(f"{said} of {labels.get(s.node, s.node)}", field=s.count.field)
+                    for s in spans
+                ],
+            )
+        span = spans[0]
+        flows = list(reading.activity.flows)
+        over = OverTime(start=span.start.field, end=span.end.field, flows=flows)
+        matched = {reading.activity.text: span.node}
+        return self._finish(reading, SemanticQuery(over_time=over), today, matched, False)
+
     # -- the rest ---------------------------------------------------------------------------
     def _finish(
         self,
@@ -189,7 +219,7 @@ class OfflineAnswerer:
     ) -> Draft:
         changes = bool(
             reading.times or reading.ranking or reading.values or reading.grain
-            or reading.dimensions or reading.chart
+            or reading.dimensions or reading.chart or reading.compare or reading.activity.trend
         )  # fmt: skip
         if not changes:
             return declined

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pipelines.ai.catalog import Catalog, CatalogField
 
+from .activity import Span, find_spans
 from .lexicon import GLUE, NAME_COLUMNS, RELATED, SOFT, STOP
 from .normalise import content, fold, words
 
@@ -59,6 +60,8 @@ class Index:
     values: dict[tuple[str, ...], list[tuple[CatalogField, str]]] = field(default_factory=dict)
     table_words: dict[str, frozenset[str]] = field(default_factory=dict)
     vocabulary: frozenset[str] = frozenset()
+    spans: list[Span] = field(default_factory=list)
+    """Tables whose rows are active from a start to an end date (see :mod:`.activity`)."""
 
     @classmethod
     def build(cls, catalog: Catalog) -> Index:
@@ -86,6 +89,7 @@ class Index:
             for fw in group:
                 vocab.update(*fw.phrases, fw.context)
         index.vocabulary = frozenset(vocab)
+        index.spans = find_spans(catalog)
         return index
 
     def table_of(self, item: CatalogField) -> str | None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from pipelines.ai.catalog import CatalogField
 
+from .activity import Activity, find_activity
+from .compare_phrases import CompareAsk, find_compare
 from .lexicon import AGGREGATE, BY, COUNT, STOP
 from .matcher import Index, Match, best
 from .normalise import fold, words
@@ -53,6 +55,10 @@ class Reading:
     quantity"), else the question is declined ("amount per order" is not a sum)."""
     count_target: str | None = None
     """The word after "how many" / "number of": what to count."""
+    compare: CompareAsk | None = None
+    """"Compared to last year", "vs the previous month": the engine's comparison."""
+    activity: Activity = field(default_factory=Activity)
+    """Flows ("hires vs exits", "turnover") and trend ("over time") asked for."""
 
     @property
     def all_words(self) -> frozenset[str]:
@@ -63,10 +69,12 @@ def read(question: str, index: Index) -> Reading:
     """Take ``question`` apart against ``index``."""
     folded = fold(question)
     chart, folded = find_chart(folded)
+    compare, folded = find_compare(folded)  # before the time phrases: "vs last year"
+    activity, folded = find_activity(folded, bool(index.spans))
     times, folded = find_time(folded)
     ranking, folded = find_ranking(folded)
     tokens = words(folded)
-    reading = Reading(tokens, chart, times, ranking)
+    reading = Reading(tokens, chart, times, ranking, compare=compare, activity=activity)
     table_words = frozenset(w for ws in index.table_words.values() for w in ws)
     used = [False] * len(tokens)
     protected = _field_runs(tokens, index)

@@ -11,6 +11,8 @@ from typing import Literal
 from pipelines.ai.catalog import CatalogField
 from pipelines.ai.draft import Choice
 from pipelines.semantic import Filter, SemanticQuery, Sort
+from pipelines.semantic.over_time_query import OverTime
+from pipelines.semantic.query import Compare
 
 from .matcher import Index, Match, best
 from .normalise import words
@@ -20,6 +22,7 @@ from .time_phrases import anchor_date
 __all__ = ["Built", "Unclear", "apply_parts"]
 
 DEFAULT_GRAIN = "month"
+OVER_TIME_GRAINS = ("month", "quarter", "year")
 
 
 @dataclass
@@ -55,7 +58,9 @@ def apply_parts(
         return Unclear("decline", f"Time can be grouped by one grain at a time (day, week, "
                        f"month, quarter or year), not by {reading.grain_conflict}; "
                        "“day of week” and the like are not available.")  # fmt: skip
-    measure = _base_field(base.measures[0], index)
+    measure = _base_field(base.measures[0], index) if base.measures else None
+    if measure is None and base.over_time is not None:  # flows only ("hires vs exits")
+        measure = index.catalog.get(base.over_time.start, "time")
     node = index.table_of(measure) if measure is not None else None
     notes: list[str] = []
     matched: dict[str, str] = {}
@@ -91,24 +96,15 @@ def apply_parts(
         matched[", ".join(values)] = field_
     time_dims = [d for d in dims if d.kind == "time"]
     plain = [d.field for d in dims if d.kind != "time"]
-    needs_time = bool(reading.times or reading.grain or time_dims)
-    time_field: CatalogField | None = None
-    if needs_time:
-        chosen = time_dims[0] if time_dims else _main_time(index, reading, node, base)
-        if isinstance(chosen, Unclear):
-            return chosen
-        time_field = chosen
-        used |= set(words(chosen.field.split(".")[-1])) | set(words(chosen.name_label))
-    grain_dim: str | None = None
-    if time_field is not None and (reading.grain or time_dims):
-        grain = reading.grain or DEFAULT_GRAIN
-        if grain not in time_field.grains:
-            return Unclear("decline", f"“{time_field.label}” cannot be grouped by {grain}; it "
-                           f"offers {', '.join(time_field.grains)}.")  # fmt: skip
-        grain_dim = f"{time_field.field}.{grain}"
-        if not reading.grain:
-            notes.append(f"grouped by {grain}")
+    over = _over_time(index, reading, base, measure, time_dims)
+    if isinstance(over, Unclear):
+        return over
+    timed = _time_part(index, reading, base, today, node, time_dims, over, notes)
+    if isinstance(timed, Unclear):
+        return timed
+    time_field, grain_dim = timed
     if time_field is not None:
+        used |= set(words(time_field.field.split(".")[-1])) | set(words(time_field.name_label))
         end = time_field.time_range[1] if time_field.time_range else None
         anchor = anchor_date(today, date.fromisoformat(end) if end else None)
         for phrase in reading.times:
@@ -118,15 +114,105 @@ def apply_parts(
             if phrase.relative and anchor != today:
                 notes.append(f"“{phrase.text}” counted back from {anchor.isoformat()}, the last "
                              "date in the data")  # fmt: skip
-            if phrase.compares_years and grain_dim is None:
-                grain_dim = f"{time_field.field}.year"
     query = _merge(base, index, plain, grain_dim, filters, follow_up)
-    if reading.ranking is not None:
+    if over is not None:
+        assert grain_dim is not None
+        grain = grain_dim.rsplit(".", 1)[1]
+        query.dimensions = [d for d in query.dimensions if d != grain_dim]
+        query.over_time = over.model_copy(update={"grain": grain})
+    elif reading.compare is not None:
+        shift = reading.compare.shift
+        query.compare = [Compare(measure=m, shift=shift) for m in query.measures]
+    if reading.ranking is not None and query.measures:
         query.sort = [Sort(field=query.measures[0], descending=reading.ranking.descending)]
         query.limit = reading.ranking.limit
-    elif grain_dim is not None and not follow_up:
+    elif grain_dim is not None and not follow_up and over is None:
         query.sort = [Sort(field=grain_dim)]
     return Built(query, _describe(query, index, notes), matched, used, list(notes))
+
+
+def _over_time(
+    index: Index,
+    reading: Reading,
+    base: SemanticQuery,
+    measure: CatalogField | None,
+    time_dims: list[CatalogField],
+) -> OverTime | Unclear | None:
+    """The over-time part the query takes: the previous query's, or the span's of the
+    measure's table when a count of its rows is asked by period ("employees by month") or
+    over time, naming none of its dates (then "employees by hire month" is a plain count by
+    that date)."""
+    over = base.over_time
+    if over is None and measure is not None and not time_dims:
+        span = next((s for s in index.spans if s.node == measure.node), None)
+        wanted = reading.activity.trend or (
+            reading.grain is not None and span is not None and measure.field == span.count.field
+        )
+        if span is not None and wanted:
+            dates = [t for t in index.catalog.time_dimensions if t.node == span.node]
+            if not any(_names_date(t, reading.all_words) for t in dates):
+                over = OverTime(start=span.start.field, end=span.end.field)
+    if over is not None and reading.compare is not None:
+        return Unclear("decline", "Comparing with the previous year or period is not available "
+                       "for counts over time: their periods are already side by side. Ask for "
+                       "the counts by month, quarter or year.")  # fmt: skip
+    return over
+
+
+def _time_part(
+    index: Index,
+    reading: Reading,
+    base: SemanticQuery,
+    today: date,
+    node: str | None,
+    time_dims: list[CatalogField],
+    over: OverTime | None,
+    notes: list[str],
+) -> tuple[CatalogField | None, str | None] | Unclear:
+    """The time field the question's periods apply to, and the time dimension with its grain
+    (None when the question groups by no period)."""
+    compare = reading.compare
+    trend = reading.activity.trend
+    if not (reading.times or reading.grain or time_dims or trend or compare or over):
+        return None, None
+    if over is not None:
+        chosen: CatalogField | Unclear | None = index.catalog.get(over.start, "time")
+        if chosen is None:
+            return Unclear("decline", f"The date {over.start!r} is not in this workspace.")
+    else:
+        chosen = time_dims[0] if time_dims else _main_time(index, reading, node, base)
+    if isinstance(chosen, Unclear):
+        return chosen
+    if not (reading.grain or time_dims or trend or compare or over):
+        return chosen, None
+    said = reading.grain or (compare.grain if compare else None)
+    if compare is not None and compare.grain and reading.grain not in (None, compare.grain):
+        return Unclear("decline", f"“{compare.text}” compares each {compare.grain} with the one "
+                       f"before, and the question groups by {reading.grain}: ask for one "
+                       "grain.")  # fmt: skip
+    year = compare is not None and compare.shift == "year"
+    grain = said or _base_grain(base, index) or ("year" if year else DEFAULT_GRAIN)
+    if over is not None:
+        if grain not in OVER_TIME_GRAINS:
+            return Unclear("decline", f"Counts over time are by month, quarter or year, not by "
+                           f"{grain}.")  # fmt: skip
+    elif grain not in chosen.grains:
+        return Unclear("decline", f"“{chosen.label}” cannot be grouped by {grain}; it "
+                       f"offers {', '.join(chosen.grains)}.")  # fmt: skip
+    if not said and _base_grain(base, index) is None:
+        notes.append(f"{'counted' if over else 'grouped'} by {grain}")
+    return chosen, f"{chosen.field}.{grain}"
+
+
+def _base_grain(base: SemanticQuery, index: Index) -> str | None:
+    """The grain the previous query groups time by (a follow-up keeps it)."""
+    if base.over_time is not None:
+        return base.over_time.grain
+    for name in base.dimensions:
+        found = _base_field(name, index)
+        if found is not None and found.kind == "time" and name.count(".") == 2:
+            return name.rsplit(".", 1)[1]
+    return None
 
 
 def _period_filters(time_field: CatalogField, low: date, high: date | None) -> list[Filter]:
@@ -200,12 +286,8 @@ def _main_time(
     if len(own) == 1:
         return own[0]
     table = index.table_words.get(node or "", frozenset())
-
-    def named(t: CatalogField, where: frozenset[str]) -> bool:
-        return bool((set(words(t.field.split(".")[-1])) - {"date"}) & where)
-
     for where in (reading.all_words - table, table):
-        hits = [t for t in own if named(t, where)]
+        hits = [t for t in own if _names_date(t, where)]
         if len(hits) == 1:
             return hits[0]
     return Unclear(
@@ -213,6 +295,11 @@ def _main_time(
         "Which date should the time period apply to?",
         [Choice(t.label, field=t.field) for t in own],
     )
+
+
+def _names_date(item: CatalogField, where: frozenset[str]) -> bool:
+    """Whether the words ``where`` name the date field ``item`` ("hire" for hire_date)."""
+    return bool((set(words(item.field.split(".")[-1])) - {"date"}) & where)
 
 
 def _plain_dims(query: SemanticQuery, index: Index) -> list[str]:
@@ -233,7 +320,8 @@ def _merge(
 ) -> SemanticQuery:
     if not follow_up:
         dims = plain + ([grain_dim] if grain_dim else [])
-        return SemanticQuery(measures=list(base.measures), dimensions=dims, filters=filters)
+        return SemanticQuery(measures=list(base.measures), dimensions=dims, filters=filters,
+                             compare=list(base.compare), over_time=base.over_time)  # fmt: skip
     dims = list(base.dimensions)
     if plain:
         dims = [d for d in dims if d not in _plain_dims(base, index)] + plain
@@ -244,7 +332,8 @@ def _merge(
     kept = [f for f in base.filters if f.field not in replaced]
     sort = [s for s in base.sort if s.field in dims or s.field in base.measures]
     return SemanticQuery(measures=list(base.measures), dimensions=dims, filters=kept + filters,
-                         sort=sort, limit=base.limit)  # fmt: skip
+                         sort=sort, limit=base.limit, compare=list(base.compare),
+                         over_time=base.over_time)  # fmt: skip
 
 
 def _describe(query: SemanticQuery, index: Index, notes: list[str]) -> str:
@@ -257,9 +346,14 @@ def _describe(query: SemanticQuery, index: Index, notes: list[str]) -> str:
         )
         return (found.label if found else name) + (f" ({grain})" if grain else "")
 
-    text = ", ".join(label(m) for m in query.measures)
+    over = query.over_time
+    text = ", ".join([label(m) for m in query.measures] + list(over.flows if over else []))
+    if over is not None:
+        text += f" over time (by {over.grain}, {label(over.start)} to {label(over.end or '')})"
     if query.dimensions:
         text += " by " + ", ".join(label(d) for d in query.dimensions)
+    if query.compare:
+        text += f"; vs the previous {query.compare[0].shift}"
     for f in query.filters:
         text += f"; {label(f.field)} {f.op} {f.value}"
     if query.limit:

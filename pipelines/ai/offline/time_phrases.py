@@ -1,5 +1,6 @@
 """Time phrases of a question as date ranges: "in 2024", "en mars 2024", "Q1 2024", "last 12
-months", "since March", "depuis 2023", "this year vs last year".
+months", "since March", "depuis 2023". ("This year vs last year" is "this year" and a
+comparison, see :mod:`.compare_phrases`.)
 
 :func:`find_time` takes them out of the (folded) question and returns :class:`TimePhrase`
 objects; :meth:`TimePhrase.resolve` turns one into inclusive ISO dates.
@@ -40,11 +41,6 @@ _THIS = r"(?:this|current|cette|ce|cet|en cours)"
 _LAST = r"(?:last|previous|past|prior|derniere?|precedente?)"
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("compare", re.compile(
-        rf"\b{_PRE}(?:this year|cette annee(?: ci)?|l annee en cours)\s+(?:vs|versus|compared "
-        r"(?:to|with)|against|par rapport a|contre|compare a|vs l|face a)\s+(?:the )?"
-        r"(?:last year|previous year|l annee derniere|l an dernier|l annee precedente|"
-        r"annee derniere|annee precedente)\b")),
     ("last_n", re.compile(rf"\b{_PRE}(?:last|past|previous) (\d+) ({_U})\b")),
     ("last_n_fr", re.compile(rf"\b{_PRE}(\d+) (?:derniers|dernieres) ({_U})\b")),
     ("since_month", re.compile(rf"\b(?:since|depuis) (?:le mois de |le debut de |debut )?({_M})"
@@ -77,11 +73,7 @@ class TimePhrase:
         """Counts from the anchor (today or the data's last date)."""
         if self.kind == "since_month":
             return not self.parts[1]
-        return self.kind in {"compare", "last_n", "ytd", "this", "last"}
-
-    @property
-    def compares_years(self) -> bool:
-        return self.kind == "compare"
+        return self.kind in {"last_n", "ytd", "this", "last"}
 
     def resolve(self, anchor: date) -> tuple[date, date | None]:
         """First and last day (inclusive); last is None for an open range ("since 2023")."""
@@ -108,8 +100,6 @@ class TimePhrase:
             return date(year, month, 1), anchor
         if kind == "ytd":
             return date(anchor.year, 1, 1), anchor
-        if kind == "compare":
-            return date(anchor.year - 1, 1, 1), date(anchor.year, 12, 31)
         if kind == "last_n":
             count, unit = int(parts[0]), UNITS[parts[1]]
             return _back(anchor, count, unit) + timedelta(days=1), anchor

@@ -21,6 +21,9 @@ from pipelines.ai.offline import answer
 from .demo_workspaces import QUESTIONS, demo_workspaces
 from .servers import OpenAIServer, Reply, openai_completion
 
+PERIOD_QUESTIONS = {"s18", "s39", "s54", "s55", "h27", "h31", "h32"}
+"""The questions answered with a comparison or a count over time."""
+
 
 @pytest.fixture(scope="module")
 def workspaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Workspace]:
@@ -49,6 +52,23 @@ def test_offline_answerer_meets_the_targets(workspaces: dict[str, Workspace]) ->
             print(f"  {outcome.verdict} {outcome.question.id}: {outcome.detail}")
     assert report.accuracy_in_scope >= 0.8
     assert report.wrong_rate <= 0.03
+
+
+def test_comparisons_and_counts_over_time_are_answered_right(
+    workspaces: dict[str, Workspace],
+) -> None:
+    """Year over year, vs the previous month (EN/FR) and headcount, hires and exits over time
+    (the engine's compare and over_time) give the rows of their reference SQL."""
+    questions, today = load_questions(QUESTIONS)
+    chosen = [q for q in questions if q.id in PERIOD_QUESTIONS]
+
+    report = run_evaluation(chosen, workspaces, answer, today)
+
+    assert len(chosen) == len(PERIOD_QUESTIONS)
+    assert {q.lang for q in chosen} == {"en", "fr"}
+    assert [(o.question.id, o.verdict) for o in report.outcomes] == [
+        (q.id, "right") for q in chosen
+    ]
 
 
 def test_a_wrong_answer_is_scored_wrong_and_a_decline_declined(
