@@ -162,6 +162,13 @@ def result_columns(result: Any, model: SemanticModel | None = None) -> list[Resu
 
 CHANGE_FORMAT = NumberFormat(kind="percent", decimals=1)
 """The format of a comparison's change column (a fraction: 0.125 shows as 12.5%)."""
+FLOW_FORMATS: dict[str, NumberFormat] = {
+    "turnover": NumberFormat(kind="percent", decimals=1),
+    "average": NumberFormat(decimals=1),
+    "tenure": NumberFormat(decimals=1),
+}
+"""Formats of the columns an over-time query adds (:mod:`pipelines.semantic.over_time_query`):
+turnover is a fraction (ends / average count), tenure in years."""
 
 
 def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None, str | None]:
@@ -171,6 +178,8 @@ def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None
     if compared is not None:
         base, role, _ = compared
         return _model_format(model, base) if role == "previous" else (CHANGE_FORMAT, None)
+    if field in FLOW_FORMATS and model.measure(field) is None:
+        return FLOW_FORMATS[field], None
     measure = model.measure(field)
     if measure is not None:
         return measure.format, None
@@ -182,12 +191,33 @@ def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None
     return column.format, column.aggregation
 
 
+def change_column(columns: Sequence[ResultColumn], measure: str) -> ResultColumn | None:
+    """The change column of a comparison of ``measure`` in ``columns`` (the first one)."""
+    for column in columns:
+        compared = compared_column(column.name)
+        if compared is not None and compared[0] == measure and compared[1] == "change":
+            return column
+    return None
+
+
+def _is_shown_change(column: ResultColumn, names: set[str]) -> bool:
+    compared = compared_column(column.name)
+    return compared is not None and compared[1] == "change" and compared[0] in names
+
+
 def columns_by_role(
     columns: Sequence[ResultColumn],
 ) -> tuple[list[ResultColumn], list[ResultColumn], list[ResultColumn]]:
-    """``(time dimensions, other dimensions, measures)``, each in result order."""
+    """``(time dimensions, other dimensions, measures)``, each in result order.
+
+    A comparison's change column (``revenue__change_year``) is not among the measures when its
+    measure is in the result: a fraction cannot share an axis with the values, so charts draw
+    the measure and its previous value and show the change in their tooltips."""
+    names = {c.name for c in columns}
     times, categories, measures = [], [], []
     for column in columns:
+        if _is_shown_change(column, names):
+            continue
         if role_of(column) == "measure" and column.numeric:
             measures.append(column)
         elif column.temporal:
