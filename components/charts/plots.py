@@ -20,7 +20,7 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LabelSet, Plot
 from bokeh.plotting import figure
 
-from pipelines.charts.columns import ResultColumn
+from pipelines.charts.columns import ResultColumn, change_column
 from pipelines.charts.data import (
     MAX_POINTS,
     OTHER_LABEL,
@@ -195,7 +195,9 @@ def line_plot(
     xcol, measures = by_name[str(plan.x)], [by_name[n] for n in plan.y]
     split = by_name[plan.series] if plan.series else None
     notes: list[str] = []
+    changes = {m.name: change_column(columns, m.name) for m in measures}
     keep = [xcol.name, *([split.name] if split else []), *(m.name for m in measures)]
+    keep += [c.name for c in changes.values() if c is not None]
     frame = to_frame(columns, rows, {split.name} if split else ())[list(dict.fromkeys(keep))]
     if xcol.temporal or xcol.numeric:
         missing = int(frame[xcol.name].isna().sum())
@@ -218,8 +220,12 @@ def line_plot(
     for index, (name, group, measure) in enumerate(curves):
         group, note = downsample_line(group, xcol.name, measure.name, share)
         _note(notes, note)
+        change = changes.get(measure.name)
+        change = change if change is not None and change.name in group else None
         layers.extend(
-            _line_layers(group, xcol, measure, name, split, index, height, area, len(measures) == 1)
+            _line_layers(
+                group, xcol, measure, name, split, index, height, area, len(measures) == 1, change
+            )
         )
     overlay = hv.Overlay(layers).opts(
         backend="bokeh",
@@ -236,7 +242,10 @@ def line_plot(
 def _line_layers(
     group: pd.DataFrame, xcol: ResultColumn, measure: ResultColumn, name: str,
     split: ResultColumn | None, index: int, height: int, area: bool, single: bool,
+    change: ResultColumn | None = None,
 ) -> list[Any]:  # fmt: skip
+    """The curve (and area) of one line; with ``change`` (the comparison of ``measure`` with
+    the previous year or period) its tooltip shows the change too."""
     data = pd.DataFrame(
         {
             "x": group[xcol.name].to_numpy(),
@@ -248,9 +257,14 @@ def _line_layers(
     tooltips = [(xcol.display, "@{x_text}"), (measure.display, "@{y_text}")]
     if split is not None:
         tooltips.insert(0, (split.display, name))
+    vdims = ["x_text", "y_text"]
+    if change is not None:
+        data["c_text"] = _texts(group[change.name], change)
+        tooltips.append((change.display, "@{c_text}"))
+        vdims.append("c_text")
     xdim = hv.Dimension("x", label=xcol.display)
     ydim = hv.Dimension("y", label=measure.display if single else "Value")
-    curve = hv.Curve(data, xdim, [ydim, "x_text", "y_text"], label=name).opts(
+    curve = hv.Curve(data, xdim, [ydim, *vdims], label=name).opts(
         backend="bokeh",
         color=color(index),
         line_width=2,

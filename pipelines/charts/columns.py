@@ -162,6 +162,13 @@ def result_columns(result: Any, model: SemanticModel | None = None) -> list[Resu
 
 CHANGE_FORMAT = NumberFormat(kind="percent", decimals=1)
 """The format of a comparison's change column (a fraction: 0.125 shows as 12.5%)."""
+FLOW_FORMATS: dict[str, NumberFormat] = {
+    "turnover": NumberFormat(kind="percent", decimals=1),
+    "average": NumberFormat(decimals=1),
+    "tenure": NumberFormat(decimals=1),
+}
+"""Formats of the columns an over-time query adds (:mod:`pipelines.semantic.over_time_query`):
+turnover is a fraction (ends / average count), tenure in years."""
 
 
 def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None, str | None]:
@@ -171,6 +178,8 @@ def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None
     if compared is not None:
         base, role, _ = compared
         return _model_format(model, base) if role == "previous" else (CHANGE_FORMAT, None)
+    if field in FLOW_FORMATS and model.measure(field) is None:
+        return FLOW_FORMATS[field], None
     measure = model.measure(field)
     if measure is not None:
         return measure.format, None
@@ -180,6 +189,15 @@ def _model_format(model: SemanticModel, field: str) -> tuple[NumberFormat | None
     if column is None or column.role != "measure":
         return None, None
     return column.format, column.aggregation
+
+
+def change_column(columns: Sequence[ResultColumn], measure: str) -> ResultColumn | None:
+    """The change column of a comparison of ``measure`` in ``columns`` (the first one)."""
+    for column in columns:
+        compared = compared_column(column.name)
+        if compared is not None and compared[0] == measure and compared[1] == "change":
+            return column
+    return None
 
 
 def is_change(column: ResultColumn, names: Collection[str]) -> bool:
@@ -195,8 +213,8 @@ def columns_by_role(
     """``(time dimensions, other dimensions, measures)``, each in result order.
 
     A comparison's change beside its measure (:func:`is_change`) is in none of them: a fraction
-    of its measure, drawn on the measure's axis it would be a flat line at 0, so charts leave it
-    to the table (unless it is asked for by name).
+    of its measure, drawn on the measure's axis it would be a flat line at 0, so charts draw the
+    measure and its previous value and show the change in their tooltips and the table.
     """
     names = {c.name for c in columns}
     times, categories, measures = [], [], []

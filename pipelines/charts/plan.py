@@ -4,7 +4,8 @@
 returns the suggestion (with any axes the user named). With another kind it picks sensible axes
 for that kind (the time or category column on x, the measures on y) and checks that the named
 columns exist and hold numbers where numbers are needed; :class:`ChartError` says which column
-is at fault otherwise.
+is at fault otherwise. Bars over a date keep every period upright, in time order (no "Other"
+bar: a month is not a category to rank).
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def plan_chart(
         return _pie(columns, rows, x_name, names[0], reason)
     names = names[:MAX_MEASURES]
     if chosen == "bar":
+        if _find(columns, x_name).temporal:  # a bar per period, in time order, all of them
+            return ChartSuggestion("bar", x_name, tuple(names), reason)
         labels = _labels(columns, rows, x_name)
         horizontal, top_n, _ = bar_layout(labels)
         return ChartSuggestion("bar", x_name, tuple(names), reason, horizontal, top_n)

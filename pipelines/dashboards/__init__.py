@@ -23,7 +23,7 @@ from .document import (
     WidgetQuery,
 )
 from .filters import ActiveFilter, CrossFilter, DateRange, FilterValueError, active_filters
-from .kpi import KpiPlan, kpi_change, kpi_plan
+from .kpi import KpiCompare, KpiPlan, kpi_change, kpi_compare, kpi_plan
 from .reach import EffectiveQuery, FilterReach
 from .results import KpiData, Unreached, WidgetData
 
@@ -42,6 +42,7 @@ __all__ = [
     "EffectiveQuery",
     "FilterReach",
     "FilterValueError",
+    "KpiCompare",
     "KpiData",
     "KpiPlan",
     "NoMeasure",
@@ -59,6 +60,7 @@ __all__ = [
     "first_dashboard",
     "first_free",
     "kpi_change",
+    "kpi_compare",
     "kpi_plan",
     "widget_kind",
 ]

@@ -3,8 +3,8 @@
 The rows of the start column's table are read with the query's dimensions and row filters
 (joined along the model's paths, fan-out safe as in :mod:`.engine`), each with its start and
 end as a day number. A calendar spine is built in Ibis: the periods are numbered as months
-since year 0 (``year * 12 + month - 1``), ``ibis.range`` lists them between the window's first
-and last period (from the data's earliest start and latest start or end unless a date filter
+since year 0 (``year * 12 + month - 1``), :func:`~.over_time_window.period_numbers` lists them
+between the window's first and last period (from the data's earliest start and latest start or end unless a date filter
 sets them) and ``ibis.date`` turns each number back into its first day. The spine is joined to
 the rows on the activity condition (a range join), the measures aggregated by period and
 dimensions, and the result laid on the full grid of periods times the dimension combinations
@@ -26,7 +26,7 @@ from .fields import DimensionField, FieldResolver, MeasureField
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
 from .over_time_query import PERIOD, OverTime
-from .over_time_window import month_index, window
+from .over_time_window import month_index, period_numbers, window
 from .query import Filter, SemanticError, SemanticQuery
 from .vocabulary import TIME_TYPES
 
@@ -380,7 +380,7 @@ def _spine(shape: _Shape, rows: ir.Table) -> ir.Table:
 
     low = index(shape.low, bounds["#lo"])
     high = index(shape.high, bounds["#hi"])
-    numbers = bounds.select(**{"#k": ibis.range(low, high + 1, step).unnest()})
+    numbers = period_numbers(bounds.select(**{"#low": low, "#high": high}), step)
     k = numbers["#k"]
     after = k + step
     first = ibis.date(k // 12, k % 12 + 1, 1)

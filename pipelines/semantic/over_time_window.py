@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
+import ibis.expr.types as ir
+
 from .fields import DimensionField
 from .filters import cast_value
 from .query import Filter, SemanticError
 
-__all__ = ["month_index", "window"]
+__all__ = ["MAX_PERIODS", "month_index", "period_numbers", "window"]
+
+PLACES = 4
+MAX_PERIODS = 10**PLACES
+"""Periods a window holds at most: 833 years of months. Numbered from a list of the ten digits
+unnested once per decimal place, because the SQL guard every widget's SQL passes refuses
+``range`` (a list of any length made from a number)."""
 
 
 def window(dimension: DimensionField, item: Filter) -> tuple[dt.date | None, dt.date | None]:
@@ -86,6 +95,21 @@ def _next(first: dt.date, grain: str) -> dt.date:
         return first + dt.timedelta(days=1 if grain == "day" else 7)
     index = month_index(first) + {"month": 1, "quarter": 3, "year": 12}[grain]
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def period_numbers(bounds: ir.Table, step: int) -> ir.Table:
+    """``#k`` from ``#low`` to ``#high`` (month numbers, as :func:`month_index`) by ``step``,
+    at most :data:`MAX_PERIODS` of them, for each row of ``bounds`` (one row; none when its
+    bounds are empty)."""
+    digits = ibis.literal(list(range(10)), type="array<int64>")
+    numbers = bounds
+    for place in range(PLACES):
+        numbers = numbers.select(*numbers.columns, **{f"#d{place}": digits.unnest()})
+    offset: ir.IntegerValue = numbers["#d0"]
+    for place in range(1, PLACES):
+        offset = offset + numbers[f"#d{place}"] * 10**place
+    counted = numbers.select(**{"#k": numbers["#low"] + offset * step, "#high": numbers["#high"]})
+    return counted.filter(counted["#k"] <= counted["#high"]).select("#k")
 
 
 def month_index(day: dt.date) -> int:

@@ -10,14 +10,26 @@ template and the mapping into a dashboard document. Pure functions, usable from 
 """
 
 from .build import BuiltDashboard, SkippedWidget, build_dashboard
-from .format import FilterSpec, RoleHints, RoleSpec, SortSpec, Template, TemplateMeasure, WidgetSpec
+from .format import (
+    CompareSpec,
+    FilterSpec,
+    OverTimeSpec,
+    RoleHints,
+    RoleSpec,
+    SortSpec,
+    Template,
+    TemplateMeasure,
+    WidgetSpec,
+)
 from .loader import TemplateError, load_folders, load_template, parse_template
 from .mapping import Candidate, RoleMatch, TemplateMapping, map_template
 
 __all__ = [
     "BuiltDashboard",
     "Candidate",
+    "CompareSpec",
     "FilterSpec",
+    "OverTimeSpec",
     "RoleHints",
     "RoleMatch",
     "RoleSpec",

@@ -6,6 +6,12 @@ by default), the table's row count for ``count(distinct {id})`` of its primary k
 otherwise a calculated measure over the table holding the roles (``avg(annual_salary)``),
 which the caller adds to the model before saving the dashboard. A widget whose measure or role
 cannot be had is left out, and the result says which and why.
+
+A widget's ``compare`` becomes the query's (:class:`~pipelines.semantic.query.Compare` on the
+field of each compared measure) and its ``over_time`` the query's
+(:class:`~pipelines.semantic.over_time_query.OverTime` on the start and end roles' fields). An
+unmapped end role leaves the rows without an end (everyone hired so far counts), unless a flow
+needs it (``ends``, ``turnover``, ``tenure``): then the widget is left out.
 """
 
 from __future__ import annotations
@@ -22,14 +28,16 @@ from pipelines.dashboards.document import (
     Widget,
     WidgetQuery,
 )
+from pipelines.dashboards.reach import FilterReach
 from pipelines.semantic.expressions import parse_measure
 from pipelines.semantic.fields import FieldResolver
 from pipelines.semantic.model import CalculatedMeasure, Column, SemanticModel, Table
-from pipelines.semantic.query import SemanticError, SemanticQuery, Sort
+from pipelines.semantic.over_time_query import PERIOD, OverTime
+from pipelines.semantic.query import Compare, SemanticError, SemanticQuery, Sort
 from pipelines.semantic.row_count import row_count_field
 from pipelines.semantic.vocabulary import NUMERIC_TYPES, TIME_TYPES
 
-from .format import PLACEHOLDER, Template, TemplateMeasure, WidgetSpec
+from .format import ENDED_FLOWS, PLACEHOLDER, Template, TemplateMeasure, WidgetSpec
 from .mapping import TemplateMapping
 
 __all__ = ["BuiltDashboard", "SkippedWidget", "build_dashboard"]
@@ -171,26 +179,54 @@ def _dimension(model: SemanticModel, spec: WidgetSpec, field: str) -> str:
     return f"{field}.{grain}"
 
 
+def _unmapped(template: Template, spec: WidgetSpec, fields: dict[str, str]) -> None:
+    """Raise naming the roles the widget needs that have no field."""
+    needed = [*spec.dimensions, *([spec.series] if spec.series else [])]
+    over = spec.over_time
+    if over is not None:
+        needed.append(over.start)
+    unmapped = [r for r in dict.fromkeys(needed) if r not in fields]
+    if unmapped:
+        labels = ", ".join(template.role(r).display for r in unmapped)
+        raise SemanticError(f"{labels} is not mapped")
+    if over is not None and over.end is not None and over.end not in fields:
+        counted = [f for f in over.flows if f in ENDED_FLOWS]
+        if counted:
+            raise SemanticError(
+                f"{template.role(over.end).display} is not mapped, and {' and '.join(counted)} "
+                "need it (the last day each row counts)"
+            )
+
+
 def _widget(
     template: Template, spec: WidgetSpec, fields: dict[str, str], measures: _Measures
 ) -> Widget:
     if spec.kind == "text":
         return Widget(id=spec.id, kind="text", title=spec.title, text=spec.text,
                       position=spec.position)  # fmt: skip
-    unmapped = [r for r in spec.dimensions if r not in fields]
-    if spec.series is not None and spec.series not in fields:
-        unmapped.append(spec.series)
-    if unmapped:
-        labels = ", ".join(template.role(r).display for r in dict.fromkeys(unmapped))
-        raise SemanticError(f"{labels} is not mapped")
+    _unmapped(template, spec, fields)
     names = {m: measures.field(template.measure(m)) for m in spec.measures}
     dims = {r: _dimension(measures.model, spec, fields[r]) for r in spec.dimensions}
-    sort = [Sort(field=names.get(s.by) or dims[s.by], descending=s.descending) for s in spec.sort]
+    over_time = None
+    if spec.over_time is not None:
+        over = spec.over_time
+        over_time = OverTime(
+            start=fields[over.start], end=fields.get(over.end) if over.end else None,
+            grain=over.grain, at=over.at, flows=list(over.flows),
+        )  # fmt: skip
+    sort = [
+        Sort(field=names.get(s.by) or dims.get(s.by) or s.by, descending=s.descending)
+        for s in spec.sort
+    ]  # the period and the flows keep their names
+    compare = [Compare(measure=names[c.measure], shift=c.shift) for c in spec.compare]
     query = SemanticQuery(
-        measures=list(names.values()), dimensions=list(dims.values()), sort=sort, limit=spec.limit
-    )
+        measures=list(names.values()), dimensions=list(dims.values()), sort=sort,
+        limit=spec.limit, compare=compare, over_time=over_time,
+    )  # fmt: skip
     time_field = fields.get(spec.time_field) if spec.time_field else None
+    axis = over_time is not None and spec.kind in ("line", "area", "bar", "hbar")
     chart = ChartSettings(
+        x=PERIOD if axis else None,  # over time, the periods run along x (bars too)
         series=dims[spec.series] if spec.series else None,
         stacked=spec.stacked,
         donut=spec.donut,
@@ -246,13 +282,36 @@ def build_dashboard(
 
 
 def _check(model: SemanticModel, added: list[CalculatedMeasure], widget: Widget) -> None:
-    """Every field of the widget resolves on the model with the new measures."""
+    """The widget's query holds on the model with the new measures: its fields resolve, a
+    comparison has its time dimension, an over-time query counts the rows of one table."""
     if widget.query is None or widget.query.semantic is None:
         return
-    resolver = FieldResolver(model.model_copy(update={"measures": [*model.measures, *added]}))
-    for name in widget.query.semantic.measures:
-        resolver.measure(name)
-    for name in widget.query.semantic.dimensions:
-        resolver.dimension(name)
+    query = widget.query.semantic
+    reach = FilterReach(model.model_copy(update={"measures": [*model.measures, *added]}))
+    reach.check_query(query)
+    if query.over_time is not None:
+        _check_over_time(reach.fields, query, query.over_time)
     if widget.chart.time_field:
-        resolver.dimension(widget.chart.time_field, "Time field")
+        reach.fields.dimension(widget.chart.time_field, "Time field")
+
+
+def _check_over_time(resolver: FieldResolver, query: SemanticQuery, over: OverTime) -> None:
+    """The engine's own rules (:mod:`pipelines.semantic.over_time`), checked before any data:
+    the end and every measure on the start's table."""
+    start = resolver.dimension(over.start, "Over-time start")
+    if over.end is not None:
+        end = resolver.dimension(over.end, "Over-time end")
+        if end.table != start.table:
+            raise SemanticError(
+                f"the end {over.end!r} is not on the table of the start {over.start!r}; map "
+                "both to columns of the table whose rows are counted",
+                field=over.end,
+            )
+    for name in query.measures:
+        measure = resolver.measure(name)
+        if measure.table != start.table:
+            raise SemanticError(
+                f"measure {name!r} is of {measure.table!r}, and the rows counted over time are "
+                f"those of {start.table!r} (the start {over.start!r})",
+                field=name,
+            )

@@ -17,11 +17,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pipelines.dashboards.document import Position, WidgetKind
 from pipelines.semantic.model import NumberFormat
+from pipelines.semantic.over_time_query import PERIOD, Flow, OverTimeGrain
+from pipelines.semantic.query import CompareShift
 from pipelines.semantic.vocabulary import ColumnType, Grain
 
 __all__ = [
+    "ENDED_FLOWS",
+    "END_FLOWS",
     "PLACEHOLDER",
+    "CompareSpec",
     "FilterSpec",
+    "OverTimeSpec",
     "RoleHints",
     "RoleKind",
     "RoleSpec",
@@ -38,6 +44,11 @@ group by, ``id`` an identifier (of an order, an employee) to count."""
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 """A role in a measure expression: ``{amount}``."""
+END_FLOWS = frozenset({"ends", "turnover"})
+"""Over-time flows the engine computes from the rows' end: they need an end role."""
+ENDED_FLOWS = END_FLOWS | {"tenure"}
+"""Flows that mean little when the end role is not mapped (a tenure would count everyone ever
+hired): such a widget is left out, where a headcount counts everyone hired so far."""
 
 
 class _Base(BaseModel):
@@ -115,6 +126,34 @@ class SortSpec(_Base):
     descending: bool = False
 
 
+class CompareSpec(_Base):
+    """One of the widget's measures beside its value one year (or one period) earlier, and the
+    change (:class:`pipelines.semantic.query.Compare`)."""
+
+    measure: str
+    """A measure of the widget."""
+    shift: CompareShift = "year"
+
+
+class OverTimeSpec(_Base):
+    """Rows counted in each period they are active, between two date roles
+    (:class:`pipelines.semantic.over_time_query.OverTime`)."""
+
+    start: str
+    """The date role a row starts counting from (a hire date)."""
+    end: str | None = None
+    """The date role of its last day (an exit date). Left unmapped (an optional role), rows
+    never end: everyone hired so far still counts, and the widget is only left out when one
+    of its flows needs the end (``ends``, ``turnover``, ``tenure``: :data:`ENDED_FLOWS`)."""
+    grain: OverTimeGrain = "month"
+    at: Literal["end", "any"] = "end"
+    flows: list[Flow] = Field(default_factory=list)
+
+    @property
+    def roles(self) -> list[str]:
+        return [self.start] if self.end is None else [self.start, self.end]
+
+
 class WidgetSpec(_Base):
     """One tile, written over the template's measures and roles."""
 
@@ -135,6 +174,11 @@ class WidgetSpec(_Base):
     limit: int | None = Field(default=None, ge=1, le=10_000)
     text: str = ""
     position: Position = Field(default_factory=Position)
+    compare: list[CompareSpec] = Field(default_factory=list, max_length=10)
+    """Measures of the widget beside their previous year's (or period's) value and the change;
+    the widget needs one date role among its dimensions."""
+    over_time: OverTimeSpec | None = None
+    """Count the rows active in each period instead (headcount by month, hires and exits)."""
 
     @field_validator("id")
     @classmethod
@@ -143,21 +187,64 @@ class WidgetSpec(_Base):
 
     @model_validator(mode="after")
     def _shape(self) -> WidgetSpec:
+        flows = self.over_time.flows if self.over_time is not None else []
         if self.kind == "text":
-            if self.measures or self.dimensions:
+            if self.measures or self.dimensions or self.compare or self.over_time:
                 raise ValueError(f"Widget {self.id!r}: a text widget has no measures")
-        elif not self.measures:
-            raise ValueError(f"Widget {self.id!r}: a {self.kind} widget needs a measure")
+        elif not self.measures and not flows:
+            needs = "a measure or an over_time flow" if self.over_time else "a measure"
+            raise ValueError(f"Widget {self.id!r}: a {self.kind} widget needs {needs}")
         if self.series is not None and self.series not in self.dimensions:
             raise ValueError(f"Widget {self.id!r}: series {self.series!r} is not a dimension")
         known = set(self.measures) | set(self.dimensions)
+        if self.over_time is not None:
+            known |= {PERIOD, *flows}
         for item in self.sort:
             if item.by not in known:
+                extra = ", the period or a flow" if self.over_time is not None else ""
                 raise ValueError(
                     f"Widget {self.id!r}: sort by {item.by!r}, which is neither a measure nor "
-                    "a dimension of the widget"
+                    f"a dimension of the widget{extra}"
                 )
+        self._check_compare()
+        self._check_over_time()
         return self
+
+    def _check_compare(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for item in self.compare:
+            if item.measure not in self.measures:
+                raise ValueError(
+                    f"Widget {self.id!r}: compare {item.measure!r} is not one of the widget's "
+                    "measures"
+                )
+            if (item.measure, item.shift) in seen:
+                raise ValueError(
+                    f"Widget {self.id!r}: compare {item.measure!r} with the previous "
+                    f"{item.shift} is listed twice"
+                )
+            seen.add((item.measure, item.shift))
+
+    def _check_over_time(self) -> None:
+        spec = self.over_time
+        if spec is None:
+            return
+        if self.compare:
+            raise ValueError(
+                f"Widget {self.id!r}: compare and over_time cannot be combined (the periods "
+                "of an over_time widget are already its rows)"
+            )
+        if self.time_field is not None:
+            raise ValueError(
+                f"Widget {self.id!r}: an over_time widget has no time_field (its periods are "
+                "its rows)"
+            )
+        if len(set(spec.flows)) != len(spec.flows):
+            raise ValueError(f"Widget {self.id!r}: over_time lists a flow twice")
+        if spec.end is None and END_FLOWS & set(spec.flows):
+            raise ValueError(
+                f"Widget {self.id!r}: over_time flows ends and turnover need an end role"
+            )
 
 
 class FilterSpec(_Base):
@@ -220,6 +307,7 @@ class Template(_Base):
             for name in widget.dimensions:
                 if name not in roles:
                     raise ValueError(f"Widget {widget.id!r}: unknown role {name!r}")
+            _check_widget_roles(widget, roles)
             if widget.time_field is not None and (
                 widget.time_field not in roles or roles[widget.time_field].kind != "date"
             ):
@@ -238,6 +326,30 @@ class Template(_Base):
 
     def measure(self, name: str) -> TemplateMeasure:
         return next(m for m in self.measures if m.name == name)
+
+
+def _check_widget_roles(widget: WidgetSpec, roles: dict[str, RoleSpec]) -> None:
+    """``compare`` needs one date role among the dimensions; ``over_time`` date roles for its
+    start and end, and category dimensions (its periods are the time axis)."""
+    dates = [d for d in widget.dimensions if d in roles and roles[d].kind == "date"]
+    if widget.compare and len(dates) != 1:
+        found = f"it has {len(dates)}" if dates else "it has none"
+        raise ValueError(
+            f"Widget {widget.id!r}: compare needs exactly one date role among the dimensions "
+            f"to find the previous {widget.compare[0].shift} ({found})"
+        )
+    spec = widget.over_time
+    if spec is None:
+        return
+    for what, name in (("start", spec.start), ("end", spec.end)):
+        if name is not None and (name not in roles or roles[name].kind != "date"):
+            problem = "is not a date role" if name in roles else "is not a role"
+            raise ValueError(f"Widget {widget.id!r}: over_time {what} {name!r} {problem}")
+    if dates:
+        raise ValueError(
+            f"Widget {widget.id!r}: the dimensions of an over-time widget are categories (its "
+            f"periods are the time axis); remove the date role {dates[0]!r}"
+        )
 
 
 def _unique(names: list[str], what: str) -> None:

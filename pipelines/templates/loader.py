@@ -22,6 +22,13 @@ __all__ = ["TemplateError", "load_folders", "load_template", "parse_template"]
 
 MAX_BYTES = 512 * 1024
 _QUOTED = re.compile(r"'([^']+)'")
+_OWNER = re.compile(r"\b(Widget|Filter|Measure|Role) '([^']+)'")
+_SECTIONS = {
+    "Widget": ("widgets", "id"), "Filter": ("filters", "id"), "Measure": ("measures", "name"),
+    "Role": ("roles", "name"),
+}  # fmt: skip
+_PARTS = ("over_time", "compare", "sort", "dimensions")
+"""Fields of a widget whose problems are looked up inside them."""
 
 
 class TemplateError(ValueError):
@@ -87,9 +94,32 @@ def _find_scalar(node: yaml.Node, value: str, inside: bool = False) -> yaml.Node
     return None
 
 
+def _narrowed(root: yaml.Node, node: yaml.Node, message: str) -> yaml.Node:
+    """For a problem the template finds in one of its objects (``Widget 'x': ...``), that
+    object; inside an object, the field the message names (``over_time``, ``compare``...)."""
+    owner = _OWNER.search(message)
+    if node is root and owner is not None:
+        section, key = _SECTIONS[owner.group(1)]
+        items = _child(root, section)
+        if isinstance(items, yaml.SequenceNode):
+            for item in items.value:
+                name = _child(item, key)
+                if isinstance(name, yaml.ScalarNode) and name.value == owner.group(2):
+                    node = item
+                    break
+    if node is not root and isinstance(node, yaml.MappingNode):
+        words = set(re.findall(r"[a-z_]+", message))
+        for part in _PARTS:
+            child = _child(node, part)
+            if part in words and child is not None:
+                return child
+    return node
+
+
 def _line_of(root: yaml.Node, loc: Sequence[str | int], message: str) -> int:
     """The line of the node at ``loc``; for a problem found across a whole object, the line of
-    the last name the message quotes, looked up inside that object."""
+    the last name the message quotes, looked up inside that object (or inside the object and
+    field the message names)."""
     node = root
     for key in loc:
         child = _child(node, key)
@@ -98,6 +128,7 @@ def _line_of(root: yaml.Node, loc: Sequence[str | int], message: str) -> int:
             return (marker or node).start_mark.line + 1
         node = child
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        node = _narrowed(root, node, message)
         quoted = list(reversed(_QUOTED.findall(message)))
         for name in quoted:
             for inside in (False, True):

@@ -73,7 +73,7 @@ def test_the_templates_are_listed_with_their_roles(office: Office) -> None:
 
 
 @pytest.mark.parametrize(
-    ("workspace", "template", "widgets"), [("Sales", "sales", 8), ("HR", "hr", 6)]
+    ("workspace", "template", "widgets"), [("Sales", "sales", 9), ("HR", "hr", 12)]
 )
 def test_map_then_create_then_every_widget_has_data(
     office: Office, workspace: str, template: str, widgets: int
@@ -110,6 +110,19 @@ def test_map_then_create_then_every_widget_has_data(
     assert len(statuses) == widgets
     assert all(s == ("ok", None) for s in statuses.values()), statuses
     assert all(w["rows"] for w in data.json()["widgets"])
+    evaluated = {w["widget_id"]: w for w in data.json()["widgets"]}
+    if template == "sales":  # the comparisons: a KPI's change, a second line
+        latest = evaluated["revenue_latest_year"]
+        change = latest["rows"][0][
+            latest["columns"].index(f"{latest['chart']['y'][0]}__change_year")
+        ]
+        assert latest["kpi"]["change"] == change and change is not None
+        assert latest["kpi"]["period"] == "2024 vs previous year"
+        y = evaluated["revenue_by_month"]["chart"]["y"]
+        assert [c.rsplit("__", 1)[-1] for c in y[1:]] == ["previous_year"]
+    else:  # over time: the periods run along x
+        assert evaluated["hires_vs_exits"]["chart"]["x"] == "period"
+        assert evaluated["hires_vs_exits"]["chart"]["y"] == ["starts", "ends"]
 
 
 def test_overrides_change_the_mapping_and_a_wrong_field_answers_422(office: Office) -> None:

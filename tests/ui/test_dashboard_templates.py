@@ -61,8 +61,10 @@ def test_use_a_template_fix_a_role_and_open_the_new_dashboard(
     expect(employee).to_have_value(re.compile(r"^personnel · matricule \(\d+%\)$"))
     expect(form.locator(".dp-tpl-row-movement_type")).to_contain_text("optional")
 
-    # Leave the gender out: its widget is left out of the dashboard.
+    # Leave the gender and the exit date out: their widgets are left out of the dashboard (the
+    # headcount by month then counts everyone hired so far).
     form.locator(".dp-tpl-field-gender select").select_option(label="— none —")
+    form.locator(".dp-tpl-field-exit_date select").select_option(label="— none —")
     form.locator(".dp-tpl-name input").fill("Effectifs")
     form.locator(".dp-tpl-create button").click()
 
@@ -73,8 +75,8 @@ def test_use_a_template_fix_a_role_and_open_the_new_dashboard(
     titles = [w["title"] for w in made["document"]["widgets"]]
     assert "Gender by department" not in titles
     assert titles == [
-        "Employees", "Hires by month", "Average salary by department", "Contract types",
-        "Employees by department",
+        "Employees", "Headcount by month", "Hires by month", "Average salary by department",
+        "Contract types", "Employees by department",
     ]  # fmt: skip
-    expect(page.locator(".dp-dash-tile")).to_have_count(5)
+    expect(page.locator(".dp-dash-tile")).to_have_count(6)
     expect(page.locator(".dp-dash-tile").filter(has_text="Employees").first).to_contain_text("40")

@@ -264,7 +264,11 @@ class Evaluator:
         if plan is None:
             return KpiData(value)
         previous = change = None
-        if plan.previous is not None:
+        period = plan.period if plan.previous else None
+        if plan.compare is not None:  # the query's own row holds the comparison
+            row = data.rows[0] if data.rows else None
+            previous, change, period = plan.compare.values(data.columns, row)
+        elif plan.previous is not None:
             before = self._optional(plan.previous)
             if before is not None and before.rows:
                 previous = before.rows[0][before.columns.index(plan.measure)]
@@ -274,7 +278,7 @@ class Evaluator:
             line = self._optional(plan.sparkline)
             if line is not None:
                 points = [(row[0], row[1]) for row in line.rows]
-        return KpiData(value, previous, change, plan.period if plan.previous else None, points)
+        return KpiData(value, previous, change, period, points)
 
     def _optional(self, query: SemanticQuery) -> SqlResult | None:
         """A KPI's extra query: when it fails the KPI still shows its value."""

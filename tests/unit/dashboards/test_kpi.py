@@ -124,3 +124,39 @@ def test_change_is_relative_and_none_without_a_base() -> None:
     assert kpi_change(80, -100) == pytest.approx(1.8)
     assert kpi_change(5, 0) is None
     assert kpi_change(5, None) is None
+
+
+def comparing(shift: str = "year", grain: str = "year") -> Widget:
+    dimension = f"orders.order_date.{grain}"
+    return kpi(
+        measures=["orders.amount"],
+        dimensions=[dimension],
+        compare=[{"measure": "orders.amount", "shift": shift}],
+        sort=[{"field": dimension, "descending": True}],
+        limit=1,
+    )
+
+
+def test_a_kpi_comparing_its_measure_reads_the_change_from_its_own_row() -> None:
+    plan = plan_for(comparing(), "this_year")
+    assert plan is not None and plan.compare is not None
+    assert plan.previous is None and plan.period is None  # no extra query for the change
+    assert plan.sparkline is not None  # the sparkline stays
+    columns = [
+        "orders.order_date.year", "orders.amount", "orders.amount__previous_year",
+        "orders.amount__change_year",
+    ]  # fmt: skip
+    row = [dt.date(2024, 1, 1), 1200.0, 1000.0, 0.2]
+    assert plan.compare.values(columns, row) == (1000.0, 0.2, "2024 vs previous year")
+    assert plan.compare.values(columns, [dt.date(2024, 1, 1), 5.0, None, None]) == (
+        None, None, "2024 vs previous year",
+    )  # fmt: skip
+    assert plan.compare.values(columns, None) == (None, None, "vs previous year")
+
+
+def test_a_kpi_comparing_with_the_previous_month_names_the_month() -> None:
+    plan = plan_for(comparing("period", "month"), None)
+    assert plan is not None and plan.compare is not None
+    columns = ["orders.order_date.month", "orders.amount", "p", "orders.amount__change_period"]
+    values = plan.compare.values(columns, [dt.date(2024, 3, 1), 90.0, 100.0, -0.1])
+    assert values == (None, -0.1, "2024-03 vs previous month")

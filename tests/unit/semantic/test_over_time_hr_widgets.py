@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest import ingest_file
+from pipelines.query.guard import check_sql
 from pipelines.semantic import SemanticEngine, SemanticModel, SemanticQuery, SourceSchema
 from pipelines.semantic.suggest import apply_suggestion, suggest, table_from_source
 
@@ -143,3 +144,13 @@ def test_tenure_widgets(engine: SemanticEngine, sql: duckdb.DuckDBPyConnection) 
     bands = run(engine, "tenure_bands")
     current = sql.execute("SELECT count(*) FROM employees WHERE exit_date IS NULL").fetchone()
     assert sum(r[1] for r in bands) == current[0]
+
+
+@pytest.mark.parametrize("widget", sorted(WIDGETS))
+def test_every_widget_sql_passes_the_sql_guard(engine: SemanticEngine, widget: str) -> None:
+    # Dashboards run a widget's SQL through the guard, which refuses range() and its kin.
+    compiled = engine.compiled(SemanticQuery.model_validate_json(WIDGETS[widget]))
+
+    checked = check_sql(compiled.sql, ["departments", "employees", "movements"])
+
+    assert "employees" in checked.tables

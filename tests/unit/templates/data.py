@@ -28,9 +28,13 @@ CONTRACTS = {"en": ["Permanent", "Fixed-term"], "fr": ["CDI", "CDD"]}
 TEAMS = ["Sales", "Finance", "Operations"]
 
 
+SALES_STEP = 31
+"""Days between invoices: the 24 invoices fall one in each month of 2023 and 2024."""
+
+
 def sales_lines(language: str) -> list[tuple[int, str, str, str, str, str, str, float]]:
-    """60 lines of 24 invoices: (invoice, date, customer, product, category, channel, country,
-    amount)."""
+    """60 lines of 24 invoices, one invoice a month over 2023 and 2024: (invoice, date,
+    customer, product, category, channel, country, amount)."""
     lines = []
     for i in range(60):
         invoice = 1000 + i // 5 * 2 + i % 2
@@ -38,13 +42,13 @@ def sales_lines(language: str) -> list[tuple[int, str, str, str, str, str, str, 
         lines.append(
             (
                 invoice,
-                (START + dt.timedelta(days=(invoice - 1000) * 13)).isoformat(),
+                (START + dt.timedelta(days=(invoice - 1000) * SALES_STEP)).isoformat(),
                 CUSTOMERS[invoice % 5],
                 product,
                 category,
                 CHANNELS[language][invoice % 3],
                 COUNTRIES[invoice % 3],
-                round(10 + (i * 37 % 90) + 0.5, 2),
+                round(10 + (i * 37 % 90) + 0.5 + i // 30 * 10, 2),  # 2024: +10 a line
             )
         )
     return lines

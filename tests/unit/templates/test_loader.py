@@ -46,15 +46,27 @@ def test_the_shipped_templates_load_with_the_widgets_of_the_brief() -> None:
 
     assert set(templates) == {"sales", "hr"}
     assert [w.id for w in templates["sales"].widgets] == [
-        "revenue", "orders", "average_basket", "revenue_by_month", "top_products",
-        "top_customers", "revenue_by_category", "revenue_by_channel",
+        "revenue", "orders", "average_basket", "revenue_latest_year", "revenue_by_month",
+        "top_products", "top_customers", "revenue_by_category", "revenue_by_channel",
     ]  # fmt: skip
     assert [w.id for w in templates["hr"].widgets] == [
-        "headcount", "hires_by_month", "average_salary_by_department", "gender_by_department",
-        "contract_types", "employees_by_department",
+        "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",
+        "turnover_by_year", "turnover_by_department", "tenure_by_department",
+        "average_salary_by_department", "gender_by_department", "contract_types",
+        "employees_by_department",
     ]  # fmt: skip
-    top = templates["sales"].widgets[4]
+    sales = {w.id: w for w in templates["sales"].widgets}
+    top = sales["top_products"]
     assert (top.limit, top.sort[0].by, top.sort[0].descending) == (10, "revenue", True)
+    assert [(c.measure, c.shift) for c in sales["revenue_by_month"].compare] == [
+        ("revenue", "year")
+    ]
+    hr = {w.id: w for w in templates["hr"].widgets}
+    turnover = hr["turnover_by_year"].over_time
+    assert turnover is not None
+    assert (turnover.start, turnover.end, turnover.grain, turnover.flows) == (
+        "hire_date", "exit_date", "year", ["turnover"],
+    )  # fmt: skip
 
 
 def test_a_valid_file_gives_its_roles_measures_and_widgets(tmp_path: Path) -> None:
@@ -91,6 +103,94 @@ def test_an_invalid_file_names_the_file_and_the_line(
     assert caught.value.line == line, str(caught.value)
     assert str(caught.value).startswith(f"{path}, line {line}: ")
     assert caught.value.path.endswith("config/templates/x.yaml")
+    assert words in str(caught.value)
+
+
+STAFF = """\
+name: staff
+title: Staff
+roles:
+  - name: person
+    kind: id
+  - name: hired
+    kind: date
+  - name: left
+    kind: date
+    required: false
+  - name: team
+    kind: dimension
+  - name: pay
+    kind: measure
+measures:
+  - name: people
+    expression: count(distinct {person})
+  - name: payroll
+    expression: sum({pay})
+widgets:
+  - id: payroll_by_month
+    kind: line
+    measures: [payroll]
+    dimensions: [hired]
+    compare: [{measure: payroll, shift: year}]
+  - id: headcount
+    kind: line
+    measures: [people]
+    dimensions: [team]
+    over_time: {start: hired, end: left, grain: month, flows: [starts, ends]}
+    sort: [{by: period}]
+"""
+
+
+def test_compare_and_over_time_are_read_in_terms_of_roles() -> None:
+    template = parse_template(STAFF, "staff.yaml")
+
+    compared, counted = template.widgets
+    assert [(c.measure, c.shift) for c in compared.compare] == [("payroll", "year")]
+    assert counted.over_time is not None
+    assert counted.over_time.roles == ["hired", "left"]
+    assert (counted.over_time.grain, counted.over_time.at) == ("month", "end")
+    assert counted.over_time.flows == ["starts", "ends"]
+    assert counted.sort[0].by == "period"
+
+
+@pytest.mark.parametrize(
+    ("changes", "line", "words"),
+    [
+        ([("{measure: payroll, shift", "{measure: people, shift")], 25,
+         "compare 'people' is not one of the widget's measures"),
+        ([("shift: year", "shift: decade")], 25, "widgets.0.compare.0.shift"),
+        ([("dimensions: [hired]", "dimensions: []")], 25,
+         "compare needs exactly one date role among the dimensions"),
+        ([("start: hired", "start: team")], 30, "over_time start 'team' is not a date role"),
+        ([("end: left", "end: pay")], 30, "over_time end 'pay' is not a date role"),
+        ([("end: left", "end: gone")], 30, "over_time end 'gone' is not a role"),
+        ([("sort: [{by: period}]", "compare: [{measure: people}]")], 30,
+         "compare and over_time cannot be combined"),
+        ([("flows: [starts, ends]", "flows: [starts, exits]")], 30,
+         "widgets.1.over_time.flows.1"),
+        ([("grain: month", "grain: fortnight")], 30, "widgets.1.over_time.grain"),
+        ([("end: left, ", "")], 30, "flows ends and turnover need an end role"),
+        ([("    dimensions: [team]\n", "    dimensions: [left]\n")], 29,
+         "remove the date role 'left'"),
+        ([("{by: period}", "{by: periods}")], 31, "sort by 'periods'"),
+        ([("    measures: [people]\n", ""), ("flows: [starts, ends]", "flows: []")], 29,
+         "needs a measure or an over_time flow"),
+    ],
+)  # fmt: skip
+def test_a_bad_compare_or_over_time_names_the_file_and_the_line(
+    tmp_path: Path, changes: list[tuple[str, str]], line: int, words: str
+) -> None:
+    text = STAFF
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = write(tmp_path / "config" / "templates", "staff.yaml", text)
+
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+
+    assert caught.value.line == line, str(caught.value)
+    assert str(caught.value).startswith(f"{path}, line {line}: ")
     assert words in str(caught.value)
 
 
@@ -141,5 +241,10 @@ def test_the_readme_example_is_a_valid_template() -> None:
 
     template = parse_template(example, "README.md")
 
-    assert [w.id for w in template.widgets] == ["revenue", "basket", "by_month", "by_channel"]
+    assert [w.id for w in template.widgets] == [
+        "revenue", "basket", "by_month", "members", "by_channel",
+    ]  # fmt: skip
     assert template.measure("basket").roles == ["amount", "order_id"]
+    assert template.widgets[2].compare[0].measure == "revenue"
+    members = template.widgets[3].over_time
+    assert members is not None and members.roles == ["joined", "left"]

@@ -4,85 +4,24 @@ from the mapping, every widget queried and checked against DuckDB or the data it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import duckdb
 import pytest
 
 from pipelines.ai.evaluation import Workspace
-from pipelines.templates import (
-    BuiltDashboard,
-    Template,
-    TemplateMapping,
-    build_dashboard,
-    load_folders,
-    map_template,
-)
+from pipelines.templates import Template, build_dashboard
 from pipelines.templates.mapping import words
-from tests.unit.ai.demo_workspaces import demo_workspaces
-from tests.unit.templates.data import employees, hr_workspace, sales_lines, sales_workspace
+from tests.unit.templates.data import employees, sales_lines
+from tests.unit.templates.workspaces import duck, mapped, run
 
-SHIPPED = Path(__file__).resolve().parents[3] / "config" / "templates"
 SALES_WIDGETS = [
-    "revenue", "orders", "average_basket", "revenue_by_month", "top_products", "top_customers",
-    "revenue_by_category", "revenue_by_channel",
+    "revenue", "orders", "average_basket", "revenue_latest_year", "revenue_by_month",
+    "top_products", "top_customers", "revenue_by_category", "revenue_by_channel",
 ]  # fmt: skip
 HR_WIDGETS = [
-    "headcount", "hires_by_month", "average_salary_by_department", "gender_by_department",
-    "contract_types", "employees_by_department",
+    "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",
+    "turnover_by_year", "turnover_by_department", "tenure_by_department",
+    "average_salary_by_department", "gender_by_department", "contract_types",
+    "employees_by_department",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def templates() -> dict[str, Template]:
-    return load_folders([SHIPPED])
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Workspace]:
-    return demo_workspaces(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Workspace]]:
-    folder = tmp_path_factory.mktemp("small")
-    yield {
-        f"{kind}_{language}": make(folder, language)
-        for kind, make in (("sales", sales_workspace), ("hr", hr_workspace))
-        for language in ("en", "fr")
-    }
-
-
-def mapped(template: Template, workspace: Workspace) -> TemplateMapping:
-    return map_template(template, workspace.catalog, workspace.model)
-
-
-def run(workspace: Workspace, built: BuiltDashboard) -> dict[str, list[list[Any]]]:
-    """Every widget's rows, queried on the model with the template's measures added."""
-    model = workspace.model.model_copy(
-        update={"measures": [*workspace.model.measures, *built.measures]}
-    )
-    model.bind(dict(workspace.paths))
-    rows = {}
-    for widget in built.document.widgets:
-        assert widget.query is not None and widget.query.semantic is not None
-        q = widget.query.semantic
-        rows[widget.id] = model.query(q.measures, q.dimensions, sort=q.sort, limit=q.limit).rows
-    return rows
-
-
-def duck(workspace: Workspace, sql: str) -> Any:
-    con = duckdb.connect()
-    try:
-        for table, path in workspace.paths.items():
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
-        row = con.execute(sql).fetchone()
-        assert row is not None
-        return row[0]
-    finally:
-        con.close()
 
 
 def test_words_ignore_accents_case_separators_and_little_words() -> None:
