@@ -58,9 +58,7 @@ def test_a_new_tenant_starts_at_naming_its_workspace(store: Store, ctx: AppConte
     assert (first.step, first.status, first.shown) == (1, None, True)
 
 
-def test_the_step_follows_the_workspace_to_a_first_dashboard(
-    store: Store, ctx: AppContext
-) -> None:
+def test_the_step_follows_the_workspace_to_a_first_dashboard(store: Store, ctx: AppContext) -> None:
     admin = store.register("Ada")
     onboarding = ctx.onboarding(admin)
     workspace = ctx.workspaces(admin).create("Shop")

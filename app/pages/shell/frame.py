@@ -156,9 +156,9 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
         css_classes=["dp-header-items"],
     )
     template.header.append(menu)
-    template.main.append(_page_header(state, title))
-    if slug != "welcome":
-        template.main.append(SetupBanner(state))
+    # The setup's own page needs no invitation to it.
+    invitation = [] if slug == "welcome" else [SetupBanner(state)]
+    template.main.extend([_page_header(state, title), *invitation])
     try:
         content = page_factory(state)
     except Exception:

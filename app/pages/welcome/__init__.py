@@ -9,6 +9,8 @@ banner (:mod:`app.pages.shell.banner`) until the setup is finished or skipped.
 
 from __future__ import annotations
 
+from typing import Any
+
 import panel as pn
 
 from app.pages.shell import ShellState
@@ -20,7 +22,7 @@ from pipelines.ai.starters import language_of
 __all__ = ["SetupWizard", "page"]
 
 
-def page(state: ShellState) -> pn.viewable.Viewable:
+def page(state: ShellState) -> Any:
     """The setup wizard for the session's current workspace (or for a first one)."""
     if not state.principal.can_edit:
         return EmptyState(

@@ -108,7 +108,6 @@ class QuestionStep(pn.viewable.Viewer):
         )
 
     def _show(self, question: str, answer: dict[str, Any]) -> None:
-        self.answered = answer
         parts: list[Any] = [
             pn.pane.HTML(
                 f"<h3 class='dp-onb-asked'>{html.escape(question)}</h3>"
@@ -142,6 +141,7 @@ class QuestionStep(pn.viewable.Viewer):
         )
         self._answer.objects = parts
         self._next.button_type = "primary"
+        self.answered = answer
         self.wizard.focus.focus(".dp-onb-next button")
 
     def __panel__(self) -> pn.viewable.Viewable:

@@ -12,6 +12,7 @@ wizard focuses) and does its work through :meth:`SetupWizard.run`.
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import panel as pn
@@ -130,7 +131,7 @@ class DataStep(pn.viewable.Viewer):
         samples = []
         for sample in SAMPLES:
             use = button(f"Use the {sample} sample", f"dp-onb-sample-{sample.lower()}")
-            use.on_click(lambda _, name=sample: self.use_sample(name))
+            use.on_click(partial(self._sample_clicked, sample))
             note = SAMPLE_NOTES.get(sample, "")
             samples.append(pn.Row(use, _text(f"<span class='dp-onb-note'>{note}</span>")))
         self._layout = pn.Column(
@@ -145,6 +146,9 @@ class DataStep(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
         self.poll()
+
+    def _sample_clicked(self, sample: str, _event: Any = None) -> None:
+        self.use_sample(sample)
 
     def use_sample(self, sample: str) -> None:
         """Upload the sample's files into the workspace, then follow their ingest."""
@@ -240,13 +244,14 @@ class ModelStep(pn.viewable.Viewer):
         )
         self.load()
 
-    def load(self) -> None:
+    def load(self, keep_error: bool = False) -> None:
         workspace_id = self.workspace_id
         self.wizard.run(
             self._work,
             "Reading your data to suggest a model…",
             lambda: self.wizard.service.proposal(workspace_id),
             self._proposed,
+            keep_error=keep_error,
         )
 
     def _proposed(self, proposal: ModelProposal) -> None:
@@ -265,7 +270,7 @@ class ModelStep(pn.viewable.Viewer):
         def failed(exc: Exception) -> None:
             self._accept.disabled = False
             if isinstance(exc, StaleModel):
-                self.load()  # someone saved meanwhile: suggest again from their model
+                self.load(keep_error=True)  # someone saved meanwhile: suggest from theirs
 
         self.wizard.run(
             self._work,
@@ -312,7 +317,7 @@ class FinishedStep(pn.viewable.Viewer):
         super().__init__()
         name = "" if wizard.workspace is None else wizard.workspace.name
         another = button("Set up another workspace", "dp-onb-another")
-        another.on_click(lambda _: wizard.show(1, create=True))
+        another.on_click(lambda _: wizard.go_to(1, create=True))
         self._layout = pn.Column(
             _text(
                 f"<div class='dp-onb-intro'><h2>“{html.escape(name)}” is set up</h2><p>Ask "

@@ -104,9 +104,9 @@ class SetupWizard(pn.viewable.Viewer):
 
     def _loaded(self, current: OnboardingState) -> None:
         self.current = current
-        self.show(current.step if current.status != "done" else FINISHED)
+        self.go_to(current.step if current.status != "done" else FINISHED)
 
-    def show(self, step: int, **options: Any) -> None:
+    def go_to(self, step: int, **options: Any) -> None:
         """Draw ``step``'s view and move the focus to its main control."""
         self.error = ""
         if self.view is not None and hasattr(self.view, "close"):
@@ -125,10 +125,14 @@ class SetupWizard(pn.viewable.Viewer):
         work: Callable[[], Any],
         done: Callable[[Any], None],
         failed: Callable[[Exception], None] | None = None,
+        keep_error: bool = False,
     ) -> None:
         """Run ``work`` off the event loop saying ``label``; then ``done(result)``, or the
-        failure in the alert (and ``failed(exc)``). Both run with this session's document."""
-        self.param.update(busy=label, error="")
+        failure in the alert (and ``failed(exc)``). Both run with this session's document.
+        The alert is cleared first unless ``keep_error`` (work that follows a failure)."""
+        self.busy = label
+        if not keep_error:
+            self.error = ""
 
         def finished(result: Any) -> None:
             self.busy = ""
@@ -156,7 +160,7 @@ class SetupWizard(pn.viewable.Viewer):
         if self.workspace is None:
             return
         if self.step != len(steps.VIEWS):
-            self.show(len(steps.VIEWS))
+            self.go_to(len(steps.VIEWS))
         workspace_id = self.workspace.id
         self.run(
             self._making,
