@@ -167,8 +167,14 @@ class DataStep(pn.viewable.Viewer):
             settled,
         )
 
+    # The poller is started and stopped on the event loop (next tick): this is called from
+    # worker threads too, and a document's periodic callbacks are not thread-safe.
     def _follow(self) -> None:
-        if self._poller is None and pn.state.curdoc is not None:
+        if self._poller is None and not self.closed and pn.state.curdoc is not None:
+            pn.state.execute(self._start_polling, schedule=True)
+
+    def _start_polling(self) -> None:
+        if self._poller is None and not self.closed and pn.state.curdoc is not None:
             self._poller = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
 
     def close(self) -> None:
@@ -177,6 +183,10 @@ class DataStep(pn.viewable.Viewer):
         self._stop()
 
     def _stop(self) -> None:
+        if self._poller is not None and pn.state.curdoc is not None:
+            pn.state.execute(self._stop_polling, schedule=True)
+
+    def _stop_polling(self) -> None:
         if self._poller is not None:
             self._poller.stop()
             self._poller = None
