@@ -217,7 +217,7 @@ class OnboardingService:
         asked = AiConversationRepository(session, self.principal).list_owned(
             workspace.id, self.principal.user_id, 1
         )
-        dashboards = DashboardRepository(session, self.principal).list(workspace.id)
+        dashboards = DashboardRepository(session, self.principal).count(workspace.id)
         facts = WorkspaceFacts(
             workspace=True,
             ready=states.count("ready"),
@@ -225,7 +225,7 @@ class OnboardingService:
             failed=states.count("failed"),
             tables=0 if model is None else len(model.document.get("tables") or []),
             asked=bool(asked),
-            dashboards=len(dashboards),
+            dashboards=dashboards,
         )
         return workspace.id, facts
 
