@@ -25,13 +25,19 @@ from tests.integration.conftest import open_store
 
 MEGABYTES = float(os.environ.get("DATAPILOT_BENCH_ONBOARDING_MB", "50"))
 MAX_SECONDS = float(os.environ.get("DATAPILOT_BENCH_ONBOARDING_MAX_S", "60"))
-BYTES_PER_ROW = 84
+SAMPLE_ROWS = 20_000
 POLL_SECONDS = 0.05
 
 
 def generate(path: Path, megabytes: float) -> None:
-    """A sales export: ids, dates, a few categories, quantities and amounts (seeded)."""
-    rows = int(megabytes * 1024 * 1024 / BYTES_PER_ROW)
+    """A sales export of about ``megabytes``: ids, dates, a few categories, quantities and
+    amounts (seeded; a first small file measures the bytes per row)."""
+    write(path, SAMPLE_ROWS)
+    rows = int(megabytes * 1024 * 1024 / (path.stat().st_size / SAMPLE_ROWS))
+    write(path, rows)
+
+
+def write(path: Path, rows: int) -> None:
     con = duckdb.connect()
     con.execute("SELECT setseed(0.42)")
     con.execute(
