@@ -15,6 +15,7 @@ from app.services.explore import AnswerFunction, ExploreService, answerer_not_in
 from app.services.explore.answerer import make_answerer
 from app.services.members import MemberService
 from app.services.model import ModelService
+from app.services.onboarding import OnboardingService
 from app.services.sources.files import SourceFiles
 from app.services.sources.jobs import IngestJobs
 from app.services.sources.service import SourceService
@@ -122,3 +123,6 @@ class AppContext:
             principal,
             executor=self.widget_threads,
         )
+
+    def onboarding(self, principal: Principal) -> OnboardingService:
+        return OnboardingService(self, principal)

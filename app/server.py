@@ -15,13 +15,14 @@ from app.api import ai as _ai_operations  # noqa: F401  (declared on the v1 api)
 from app.api import dashboards as _dashboard_operations  # noqa: F401  (declared on the v1 api)
 from app.api import explore as _explore_operations  # noqa: F401  (declared on the v1 api)
 from app.api import model as _model_operations  # noqa: F401  (declared on the v1 api)
+from app.api import onboarding as _onboarding_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sources as _source_operations  # noqa: F401  (declared on the v1 api)
 from app.api import sql as _sql_operations  # noqa: F401  (declared on the v1 api)
 from app.api import templates as _template_operations  # noqa: F401  (declared on the v1 api)
 from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
-from app.pages import dashboards, explore, model, settings, shell, sources, sql
+from app.pages import dashboards, explore, model, settings, shell, sources, sql, welcome
 from app.pages.shell.look import STATIC
 from app.security_headers import security_headers
 from app.services.templates import load_library
@@ -35,6 +36,7 @@ PAGES = {
     "sql": sql.page,
     "dashboards": dashboards.page,
     "settings": settings.page,
+    "welcome": welcome.page,
 }
 
 

@@ -27,6 +27,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 HOME = "/sources"
+FIRST_PAGE = "/welcome"
+"""Where a new account lands: the guided setup of its team's first workspace."""
 SIGN_IN_CSP = (
     "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -261,7 +263,7 @@ class RegisterHandler(WebHandler):
             )
             return
         self.start_session(principal)
-        self.redirect(HOME)
+        self.redirect(FIRST_PAGE)
 
 
 class LogoutHandler(WebHandler):

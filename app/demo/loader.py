@@ -68,18 +68,33 @@ def demo_principal(ctx: AppContext, tenant_slug: str, email: str) -> Principal |
     return ctx.accounts.principal_for(user_id, tenant_id)
 
 
-def _upload(sources: SourceService, workspace_id: uuid.UUID, item: DemoSource) -> SourceInfo | None:
-    try:
-        upload = sources.start_upload(
-            workspace_id, item.filename, item.path.stat().st_size, name=item.name
-        )
-    except (DomainError, OSError) as exc:
-        log.warning("sample source %s not loaded: %s", item.name, exc)
-        return None
+def upload_sample(
+    sources: SourceService, workspace_id: uuid.UUID | str, item: DemoSource
+) -> SourceInfo:
+    """Upload one sample file like a user's file; its ingest is queued (the source returned is
+    still ``ingesting``).
+
+    Raises
+    ------
+    DomainError
+        When the source cannot be created (role, workspace, quota).
+    OSError
+        When the sample file cannot be copied (the source is then marked failed, saying why).
+    """
+    upload = sources.start_upload(
+        workspace_id, item.filename, item.path.stat().st_size, name=item.name
+    )
     try:
         shutil.copyfile(item.path, upload.path)
     except OSError as exc:
         sources.abort_upload(upload.source_id, f"The sample file could not be copied: {exc}")
+        raise
+    return sources.finish_upload(upload.source_id)
+
+
+def _upload(sources: SourceService, workspace_id: uuid.UUID, item: DemoSource) -> SourceInfo | None:
+    try:
+        return upload_sample(sources, workspace_id, item)
+    except (DomainError, OSError) as exc:
         log.warning("sample source %s not loaded: %s", item.name, exc)
         return None
-    return sources.finish_upload(upload.source_id)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, select, update
 
 from app.store.models import Dashboard, utcnow
 from app.store.repositories import TenantScopedRepository
@@ -38,6 +38,20 @@ class DashboardRepository(TenantScopedRepository[Dashboard]):
         return self.session.scalars(
             query.order_by(func.lower(Dashboard.name), Dashboard.created_at)
         ).all()
+
+    def count(self, workspace_id: uuid.UUID) -> int:
+        """How many dashboards the workspace has (without reading their documents)."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Dashboard)
+                .where(
+                    Dashboard.tenant_id == self.principal.tenant_id,
+                    Dashboard.workspace_id == workspace_id,
+                )
+            )
+            or 0
+        )
 
     def in_workspace(
         self, workspace_id: uuid.UUID, dashboard_id: uuid.UUID | str

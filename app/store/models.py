@@ -455,3 +455,25 @@ class Dashboard(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OnboardingProgress(Base):
+    """Where one user stands in the guided setup of a workspace (``workspace_id`` null: before
+    the tenant has one). The step itself is read from the workspace's state; this row keeps
+    only what cannot be: ``active`` (started, shown until finished), ``skipped`` or ``done``."""
+
+    __tablename__ = "onboarding_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "workspace_id", name="uq_onboarding_progress_user_workspace"),
+        Index("ix_onboarding_progress_tenant_user", "tenant_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,6 +24,7 @@ from app.store.models import (
     ApiKey,
     Dashboard,
     Membership,
+    OnboardingProgress,
     QueryHistory,
     SavedQuery,
     SemanticModelRecord,
@@ -49,6 +50,7 @@ T = TypeVar(
     SavedQuery,
     ApiKey,
     Dashboard,
+    OnboardingProgress,
 )
 
 

@@ -30,7 +30,7 @@ from tests.integration.conftest import (
 )
 
 WORKSPACES = f"{API}/workspaces"
-PAGES = ["/sources", "/model", "/explore", "/sql", "/dashboards", "/settings"]
+PAGES = ["/sources", "/model", "/explore", "/sql", "/dashboards", "/settings", "/welcome"]
 
 
 @dataclass

@@ -197,7 +197,9 @@ def test_register_without_csrf_is_400(browser: httpx.Client, unique_email: str) 
     assert not set_cookie_headers(response, "dp_session")
 
 
-def test_register_signs_the_new_user_in(browser: httpx.Client, unique_email: str) -> None:
+def test_register_signs_the_new_user_in_to_the_guided_setup(
+    browser: httpx.Client, unique_email: str
+) -> None:
     response = register_form(
         browser,
         name="Ada",
@@ -206,7 +208,7 @@ def test_register_signs_the_new_user_in(browser: httpx.Client, unique_email: str
         confirm=STRONG_PASSWORD,
     )
     assert response.status_code == 302
-    assert location(response) == "/sources"
+    assert location(response) == "/welcome"
     assert is_signed_in(browser)
 
 

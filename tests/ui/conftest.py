@@ -403,3 +403,26 @@ def add_member_in_settings(page: Any, email: str, name: str, role: str) -> str:
     issued = page.locator(".dp-member-password")
     expect(issued).to_contain_text(email)
     return str(issued.locator(".dp-generated-password").inner_text()).strip()
+
+
+class ClickCounter:
+    """Counts a test's clicks: each one goes through :meth:`click`, so a test can say how many
+    clicks a journey takes (``assert clicks.count <= 5``) and which they were."""
+
+    def __init__(self) -> None:
+        self.clicked: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.clicked)
+
+    def click(self, locator: Any, **options: Any) -> None:
+        """Click ``locator`` (a Playwright locator) and count it."""
+        self.clicked.append(str(locator))
+        locator.click(**options)
+
+
+@pytest.fixture
+def clicks() -> ClickCounter:
+    """A fresh :class:`ClickCounter`."""
+    return ClickCounter()

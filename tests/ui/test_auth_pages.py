@@ -52,7 +52,7 @@ def test_signed_out_visit_to_settings_returns_there_after_sign_in(
     expect(page.locator(".dp-profile-name input")).to_have_value("Dorothy Vaughan")
 
 
-def test_register_lands_in_the_shell_as_admin_of_a_new_team(page) -> None:
+def test_register_lands_in_the_guided_setup_as_admin_of_a_new_team(page) -> None:
     page.goto("/register")
     page.locator("#name").fill("Mary Jackson")
     page.locator("#email").fill(f"mary-{uuid.uuid4().hex[:8]}@example.com")
@@ -61,8 +61,9 @@ def test_register_lands_in_the_shell_as_admin_of_a_new_team(page) -> None:
     page.locator("#confirm").fill(STRONG_PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
-    page.wait_for_url("**/sources")
+    page.wait_for_url("**/welcome")
     wait_for_shell(page)
+    expect(page.locator(".dp-onb-name input")).to_be_focused()  # step 1: name the workspace
     expect(page.locator(".dp-user-name")).to_have_text("Mary Jackson")
     expect(page.locator(".dp-user-role")).to_have_text("admin")
     expect(page.locator(".dp-crumb-tenant")).to_have_text("Langley Analytics")

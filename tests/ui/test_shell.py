@@ -48,12 +48,15 @@ def test_register_workspaces_logout_and_login_again(page) -> None:
     page.locator("#confirm").fill(STRONG_PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
-    # The shell: name and role in the user menu, no workspace yet.
-    page.wait_for_url("**/sources")
+    # A new team starts in the guided setup; the shell is around it: name and role in the user
+    # menu, no workspace yet.
+    page.wait_for_url("**/welcome")
     wait_for_shell(page)
     expect(page.locator(".dp-user-name")).to_have_text("Ada Lovelace")
     expect(page.locator(".dp-user-role")).to_have_text("admin")
     expect(page.locator(".dp-crumb-none")).to_have_text("No workspace selected")
+    page.goto("/sources")
+    wait_for_shell(page)
 
     # Two workspaces from the sidebar; each new one becomes the current one.
     create_workspace_in_sidebar(page, "Sales")
@@ -119,7 +122,7 @@ def test_viewer_sees_no_editing_controls(page, new_page, base_url: str) -> None:
     page.locator("#password").fill(STRONG_PASSWORD)
     page.locator("#confirm").fill(STRONG_PASSWORD)
     page.locator("#confirm").press("Enter")
-    page.wait_for_url("**/sources")
+    page.wait_for_url("**/welcome")
     wait_for_shell(page)
     create_workspace_in_sidebar(page, "Finance")
     page.goto("/settings")

@@ -15,6 +15,7 @@ import panel as pn
 
 from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
+from app.pages.shell.banner import SetupBanner
 from app.pages.shell.look import SHELL_JS, STYLES, ShellDesign, icon
 from app.pages.shell.state import ShellState
 from app.pages.shell.switcher import WorkspaceSwitcher
@@ -32,6 +33,8 @@ NAV = [
     ("dashboards", "Dashboards"),
     ("settings", "Settings"),
 ]
+TITLES = {**dict(NAV), "welcome": "Get started"}
+"""Every page's title: the navigation's, and pages reached otherwise."""
 
 
 def _nav(active: str) -> str:
@@ -67,6 +70,8 @@ def _user_menu(principal: Principal, csrf: str, display_name: str) -> str:
         f"{html.escape(principal.tenant_name)}</div></div>"
         f'<a class="dp-menu-item" role="menuitem" href="/settings">{icon("settings", 16)}'
         "<span>Settings</span></a>"
+        f'<a class="dp-menu-item" role="menuitem" href="/welcome">{icon("welcome", 16)}'
+        "<span>Guided setup</span></a>"
         '<form method="post" action="/logout" class="dp-logout">'
         f'<input type="hidden" name="csrf" value="{html.escape(csrf)}">'
         '<button type="submit" role="menuitem" class="dp-menu-item dp-logout-button">'
@@ -120,7 +125,7 @@ def _template() -> pn.template.BootstrapTemplate:
 
 def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], Any]) -> Any:
     """Build one page for this session inside the shared shell."""
-    title = dict(NAV)[slug]
+    title = TITLES[slug]
     template = _template()
     resolved = current_principal(ctx)
     if resolved is None:  # the auth hook normally prevents this; never render data without one
@@ -151,7 +156,9 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
         css_classes=["dp-header-items"],
     )
     template.header.append(menu)
-    template.main.append(_page_header(state, title))
+    # The setup's own page needs no invitation to it.
+    invitation = [] if slug == "welcome" else [SetupBanner(state)]
+    template.main.extend([_page_header(state, title), *invitation])
     try:
         content = page_factory(state)
     except Exception:

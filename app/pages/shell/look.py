@@ -57,6 +57,7 @@ ICONS = {
     'width="8" height="6" rx="1.5"/>',
     "settings": '<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" '
     'r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>',
+    "welcome": '<path d="M5 21V4"/><path d="M5 4h11l-2 4 2 4H5"/>',
     "chevron": '<path d="m6 9 6 6 6-6"/>',
     "logout": '<path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3"/><path d="m10 17 5-5-5-5"/>'
     '<path d="M15 12H4"/>',

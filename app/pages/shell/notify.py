@@ -14,13 +14,18 @@ from app.services.errors import DomainError
 log = logging.getLogger("datapilot.pages")
 
 
+def error_message(exc: BaseException) -> str:
+    """What to tell the user about ``exc``: a domain error's own message; anything else is
+    logged and said generically (its text may name server internals)."""
+    if isinstance(exc, DomainError):
+        return str(exc)
+    log.error("unexpected error in a page callback", exc_info=exc)
+    return "Something went wrong; it has been logged. Try again."
+
+
 def notify_error(exc: Exception) -> None:
     """Show a domain error as a notification; anything else is logged and shown generically."""
-    if isinstance(exc, DomainError):
-        message = str(exc)
-    else:
-        log.exception("unexpected error in a page callback")
-        message = "Something went wrong; it has been logged. Try again."
+    message = error_message(exc)
     if pn.state.notifications is not None:
         pn.state.notifications.error(html.escape(message), duration=8000)
 
