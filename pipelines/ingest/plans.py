@@ -228,14 +228,16 @@ def convert_sql(plan: ColumnPlan, *, typed_read: bool = True) -> str:
     mark = FORCED_MARK if plan.forced else CONVERSION_MARK
     typed = read_type(plan) if typed_read else "VARCHAR"
     if typed != "VARCHAR":
+        fail_as = f"CAST(error('{mark}{plan.index}|' || CAST({plan.raw} AS VARCHAR)) AS "
         if plan.type == "decimal" and plan.exact:
-            fail = f"CAST(error('{mark}{plan.index}|' || CAST({plan.raw} AS VARCHAR)) AS {plan.sql_type})"
-            exact = from_double_sql(plan.raw, plan.exact, fail)
+            exact = from_double_sql(plan.raw, plan.exact, f"{fail_as}{plan.sql_type})")
             return f"CASE WHEN {plan.raw} IS NULL THEN NULL ELSE {exact} END"
         if plan.type == "date":
-            fail = f"CAST(error('{mark}{plan.index}|' || CAST({plan.raw} AS VARCHAR)) AS DATE)"
             day = f"CAST(CAST({plan.raw} AS DATE) AS TIMESTAMP)"
-            return f"CASE WHEN {plan.raw} = {day} THEN CAST({plan.raw} AS DATE) ELSE {fail} END"
+            return (
+                f"CASE WHEN {plan.raw} = {day} THEN CAST({plan.raw} AS DATE) "
+                f"ELSE {fail_as}DATE) END"
+            )
         return plan.raw
     fail = f"error('{mark}{plan.index}|' || left({plan.raw}, 200))"
     typed_fail = f"CAST({fail} AS {plan.sql_type})"
