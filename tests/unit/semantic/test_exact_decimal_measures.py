@@ -73,6 +73,16 @@ def test_the_sum_is_the_exact_decimal_sum_in_python_and_in_json(
     assert json.loads(sent, parse_float=Decimal)["rows"][0][0] == total  # the digits as written
 
 
+def test_a_result_as_a_dataframe_has_float_money_like_duckdb_df(payments: Payments) -> None:
+    model, rows = payments
+    result = model.query(measures=["payments.montant"], dimensions=["payments.region"])
+
+    frame = result.to_pandas()
+
+    assert str(frame["payments.montant"].dtype) == "float64"
+    assert frame["payments.montant"].sum() == pytest.approx(float(exact(sum(r[3] for r in rows))))
+
+
 def test_sums_by_region_are_exact(payments: Payments) -> None:
     model, rows = payments
 
