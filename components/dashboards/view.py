@@ -13,6 +13,7 @@ reason in the tile, like an evaluation error.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import holoviews as hv
@@ -189,6 +190,9 @@ class WidgetView(pn.viewable.Viewer):
     # -- cross-filter ---------------------------------------------------------------------------
     def _pick(self, field: str, value: Any, additive: bool) -> None:
         if self.on_select is not None and self.widget is not None:
+            # A cross-filter value goes into the page address as JSON: a value of a column
+            # stored exactly (Decimal) goes as the number it is.
+            value = float(value) if isinstance(value, Decimal) else value
             self.on_select(self.widget.id, field, value, additive)
 
     def _row_handler(self, columns: list[ResultColumn], data: WidgetData) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -348,7 +349,9 @@ class TryIt(pn.viewable.Viewer):
         self._error.visible = False
         # Tabulator reads dots in field names as nested lookups: name columns c0, c1, ...
         fields = {column: f"c{i}" for i, column in enumerate(result.columns)}
-        frame = pd.DataFrame(result.rows, columns=list(fields.values()))
+        # Bokeh cannot send a Decimal (the sum of a column stored exactly): floats to the browser.
+        rows = [[float(v) if isinstance(v, Decimal) else v for v in row] for row in result.rows]
+        frame = pd.DataFrame(rows, columns=list(fields.values()))
         numeric = [fields[c] for c in result.columns if result.types.get(c) in NUMERIC_TYPES]
         formatters = {
             fields[c]: f

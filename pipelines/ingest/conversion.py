@@ -161,8 +161,9 @@ def _refit(
     """Change the plan so that the value that did not fit will.
 
     A dropped column with a value is kept; the first misfit re-plans every column over the
-    whole file; after that, a column loses its fast path, then falls back to text. A value
-    that does not fit the user's own choice is an error.
+    whole file; after that, a column loses its fast path, then an exact decimal becomes a
+    DOUBLE, then a column falls back to text. A value that does not fit the user's own choice
+    is an error.
     """
     mark, index, value = failure
     if mark == "DPF":
@@ -190,5 +191,7 @@ def _refit(
         columns.dropped = {i for i in columns.dropped if totals.get(i, 0) == 0}
     elif columns.plans[index].fast:
         columns.plans[index] = replace(columns.plans[index], fast=False)
+    elif columns.plans[index].exact:
+        columns.plans[index] = replace(columns.plans[index], exact=None)
     else:
         columns.plans[index] = columns.plans[index].as_text("a value did not fit the detected type")

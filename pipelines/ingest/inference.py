@@ -24,6 +24,7 @@ import duckdb
 from .currency import currency_format
 from .dates import ORDERS, TemporalShape, formats_for, four_digit_year, parse_temporal
 from .dates import strptime_sql as _strptime
+from .exact import decimal_digits, double_safe, exact_type
 from .numbers import (
     STYLES,
     NumberShape,
@@ -265,7 +266,15 @@ def _number_plan(column: _Column, choice: _NumberChoice, locale: str) -> ColumnP
     note = None
     if ambiguous:
         note = f"'.' and ',' both fit every value; read with '{style[0]}' as decimal separator"
-    return replace(base, type="decimal", note=note, fast=canonical and not percent)
+    digits = None if percent else decimal_digits(_values(column), style)
+    exact = exact_type(*digits) if digits else None
+    fast = canonical and not percent and (exact is None or (digits and double_safe(*digits)))
+    return replace(base, type="decimal", note=note, fast=bool(fast), exact=exact)
+
+
+def _values(column: _Column) -> list[str]:
+    """The length-keeping shapes of the column's values (null tokens left out)."""
+    return [s for s in column.lengths if s not in column.null_tokens and s != ""]
 
 
 def _temporal_plan(column: _Column, counts: dict[str, int], day_first: bool) -> ColumnPlan | None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 ColumnType = Literal["text", "integer", "decimal", "date", "timestamp", "boolean"]
-"""Logical column types. Stored in Parquet as VARCHAR, BIGINT, DOUBLE, DATE, TIMESTAMP, BOOLEAN."""
+"""Logical column types. Stored in Parquet as VARCHAR, BIGINT, DECIMAL(p, s) or DOUBLE (see
+:mod:`.exact`), DATE, TIMESTAMP, BOOLEAN."""
 
 COLUMN_TYPES: tuple[ColumnType, ...] = (
     "text",
@@ -20,7 +21,7 @@ COLUMN_TYPES: tuple[ColumnType, ...] = (
     "boolean",
 )
 
-SQL_TYPES: dict[ColumnType, str] = {
+SQL_TYPES: dict[ColumnType, str] = {  # a decimal column stored exactly says DECIMAL(p, s) instead
     "text": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DOUBLE",

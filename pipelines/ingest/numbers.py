@@ -104,10 +104,13 @@ def _thousands_regex(thousands: str) -> str:
     return {",": ",", ".": r"\.", " ": SPACE_CLASS, "'": "['\u2019]"}[thousands]
 
 
-def style_regex(style: NumberStyle, *, fraction: bool = True) -> str:
+def style_regex(
+    style: NumberStyle, *, fraction: bool = True, max_decimals: int | None = None
+) -> str:
     """Regular expression (RE2) that a whole value must match to be read with ``style``.
 
-    With ``fraction=False`` only whole numbers match (no decimal part, no exponent).
+    With ``fraction=False`` only whole numbers match (no decimal part, no exponent); with
+    ``max_decimals``, at most that many digits after the separator and no exponent.
     """
     decimal, thousands = style
     if thousands:
@@ -116,8 +119,9 @@ def style_regex(style: NumberStyle, *, fraction: bool = True) -> str:
         integer = r"\d+"
     if not fraction:
         return rf"[+-]?{integer}"
-    decimals = r"(?:\.\d+)?" if decimal == "." else r"(?:,\d+)?"
-    exponent = r"(?:[eE][+-]?\d+)?" if style == (".", "") else ""
+    digits = r"\d+" if max_decimals is None else rf"\d{{1,{int(max_decimals)}}}"
+    decimals = rf"(?:\.{digits})?" if decimal == "." else rf"(?:,{digits})?"
+    exponent = r"(?:[eE][+-]?\d+)?" if style == (".", "") and max_decimals is None else ""
     return rf"[+-]?{integer}{decimals}{exponent}"
 
 
@@ -140,8 +144,11 @@ def core_sql(value: str, currency: str | None, percent: bool, parens: bool = Fal
 PARENS_REGEX = r"^\(\s*(.*?)\s*\)$"
 
 
-def number_sql(core: str, style: NumberStyle, *, integer: bool, percent: bool) -> str:
-    """SQL converting a validated ``core`` string to BIGINT or DOUBLE."""
+def number_sql(
+    core: str, style: NumberStyle, *, integer: bool, percent: bool, exact: str | None = None
+) -> str:
+    """SQL converting a validated ``core`` string to BIGINT or DOUBLE, or with ``exact`` (a
+    ``DECIMAL(p, s)`` type) to that type: NULL when the value is too large for it."""
     decimal, thousands = style
     text = core
     if thousands == " ":
@@ -155,6 +162,8 @@ def number_sql(core: str, style: NumberStyle, *, integer: bool, percent: bool) -
     if percent:
         # Exact decimal arithmetic so that 12,3 % gives 0.123, not 0.12300000000000001.
         return f"CAST(CAST({text} AS DECIMAL(36, 12)) * 0.01 AS DOUBLE)"
+    if exact:
+        return f"TRY_CAST({text} AS {exact})"
     return f"CAST({text} AS {'BIGINT' if integer else 'DOUBLE'})"
 
 

@@ -99,9 +99,15 @@ class QueryResult:
     """Logical type of each column (integer, decimal, text, date, timestamp, boolean)."""
 
     def to_pandas(self) -> Any:
+        """The rows as a DataFrame; decimal columns as ``float64``, as DuckDB's own ``.df()``
+        gives them (pandas has no exact decimal type; ``rows`` keeps the exact ``Decimal``)."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=self.columns)
+        frame = pd.DataFrame(self.rows, columns=self.columns)
+        for index, name in enumerate(self.columns):
+            if self.types.get(name) == "decimal" and frame.iloc[:, index].dtype == object:
+                frame.isetitem(index, pd.to_numeric(frame.iloc[:, index]).astype("float64"))
+        return frame
 
     def as_json(self) -> dict[str, Any]:
         """JSON-safe form: dates and timestamps as ISO text."""

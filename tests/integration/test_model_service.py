@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -372,9 +373,10 @@ def test_query_runs_on_the_saved_model(models: Models) -> None:
     assert result.columns == ["orders.customer", "orders.amount", "order_count"]
     assert len(result.rows) == 7
     assert result.rows[0][0] == "Customer 0"
-    assert result.rows[0][1] == pytest.approx(CUSTOMER_0_TOTAL)
+    # The amounts are stored exactly (DECIMAL): the sums are exact to the cent.
+    assert result.rows[0][1] == Decimal(f"{CUSTOMER_0_TOTAL:.2f}")
     assert sum(r[2] for r in result.rows) == 120
-    assert sum(r[1] for r in result.rows) == pytest.approx(ORDERS_TOTAL)
+    assert sum(r[1] for r in result.rows) == Decimal(f"{ORDERS_TOTAL:.2f}")
     assert "orders" in result.sql.lower() or "read_parquet" in result.sql.lower()
 
 

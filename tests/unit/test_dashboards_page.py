@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from openpyxl import load_workbook
@@ -61,6 +62,20 @@ def test_a_tile_exports_its_rows_with_labels_and_formulas_neutralised() -> None:
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
         ["Customer", "Amount"], ["Ada", 12.5], ["'=HYPERLINK(1)", 3.0],
     ]  # fmt: skip
+
+
+def test_a_tile_exports_exact_money_as_written_to_csv_and_as_numbers_to_excel() -> None:
+    # A sum over a column stored as DECIMAL arrives as Decimal values.
+    data = WidgetData(
+        "w1", "ok", columns=["region", "total"], rows=[["N", Decimal("599020.10")], ["S", None]]
+    )
+
+    assert csv_bytes(data).decode("utf-8-sig").splitlines() == ["region,total", "N,599020.10", "S,"]
+    sheet = load_workbook(io.BytesIO(excel_bytes(data, "Totals"))).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)][1:] == [
+        ["N", 599020.1],
+        ["S", None],
+    ]
 
 
 def test_a_tile_body_fills_its_rows_under_the_header() -> None:

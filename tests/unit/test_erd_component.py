@@ -8,6 +8,7 @@ tests/ui/test_model.py covers the same in Chromium.
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -546,6 +547,25 @@ def test_try_it_offers_row_counts_and_measure_columns_as_dimensions(tmp_path: Pa
     assert number_format(panel.model, "orders.count") == {
         "type": "money", "precision": 0, "thousand": ",", "decimal": ".",
     }  # fmt: skip
+
+
+def test_try_it_sends_an_exact_decimal_sum_to_the_browser_as_a_number(tmp_path: Path) -> None:
+    from bokeh.document import Document
+
+    from pipelines.semantic.engine import run_query
+
+    paths = write_sales(tmp_path)  # amount is a DECIMAL column, as ingest stores money
+    panel = TryIt(model=sales(joined=True), run=lambda q: run_query(panel.model, q, paths))
+    panel._measures.value = ["orders.amount"]
+    panel._dimensions.value = ["customers.segment"]
+    result = asyncio.run(panel.execute())
+    assert result is not None and result.rows[0][1] == Decimal("40.0")
+
+    table = panel._table_slot.objects[0]
+    document = Document()
+    document.add_root(table.get_root())
+    document.to_json()  # what Panel sends; a Decimal cannot be serialised
+    assert list(table.value["c1"]) == [40.0, 20.0]
 
 
 def write_sales(folder: Path) -> dict[str, Path]:

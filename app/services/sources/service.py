@@ -48,6 +48,7 @@ from app.store.db import Database
 from app.store.models import Source, Workspace, utcnow
 from app.store.repositories import SourceRepository, WorkspaceRepository
 from pipelines.ingest import IngestError, ingest_file
+from pipelines.query.results import json_rows
 
 STATES = ("uploading", "ingesting", "ready", "failed")
 MAX_PAGE_SIZE = 500
@@ -134,7 +135,7 @@ class SourceService:
         with duckdb.connect() as con:
             con.execute("SET threads TO 2")
             rel = con.execute(sql, {"path": str(path), "limit": size, "offset": (page - 1) * size})
-            rows = [list(map(_json_value, r)) for r in rel.fetchall()]
+            rows = json_rows(rel.fetchall())  # exact decimals as JSON numbers, dates as ISO
         total = int(info.row_count or 0)
         return {
             "columns": info.profile["columns"],
@@ -423,13 +424,3 @@ def _same_id(value: uuid.UUID, other: uuid.UUID | str) -> bool:
 
 def _default_name(filename: str, ext: str) -> str:
     return filename[: -len(ext)] or filename
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

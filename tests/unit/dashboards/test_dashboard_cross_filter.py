@@ -7,6 +7,8 @@ real Bokeh model, which runs the same server-side handler.
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from bokeh.models import CustomJS, Plot, TapTool
@@ -14,6 +16,7 @@ from panel.models.tabulator import SelectionEvent
 
 from components.dashboards import WidgetView
 from components.dashboards.select import KEYS_JS, TAP_JS
+from pipelines.dashboards import CrossFilter
 from pipelines.dashboards.results import WidgetData
 
 from .widget_data import AMOUNT, REGION, by_region, by_region_and_segment, data, widget
@@ -109,6 +112,21 @@ def test_clicking_a_table_row_selects_its_dimension_and_ctrl_click_adds() -> Non
     assert picked == [
         ("w1", REGION, "South", False), ("w1", REGION, "East", True), ("w1", REGION, "East", False),
     ]  # fmt: skip
+
+
+def test_clicking_a_row_of_an_exact_decimal_dimension_picks_a_plain_number() -> None:
+    # A price stored as DECIMAL arrives as Decimal; the page address holds the pick as JSON.
+    rows = [[Decimal("19.90"), Decimal("1234.50")], [Decimal("4.10"), Decimal("80.25")]]
+    prices = WidgetData(
+        widget_id="w1", status="ok", columns=["orders.price", AMOUNT], rows=rows,
+        types={"orders.price": "decimal", AMOUNT: "decimal"},
+        kinds={"orders.price": "dimension", AMOUNT: "measure"},
+    )  # fmt: skip
+    view, picked = viewer("table", prices)
+    click_rows(view.figure(), [1], modifier=False)
+    assert picked == [("w1", "orders.price", 4.1, False)]
+    cross = {"widget_id": "w1", "field": "orders.price", "values": [picked[0][2]]}
+    assert CrossFilter.from_json(json.loads(json.dumps(cross))).values == (4.1,)
 
 
 def test_clicking_a_pivot_row_selects_its_row_dimension() -> None:

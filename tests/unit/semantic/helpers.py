@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,15 @@ def rows(engine: SemanticEngine, **parts: Any) -> list[list[Any]]:
 
 
 def normalise(table: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples, floats rounded, sorted with NULLs last (order-insensitive comparison)."""
+    """Rows as tuples, floats rounded, sorted with NULLs last (order-insensitive comparison).
+
+    Exact decimals (an ingested money column sums to a ``Decimal``) compare as floats, so a
+    result can be checked against plain DuckDB over the CSV file (which reads ``DOUBLE``).
+    """
 
     def cell(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            value = float(value)
         if isinstance(value, float):
             return None if math.isnan(value) else round(value, 6)
         return value
