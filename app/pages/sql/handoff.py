@@ -17,8 +17,12 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
+
+import panel as pn
+from panel.io.state import set_curdoc
 
 from app.principal import Principal
 
@@ -94,8 +98,6 @@ def sql_page_url(token: str) -> str:
 
 def session_token() -> str | None:
     """The ``handoff`` argument of the current Panel session's URL, if any."""
-    import panel as pn
-
     values = (pn.state.session_args or {}).get("handoff") or []
     if not values:
         return None
@@ -106,3 +108,19 @@ def session_token() -> str | None:
 def handed_sql(principal: Principal, workspace_id: uuid.UUID) -> str:
     """The SQL handed to this session's SQL page in ``workspace_id`` (taken once), or ""."""
     return HANDOFFS.take(principal, workspace_id, session_token()) or ""
+
+
+def run_after_drawing(run: Callable[[str], object], sql: str) -> None:
+    """``run(sql)`` on the session's event loop, after what is already queued: the SQL page loads
+    in a thread, and a result drawn while the browser still builds the page names models it
+    does not know yet."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        run(sql)
+        return
+
+    def later() -> None:
+        with set_curdoc(doc):
+            run(sql)
+
+    doc.add_next_tick_callback(later)

@@ -22,7 +22,6 @@ from typing import Any
 
 import panel as pn
 import param
-from panel.io.state import set_curdoc
 
 from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
 from app.pages.sql.feedback import (
@@ -33,7 +32,7 @@ from app.pages.sql.feedback import (
     history_items,
     saved_items,
 )
-from app.pages.sql.handoff import handed_sql
+from app.pages.sql.handoff import handed_sql, run_after_drawing
 from app.pages.sql.runner import QueryRunner
 from app.pages.sql.to_dashboard import SavedToDashboard, saved_id_of, toolbar_button
 from app.services.workspaces import WorkspaceInfo
@@ -239,21 +238,7 @@ class SqlWorkbench(pn.viewable.Viewer):
             return
         self.param.update(tables=columns, history=history, saved=saved, phase="ready")
         if self._handed:
-            self._run_after_drawing(self._handed)
-
-    def _run_after_drawing(self, sql: str) -> None:
-        """Run handed SQL once the ready page is drawn: this load runs in a thread, and a result
-        drawn while the browser still builds the page names models it does not know yet."""
-        doc = pn.state.curdoc
-        if doc is None or doc.session_context is None:
-            self.run(sql)
-            return
-
-        def run() -> None:
-            with set_curdoc(doc):
-                self.run(sql)
-
-        doc.add_next_tick_callback(run)
+            run_after_drawing(self.run, self._handed)
 
     # -- running -----------------------------------------------------------------------------------
     def run(self, sql: str | None = None) -> None:
