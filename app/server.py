@@ -54,10 +54,11 @@ def _default_port(url: ParseResult) -> int:
     return 443 if url.scheme == "https" else 80
 
 
-def _page_app(ctx: AppContext, slug: str, page: Any) -> Any:
-    # A plain function (not functools.partial, which Panel would render as text) run per session.
+def _page_app(ctx: AppContext, slug: str) -> Any:
+    # A plain function (not functools.partial, which Panel would render as text) run per session:
+    # the whole app, opened on ``slug``'s page.
     def app() -> Any:
-        return shell.build_page(ctx, slug, page)
+        return shell.build_page(ctx, slug, PAGES)
 
     app.__name__ = slug
     return app
@@ -78,7 +79,7 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         origins.add(public.netloc if public.port else f"{public.hostname}:{_default_port(public)}")
         origins.add(public.netloc)
     origins.update(server_settings.allowed_websocket_origins)
-    apps = {slug: _page_app(ctx, slug, page) for slug, page in PAGES.items()}
+    apps = {slug: _page_app(ctx, slug) for slug in PAGES}
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     return pn.serve(
         apps,

@@ -143,6 +143,26 @@ class ModelView(pn.viewable.Viewer):
         self._show_saved(model, sources)
         self.phase = "ready"
 
+    def shown_again(self) -> None:
+        """Back on the page: re-read the sources and the saved model, which other pages and
+        users may have changed. Unsaved edits stay as they are (a newer saved model then shows
+        as a conflict on Save, as it would have)."""
+        if self.phase != "ready":
+            if self.phase != "loading":
+                self.load()
+            return
+        try:
+            model = self._service.get(self._workspace_id)
+            sources = self._service.sources(self._workspace_id)
+        except Exception as exc:
+            notify_error(exc)
+            return
+        saved = self.saved
+        if not self.dirty and (saved is None or model.version != saved.version):
+            self._show_saved(model, sources)
+        elif sources != self.sources:
+            self.sources = sources
+
     def _show_saved(self, model: SemanticModel, sources: dict[str, SourceSchema]) -> None:
         """Edit ``model`` afresh (a load or a reload): no undo history, no conflict."""
         self._structure = None

@@ -81,4 +81,10 @@
     if (path.includes(sidebar()) || path.includes(toggle())) return;
     closeSidebar();
   });
+
+  // A page switched in the same document (router.js): on a phone, the sidebar it was picked
+  // from closes, as it did when every page was a new document.
+  document.addEventListener("dp:page", function () {
+    if (phone.matches) closeSidebar();
+  });
 })();

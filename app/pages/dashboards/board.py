@@ -175,10 +175,7 @@ class Board(pn.viewable.Viewer):
 
     def _sync_url(self) -> None:
         """Keep the address on this view (filters, cross-filters; Edit mode is not kept)."""
-        location = pn.state.location
-        if location is not None:
-            url = wording.board_url(self.info.id, self.filters.overrides, self.cross)
-            location.search = "?" + url.partition("?")[2]
+        self.state.set_address(wording.board_url(self.info.id, self.filters.overrides, self.cross))
 
     def _render_chips(self) -> None:
         labels = {v: k for k, v in _dimension_labels(self.model).items()}

@@ -73,6 +73,10 @@ class DashboardList(pn.viewable.Viewer):
         search, workspace = self.search, self.workspace.id
         self._work.submit(lambda: self.service.list(workspace, search), self._loaded)
 
+    def shown_again(self) -> None:
+        """Back on the page: dashboards made elsewhere (Explore, the guided setup) are listed."""
+        self.reload()
+
     def _loaded(self, result: Any) -> None:
         if isinstance(result, Exception):
             notify_error(result)

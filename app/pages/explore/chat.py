@@ -148,6 +148,12 @@ class ExplorePage(pn.viewable.Viewer):
         self.param.update(conversations=conversations, starters=starters)
         self.phase = "ready"
 
+    def shown_again(self) -> None:
+        """Back on the page: a workspace that had nothing to ask about is read again (its model
+        may have been accepted meanwhile); a conversation under way stays."""
+        if self.phase in ("no_sources", "no_model", "failed"):
+            self.load()
+
     # -- asking ------------------------------------------------------------------------------
     def ask(self, question: str) -> None:
         """Send ``question`` as the user, as if typed (a starter, a choice, "Ask again")."""

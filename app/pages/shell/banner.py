@@ -56,6 +56,8 @@ class SetupBanner(pn.viewable.Viewer):
             stylesheets=BANNER_STYLES,
         )
         state.param.watch(lambda e: self.refresh(e.new), "workspace")
+        # Another page of the session may have moved the setup on (or finished it).
+        state.param.watch(lambda _: self.refresh(state.workspace), "returns")
         self.refresh(state.workspace)
 
     def refresh(self, workspace: WorkspaceInfo | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import panel as pn
 
@@ -12,6 +12,15 @@ from app.pages.shell.notify import guarded
 from app.pages.shell.state import ShellState
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
+
+
+@runtime_checkable
+class ShownAgain(Protocol):
+    """A page view kept by the router that re-reads, when shown again, what other pages may have
+    changed meanwhile (new sources, a saved model, a dashboard made elsewhere), keeping what the
+    user left in it. Called off the event loop, after the page is visible."""
+
+    def shown_again(self) -> None: ...
 
 
 class _FirstWorkspaceForm(pn.viewable.Viewer):
@@ -39,17 +48,20 @@ class _FirstWorkspaceForm(pn.viewable.Viewer):
         return self._layout
 
 
-def _page_icon(state: ShellState) -> str:
+def _page_icon(slug: str) -> str:
     # The page's own sidebar icon, drawn large: consistent, and no font glyph that may be missing.
-    return icon(state.slug, 34) if state.slug in ICONS else ""
+    return icon(slug, 34) if slug in ICONS else ""
 
 
 def workspace_page(
     state: ShellState, icon: str, render: Callable[[WorkspaceInfo], Any]
 ) -> pn.viewable.Viewable:
     """Page content that follows the current workspace, with an empty state when there is none."""
+    slug = state.slug  # the page being built (the state's slug follows the page shown)
+    rendered: list[Any] = []
 
     def content(workspace: WorkspaceInfo | None) -> Any:
+        rendered.clear()
         if workspace is None:
             if state.principal.can_edit:
                 return pn.Column(
@@ -59,7 +71,7 @@ def workspace_page(
                         "model and dashboards. Name one to get started; you can add more later "
                         "with New in the sidebar.",
                         icon=icon,
-                        icon_html=_page_icon(state),
+                        icon_html=_page_icon(slug),
                     ),
                     _FirstWorkspaceForm(state),
                     sizing_mode="stretch_width",
@@ -70,19 +82,26 @@ def workspace_page(
                 "yet. Ask an editor or admin of your team to create one; it will appear in the "
                 "sidebar.",
                 icon=icon,
-                icon_html=_page_icon(state),
+                icon_html=_page_icon(slug),
             )
-        return render(workspace)
+        view = render(workspace)
+        rendered.append(view)
+        return view
 
+    def returned(_event: Any) -> None:
+        # Back on this page after another one: a view that can re-read does (see ShownAgain).
+        if state.slug == slug and rendered and isinstance(rendered[0], ShownAgain):
+            rendered[0].shown_again()
+
+    state.param.watch(returned, "returns")
     return pn.panel(pn.bind(content, state.param.workspace), sizing_mode="stretch_width")
 
 
 def coming_soon(state: ShellState, icon: str, title: str, message: str) -> pn.viewable.Viewable:
     """The honest empty state of a page whose feature is not built yet."""
+    slug = state.slug
     return workspace_page(
         state,
         icon,
-        lambda _ws: EmptyState(
-            title=title, message=message, icon=icon, icon_html=_page_icon(state)
-        ),
+        lambda _ws: EmptyState(title=title, message=message, icon=icon, icon_html=_page_icon(slug)),
     )

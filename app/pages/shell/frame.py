@@ -7,8 +7,7 @@ Each page module provides a ``page(state)`` factory that receives the session's
 from __future__ import annotations
 
 import html
-import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import panel as pn
@@ -17,13 +16,12 @@ from app.auth.web import SESSION_COOKIE
 from app.context import AppContext
 from app.pages.shell.banner import SetupBanner
 from app.pages.shell.look import SHELL_JS, STYLES, ShellDesign, icon
+from app.pages.shell.router import PageFactory, Pages
 from app.pages.shell.state import ShellState
 from app.pages.shell.switcher import WorkspaceSwitcher
 from app.principal import Principal
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
-
-log = logging.getLogger("datapilot.pages")
 
 NAV = [
     ("sources", "Sources"),
@@ -84,8 +82,8 @@ def current_principal(ctx: AppContext) -> tuple[Principal, str] | None:
     return ctx.accounts.resolve_browser_session(pn.state.cookies.get(SESSION_COOKIE))
 
 
-def _page_header(state: ShellState, title: str) -> pn.viewable.Viewable:
-    def render(workspace: WorkspaceInfo | None) -> str:
+def _page_header(state: ShellState, slug: Any) -> pn.viewable.Viewable:
+    def render(workspace: WorkspaceInfo | None, slug: str) -> str:
         where = (
             f"<span class='dp-crumb-workspace'>{html.escape(workspace.name)}</span>"
             if workspace is not None
@@ -95,11 +93,13 @@ def _page_header(state: ShellState, title: str) -> pn.viewable.Viewable:
             "<header class='dp-page-header'><div class='dp-page-context'>"
             f"<span class='dp-crumb-tenant'>{html.escape(state.principal.tenant_name)}</span>"
             f"<span class='dp-crumb-sep' aria-hidden='true'>/</span>{where}</div>"
-            f"<h1 class='dp-page-title'>{html.escape(title)}</h1></header>"
+            f"<h1 class='dp-page-title'>{html.escape(TITLES[slug])}</h1></header>"
         )
 
     return pn.pane.HTML(
-        pn.bind(render, state.param.workspace), sizing_mode="stretch_width", stylesheets=STYLES
+        pn.bind(render, state.param.workspace, slug),
+        sizing_mode="stretch_width",
+        stylesheets=STYLES,
     )
 
 
@@ -118,14 +118,30 @@ def _template() -> pn.template.BootstrapTemplate:
         meta_viewport="width=device-width, initial-scale=1",
     )
     template.config.css_files.append(STYLES[0])
+    # Every page's extensions, whichever page the session opens on: the others are switched to
+    # without a new document, so their scripts must already be there.
+    pn.extension("tabulator", "gridstack", "codeeditor")
     # The template drops its own config's scripts; Panel's config here is this session's copy.
     pn.config.js_files["dp_shell"] = SHELL_JS
     return template
 
 
-def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], Any]) -> Any:
-    """Build one page for this session inside the shared shell."""
-    title = TITLES[slug]
+def _address() -> str:
+    context = getattr(pn.state.curdoc, "session_context", None)
+    uri = getattr(getattr(context, "request", None), "uri", None)
+    return uri if isinstance(uri, str) and uri.startswith("/") else ""
+
+
+def _invites(slug: str) -> bool:
+    return slug != "welcome"
+
+
+def build_page(ctx: AppContext, slug: str, factories: Mapping[str, PageFactory]) -> Any:
+    """Build this session's app inside the shared shell, opened on ``slug``'s page.
+
+    The other pages of ``factories`` are built when the user first switches to them, without a
+    new document (see :mod:`app.pages.shell.router`).
+    """
     template = _template()
     resolved = current_principal(ctx)
     if resolved is None:  # the auth hook normally prevents this; never render data without one
@@ -141,11 +157,16 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
         return template
     principal, csrf = resolved
     state = ShellState(ctx, principal, csrf, slug=slug)
+    pages = Pages(state, factories, slug, _address() or f"/{slug}")
+    current = pages.router.param.slug
     template.sidebar.extend(
         [
             WorkspaceSwitcher(state),
             pn.pane.HTML(
-                _nav(slug), sizing_mode="stretch_width", stylesheets=STYLES, margin=(0, 4)
+                pn.bind(_nav, current),
+                sizing_mode="stretch_width",
+                stylesheets=STYLES,
+                margin=(0, 4),
             ),
         ]
     )
@@ -155,20 +176,13 @@ def build_page(ctx: AppContext, slug: str, page_factory: Callable[[ShellState], 
         stylesheets=STYLES,
         css_classes=["dp-header-items"],
     )
-    template.header.append(menu)
+    template.header.extend([menu, pages.router])
     # The setup's own page needs no invitation to it.
-    invitation = [] if slug == "welcome" else [SetupBanner(state)]
-    template.main.extend([_page_header(state, title), *invitation])
-    try:
-        content = page_factory(state)
-    except Exception:
-        # Never show a traceback to a user; the log has it.
-        log.exception("building the %s page failed", slug)
-        content = EmptyState(
-            title="This page could not be shown",
-            message="Something went wrong on our side and it has been logged. Reload the page; "
-            "if it keeps happening, tell your admin the time it happened.",
-            icon="⚠",
-        )
-    template.main.append(content)
+    invitation = pn.Column(
+        SetupBanner(state),
+        visible=pn.bind(_invites, current),
+        sizing_mode="stretch_width",
+        margin=0,
+    )
+    template.main.extend([_page_header(state, current), invitation, pages.view])
     return template

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import panel as pn
 import param
 
 from app.context import AppContext
@@ -19,12 +21,19 @@ class ShellState(param.Parameterized):
     workspaces = param.List(default=[], doc="WorkspaceInfo of the tenant, by name.")
     workspace = param.Parameter(default=None, doc="The current WorkspaceInfo, or None.")
     display_name = param.String(default="", doc="The signed-in user's name as shown.")
+    returns = param.Integer(
+        default=0,
+        doc="Counts a kept page shown again (see app/pages/shell/router.py): the page re-reads "
+        "what other pages may have changed since.",
+    )
 
     def __init__(
         self, ctx: AppContext, principal: Principal, csrf: str, slug: str = "", **params: Any
     ) -> None:
         super().__init__(display_name=principal.display_name, **params)
         self.slug = slug
+        self.set_address: Callable[[str], None] = _address_bar
+        """Show a view's address (path and query) in the browser; the page router replaces it."""
         self.ctx = ctx
         self.principal = principal
         self.csrf = csrf
@@ -45,3 +54,9 @@ class ShellState(param.Parameterized):
         self.reload(workspace.id)
         notify_success(f"Workspace “{workspace.name}” created.")
         return workspace
+
+
+def _address_bar(url: str) -> None:
+    location = pn.state.location
+    if location is not None:
+        location.search = "?" + url.partition("?")[2]

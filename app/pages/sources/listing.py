@@ -202,6 +202,10 @@ class SourcesView(pn.viewable.Viewer):
             return
         self._apply(infos)
 
+    def shown_again(self) -> None:
+        """Back on the page: the sources are listed again (another page may have added some)."""
+        self.load()
+
     def _current(self) -> bool:
         current = self.state.workspace
         return current is not None and current.id == self._workspace_id

@@ -23,7 +23,7 @@ from typing import Any
 import panel as pn
 import param
 
-from app.pages.shell import STYLES, ShellState, notify_error, notify_success, workspace_page
+from app.pages.shell import STYLES, ShellState, notify_error, notify_success
 from app.pages.sql.feedback import (
     RunOutcome,
     delete_question_html,
@@ -32,7 +32,7 @@ from app.pages.sql.feedback import (
     history_items,
     saved_items,
 )
-from app.pages.sql.handoff import handed_sql, run_after_drawing
+from app.pages.sql.handoff import run_after_drawing
 from app.pages.sql.runner import QueryRunner
 from app.pages.sql.to_dashboard import SavedToDashboard, saved_id_of, toolbar_button
 from app.services.workspaces import WorkspaceInfo
@@ -223,22 +223,30 @@ class SqlWorkbench(pn.viewable.Viewer):
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Read the workspace's tables, the user's history and the saved queries."""
+        if self._read(with_history=True) and self._handed:
+            run_after_drawing(self.run, self._handed)
+
+    def shown_again(self) -> None:
+        """Back on the page: re-read tables and saved queries; the editor's text and result stay."""
+        if self.phase != "loading":
+            self._read(with_history=False)
+
+    def _read(self, with_history: bool) -> bool:
+        """Read the tables, the saved queries (and the history); whether there are tables."""
         try:
             tables = self.service.workspace_tables(self._workspace_id)
-            history = self.service.history(self._workspace_id)
-            saved = self.service.saved(self._workspace_id)
+            found: dict[str, Any] = {"saved": self.service.saved(self._workspace_id)}
+            if with_history:
+                found["history"] = self.service.history(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
-            self.phase = "empty"
-            return
+            if self.phase == "loading":
+                self.phase = "empty"
+            return False
         self._roles = dict(tables.roles)
         columns = {name: list(cols) for name, cols in tables.columns.items()}
-        if not columns:
-            self.phase = "empty"
-            return
-        self.param.update(tables=columns, history=history, saved=saved, phase="ready")
-        if self._handed:
-            run_after_drawing(self.run, self._handed)
+        self.param.update(tables=columns, **found, phase="ready" if columns else "empty")
+        return bool(columns)
 
     # -- running -----------------------------------------------------------------------------------
     def run(self, sql: str | None = None) -> None:
@@ -440,11 +448,3 @@ class SqlWorkbench(pn.viewable.Viewer):
             return [empty_state(self.can_edit, ICON)] if phase == "empty" else [loading]
 
         return pn.Column(objects=self.param.phase.rx.pipe(body), sizing_mode="stretch_width")
-
-
-def page(state: ShellState) -> pn.viewable.Viewable:
-    """The SQL page's content for this session."""
-    pn.extension("tabulator")
-    return workspace_page(
-        state, ICON, lambda ws: SqlWorkbench(state, ws, handed=handed_sql(state.principal, ws.id))
-    )

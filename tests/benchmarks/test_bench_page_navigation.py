@@ -1,0 +1,119 @@
+"""Time from a click in the sidebar to a usable page, and memory per open page, in Chromium.
+
+A real server with the demo data (the Sales and HR samples), signed in as the demo admin. Each
+page is opened from the sidebar 5 times in turn; the first opening of a page in the session
+builds and draws it, the later ones show it again (see ``app/pages/shell/router.py``). "Usable"
+is the page's main content on screen: the source cards, the ERD's tables, the starter
+questions, the SQL editor, the dashboards list, the profile form. Before each click the pointer
+rests on the link for ``HOVER`` seconds, as a hand does (the page starts drawing then); the cold
+column clicks with no rest. Reported, not asserted; run with ``make bench``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.benchmarks.test_bench_dashboard_pages import CHROMIUM, rss_mb
+from tests.conftest import start_server
+from tests.ui.conftest import sign_in
+
+ROUNDS = 5
+HOVER = 0.25
+SESSIONS = 4
+READY = {
+    "model": ".react-flow__node",
+    "explore": ".dp-explore-starter",
+    "sql": ".dp-sql-editor .ace_content",
+    "dashboards": ".dp-dash-list",
+    "settings": ".dp-profile-name",
+    "sources": ".dp-source-card",
+}
+LABELS = {"sources": "Sources", "model": "Model", "explore": "Explore", "sql": "SQL",
+          "dashboards": "Dashboards", "settings": "Settings"}  # fmt: skip
+
+
+def open_from_sidebar(page: Any, slug: str, hover: float) -> float:
+    from playwright.sync_api import expect
+
+    link = page.locator(f"a.dp-nav-link[href='/{slug}']")
+    if hover:
+        link.hover()
+        time.sleep(hover)
+    started = time.perf_counter()
+    link.click()
+    expect(page.locator(f".dp-page-{slug} {READY[slug]}").first).to_be_visible()
+    return time.perf_counter() - started
+
+
+def signed_in(browser: Any, base_url: str, password: str) -> Any:
+    """A page of a new browser context (its own cookies), signed in as the demo admin."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto("/login")
+    sign_in(page, "demo@datapilot.local", password)
+    return page
+
+
+def visit_all(browser: Any, base_url: str, password: str, hover: float) -> dict[str, list[float]]:
+    page = signed_in(browser, base_url, password)
+    page.locator(".dp-page-sources .dp-source-card").first.wait_for()
+    time.sleep(1)
+    times: dict[str, list[float]] = {slug: [] for slug in READY}
+    for _ in range(ROUNDS):
+        for slug in READY:  # sources last: the session opened on it
+            times[slug].append(open_from_sidebar(page, slug, hover))
+    assert page.evaluate("document.documentElement.dataset.dpPage") == "sources"
+    page.close()
+    return times
+
+
+def test_click_to_usable_page_and_memory_per_page(tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    server = start_server(tmp_path, settings={"demo": {"sample_data": True}})
+    assert server.demo_password
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            cold = visit_all(browser, server.base_url, server.demo_password, 0)
+            time.sleep(3)
+            before = rss_mb(server)
+            warm = visit_all(browser, server.base_url, server.demo_password, HOVER)
+            # SESSIONS more sessions, first on one page, then holding every page, for memory.
+            pages = [
+                signed_in(browser, server.base_url, server.demo_password) for _ in range(SESSIONS)
+            ]
+            for page in pages:
+                page.locator(".dp-page-sources .dp-source-card").first.wait_for()
+            time.sleep(3)
+            one_page = rss_mb(server)
+            for page in pages:
+                for slug in READY:
+                    open_from_sidebar(page, slug, 0)
+            time.sleep(3)
+            all_pages = rss_mb(server)
+            browser.close()
+    finally:
+        server.stop()
+    lines = [f"{'page':<11} {'first cold':>10} {'first hover':>11} {'again (median of 4)':>20}"]
+    for slug in READY:
+        again = statistics.median(cold[slug][1:] + warm[slug][1:])
+        lines.append(f"{slug:<11} {cold[slug][0]:>9.2f}s {warm[slug][0]:>10.2f}s {again:>19.2f}s")
+    per_page = (all_pages - one_page) / (SESSIONS * (len(READY) - 1))
+    print(
+        "\n\nclick in the sidebar to usable page, demo workspace, Chromium 1440x900:\n"
+        + "\n".join(lines)
+        + f"\nserver RSS {before:.0f} MB after one session; {one_page:.0f} MB with {SESSIONS} more "
+        f"sessions on one page each, {all_pages:.0f} MB once each holds all {len(READY)}: "
+        f"{per_page:.1f} MB per page kept open"
+    )
+    assert all(len(v) == ROUNDS for v in cold.values())

@@ -1,0 +1,73 @@
+"""Moving between pages in a real browser: one document for the whole visit, pages kept as the
+user left them, the address, Back and Forward following (see ``app/pages/shell/router.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.conftest import RunningServer
+from tests.ui.conftest import api_account, sign_in, wait_for_shell
+from tests.ui.test_sql import Api, orders_csv, put_sql, result_rows
+
+MARK = "window.__dpSameDocument"
+
+
+def go(page: Any, label: str, slug: str) -> None:
+    page.locator(".dp-nav-link", has_text=label).click()
+    page.wait_for_url(f"**/{slug}")
+    expect(page.locator(".dp-nav-link.active")).to_have_attribute("href", f"/{slug}")
+    expect(page.locator(".dp-page-title")).to_have_text(label)
+
+
+def test_pages_switch_in_one_document_and_keep_what_the_user_left(
+    page: Any, server: RunningServer
+) -> None:
+    account = api_account(server, name="Nav Igator", workspaces=["Sales"])
+    api = Api(server, account)
+    api.upload_ready("orders.csv", orders_csv())
+    sign_in(page, account.email, account.password)
+    page.evaluate(f"{MARK} = true")
+
+    # The SQL page: a query typed and run.
+    go(page, "SQL", "sql")
+    sql = "SELECT customer, count(*) AS n FROM orders GROUP BY customer ORDER BY customer"
+    put_sql(page, sql)
+    page.keyboard.press("Control+Enter")
+    expect(result_rows(page)).to_have_count(7)
+
+    # Away to the Model page and back from the sidebar: the text and the result are still there,
+    # and a source added meanwhile (here by the REST API) is in the schema.
+    go(page, "Model", "model")
+    expect(page.locator(".dp-sql-editor")).to_be_hidden()
+    api.upload_ready("regions.csv", b"region,label\nN,North\nS,South\n")
+    go(page, "SQL", "sql")
+    expect(page.locator(".dp-sql-editor .ace_content")).to_contain_text("GROUP BY customer")
+    expect(result_rows(page)).to_have_count(7)
+    schema = page.locator(".dp-sql-schema")
+    expect(schema.locator(".sb-table[data-table='regions'] .sb-name")).to_have_text("regions")
+
+    # Back returns to the Model page, Forward to SQL; the account menu's Settings link too.
+    page.go_back()
+    page.wait_for_url("**/model")
+    expect(page.locator(".dp-page-title")).to_have_text("Model")
+    expect(page.locator(".dp-sql-editor")).to_be_hidden()
+    page.go_forward()
+    page.wait_for_url("**/sql")
+    expect(page.locator(".dp-sql-editor .ace_content")).to_contain_text("GROUP BY customer")
+    page.locator(".dp-user-button").click()
+    page.locator(".dp-user-popover a", has_text="Settings").click()
+    page.wait_for_url("**/settings")
+    expect(page.locator(".dp-page-title")).to_have_text("Settings")
+    expect(page.locator(".dp-user-popover")).to_be_hidden()
+
+    # All of that happened in the one document the sign-in opened.
+    assert page.evaluate(MARK) is True
+
+    # An address opened directly is the same app, opened on that page; a reload starts afresh.
+    page.goto("/model")
+    wait_for_shell(page)
+    expect(page.locator(".dp-page-title")).to_have_text("Model")
+    go(page, "SQL", "sql")
+    expect(page.locator(".dp-sql-editor .ace_content")).not_to_contain_text("GROUP BY")
