@@ -104,6 +104,8 @@ class FilterReach:
         for item in query.filters:
             self.fields.dimension(item.field, "Filter")
         named = {*query.measures, *query.dimensions}
+        if query.first_seen is not None:
+            named.update(query.first_seen.added_columns())
         if query.over_time is not None:
             self.fields.dimension(query.over_time.start, "Over-time start")
             named.update(query.over_time.added_columns())
@@ -154,8 +156,12 @@ class FilterReach:
         from."""
         if query.over_time is not None:  # the rows counted are the start column's table's
             return [self.fields.dimension(query.over_time.start, "Over-time start").table]
-        if query.measures:
+        counted = query.first_seen is not None and query.first_seen.count
+        if query.measures or counted:  # first_seen's count is of the time dimension's table
             nodes = [self.fields.measure(m).table for m in query.measures]
+            if counted:
+                dated = (self.fields.dimension(d) for d in query.dimensions)
+                nodes += [d.table for d in dated if d.grain is not None]
             return list(dict.fromkeys(nodes))
         needed = list(dict.fromkeys(self.fields.dimension(d).table for d in query.dimensions))
         candidates = needed + [n for n in self.graph.nodes if n not in needed]
