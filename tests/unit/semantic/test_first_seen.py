@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipelines.query.guard import check_sql
@@ -82,9 +81,10 @@ def test_customers_and_revenue_by_month_new_and_returning(
 ) -> None:
     result = engine.execute(
         SemanticQuery(
-            measures=["customer_count", "orders.amount"], dimensions=[MONTH],
+            measures=["customer_count", "orders.amount"],
+            dimensions=[MONTH],
             first_seen=BY_CUSTOMER,
-        )  # fmt: skip
+        )
     )
     assert result.columns == [MONTH, "new_or_returning", "customer_count", "orders.amount"]
     assert result.kinds["new_or_returning"] == "dimension"
@@ -127,9 +127,11 @@ def test_the_entity_through_a_join_and_its_count(engine: SemanticEngine) -> None
     by_join = FirstSeen(entity="customers.customer_id", count=True)
     result = engine.execute(
         SemanticQuery(
-            measures=["orders.amount"], dimensions=[MONTH], filters=[WINDOW_2024],
+            measures=["orders.amount"],
+            dimensions=[MONTH],
+            filters=[WINDOW_2024],
             first_seen=by_join,
-        )  # fmt: skip
+        )
     )
     assert result.columns == [MONTH, "new_or_returning", "orders.amount", "entities"]
     assert result.kinds["entities"] == "measure"
@@ -153,10 +155,13 @@ def test_sorted_by_the_status_and_compared_with_the_previous_month(
 ) -> None:
     got = engine.execute(
         SemanticQuery(
-            measures=["orders.amount"], dimensions=[MONTH], filters=[WINDOW_2024],
-            first_seen=BY_CUSTOMER, compare=[Compare(measure="orders.amount", shift="period")],
+            measures=["orders.amount"],
+            dimensions=[MONTH],
+            filters=[WINDOW_2024],
+            first_seen=BY_CUSTOMER,
+            compare=[Compare(measure="orders.amount", shift="period")],
             sort=[{"field": "new_or_returning", "descending": True}, {"field": MONTH}],
-        )  # fmt: skip
+        )
     ).rows
     # The previous month's rows keep the status they had in their own month: December's new
     # customer (C5, 20) is January's "previous new"; nobody returned in December.
@@ -169,9 +174,7 @@ def test_sorted_by_the_status_and_compared_with_the_previous_month(
 
 
 def test_by_quarter_and_by_year_the_buckets_are_the_grain(engine: SemanticEngine) -> None:
-    by_year = rows(
-        engine, measures=["customer_count"], dimensions=["orders.order_date.year"]
-    )
+    by_year = rows(engine, measures=["customer_count"], dimensions=["orders.order_date.year"])
     # 2023: C1 and C5 new; 2024: C2, C3, C4 new, C1 and C5 returning.
     assert by_year == normalise(
         [[dt.date(2023, 1, 1), "new", 2], [JAN, "new", 3], [JAN, "returning", 2],
