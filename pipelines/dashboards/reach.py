@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pipelines.semantic.compare import plan_compare
 from pipelines.semantic.fields import DimensionField, FieldResolver
+from pipelines.semantic.first_seen import plan_first_seen
 from pipelines.semantic.graph import JoinGraph
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import Filter, SemanticError, SemanticQuery
@@ -104,8 +105,8 @@ class FilterReach:
         for item in query.filters:
             self.fields.dimension(item.field, "Filter")
         named = {*query.measures, *query.dimensions}
-        if query.first_seen is not None:
-            named.update(query.first_seen.added_columns())
+        if query.first_seen is not None:  # its rules, and the columns it adds (a sort may use)
+            plan_first_seen(self.fields, self.graph, query, dimensions, measures, named)
         if query.over_time is not None:
             self.fields.dimension(query.over_time.start, "Over-time start")
             named.update(query.over_time.added_columns())

@@ -228,7 +228,7 @@ class SemanticEngine:
         dimensions = [self._fields.dimension(name) for name in query.dimensions]
         measures = [self._fields.measure(name) for name in query.measures]
         filters = [(self._fields.dimension(f.field, "Filter"), f) for f in query.filters]
-        first_seen = plan_first_seen(self, query, dimensions, measures, seen)  # adds columns
+        first_seen = plan_first_seen(self._fields, self._graph, query, dimensions, measures, seen)
         compare = plan_compare(query, dimensions, measures)
         seen.update(n for g in compare for c in g.columns for n in (c.previous, c.change))
         for item in query.sort:

@@ -87,7 +87,8 @@ def without_first_seen(query: SemanticQuery) -> SemanticQuery:
 
 
 def plan_first_seen(
-    engine: SemanticEngine,
+    fields: FieldResolver,
+    graph: JoinGraph,
     query: SemanticQuery,
     dimensions: list[DimensionField],
     measures: list[MeasureField],
@@ -95,7 +96,8 @@ def plan_first_seen(
 ) -> FirstSeenPlan | None:
     """The query's ``first_seen`` checked against the model and its dimensions (None without
     it); the status is appended to ``dimensions``, the count (with ``count``) to ``measures``,
-    and their names added to ``names`` (the columns a sort may use).
+    and their names added to ``names`` (the columns a sort may use). ``fields`` and ``graph``
+    are the model's (the engine's own, or a dashboard's checks before anything runs).
 
     Raises
     ------
@@ -108,9 +110,9 @@ def plan_first_seen(
     if spec is None:
         return None
     time = _time_dimension(dimensions, spec)
-    entity = _column(engine, spec.entity, "entity")
+    entity = _column(fields, spec.entity, "entity")
     if spec.date is not None:
-        date = _column(engine, spec.date, "date")
+        date = _column(fields, spec.date, "date")
         if (date.table, date.column.name) != (time.table, time.column.name):
             raise SemanticError(
                 f"New vs returning: date {spec.date!r} is not the column of the query's time "
@@ -118,18 +120,18 @@ def plan_first_seen(
                 f"buckets, so use '{time.table}.{time.column.name}' (or leave date empty)",
                 field=spec.date,
             )
-    path = engine._graph.path(time.table, entity.table)
+    path = graph.path(time.table, entity.table)
     if path is None:
         raise SemanticError(
             f"New vs returning: entity {spec.entity!r} cannot be reached from the dated rows "
-            f"of {time.field!r}: {engine._graph.unconnected(time.table, entity.table)}",
+            f"of {time.field!r}: {graph.unconnected(time.table, entity.table)}",
             field=spec.entity,
         )
     if any(step.fans_out for step in path):
         raise SemanticError(
-            f"New vs returning: each row of {engine._graph.describe(time.table)} (the dated "
+            f"New vs returning: each row of {graph.describe(time.table)} (the dated "
             f"rows of {time.field!r}) matches many rows of "
-            f"{engine._graph.describe(entity.table)}, so it has no single {spec.entity!r}; "
+            f"{graph.describe(entity.table)}, so it has no single {spec.entity!r}; "
             "choose an entity on that table or on a table it joins many-to-one",
             field=spec.entity,
         )
@@ -172,13 +174,13 @@ def _time_dimension(dimensions: list[DimensionField], spec: FirstSeen) -> Dimens
     )
 
 
-def _column(engine: SemanticEngine, field: str, role: str) -> DimensionField:
+def _column(fields: FieldResolver, field: str, role: str) -> DimensionField:
     what = f"New vs returning {role}"
     if len(field.split(".")) != 2:
         raise SemanticError(
             f"{what} {field!r}: write it as table.column (without a grain)", field=field
         )
-    dimension = engine._fields.dimension(field, what)
+    dimension = fields.dimension(field, what)
     if role == "date" and dimension.type not in TIME_TYPES:
         raise SemanticError(
             f"{what} {field!r}: column {dimension.column.name!r} is {dimension.type}, not a "
