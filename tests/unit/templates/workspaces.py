@@ -30,7 +30,13 @@ def results(workspace: Workspace, built: BuiltDashboard) -> dict[str, QueryResul
         assert widget.query is not None and widget.query.semantic is not None
         q = widget.query.semantic
         found[widget.id] = model.query(
-            q.measures, q.dimensions, q.filters, q.sort, q.limit, q.compare, q.over_time,
+            q.measures,
+            q.dimensions,
+            q.filters,
+            q.sort,
+            q.limit,
+            q.compare,
+            q.over_time,
             q.first_seen,
         )
     return found
