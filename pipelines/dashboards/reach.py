@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pipelines.semantic.compare import plan_compare
 from pipelines.semantic.fields import DimensionField, FieldResolver
+from pipelines.semantic.first_seen import plan_first_seen
 from pipelines.semantic.graph import JoinGraph
 from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import Filter, SemanticError, SemanticQuery
@@ -104,6 +105,8 @@ class FilterReach:
         for item in query.filters:
             self.fields.dimension(item.field, "Filter")
         named = {*query.measures, *query.dimensions}
+        if query.first_seen is not None:  # its rules, and the columns it adds (a sort may use)
+            plan_first_seen(self.fields, self.graph, query, dimensions, measures, named)
         if query.over_time is not None:
             self.fields.dimension(query.over_time.start, "Over-time start")
             named.update(query.over_time.added_columns())
@@ -154,8 +157,12 @@ class FilterReach:
         from."""
         if query.over_time is not None:  # the rows counted are the start column's table's
             return [self.fields.dimension(query.over_time.start, "Over-time start").table]
-        if query.measures:
+        counted = query.first_seen is not None and query.first_seen.count
+        if query.measures or counted:  # first_seen's count is of the time dimension's table
             nodes = [self.fields.measure(m).table for m in query.measures]
+            if counted:
+                dated = (self.fields.dimension(d) for d in query.dimensions)
+                nodes += [d.table for d in dated if d.grain is not None]
             return list(dict.fromkeys(nodes))
         needed = list(dict.fromkeys(self.fields.dimension(d).table for d in query.dimensions))
         candidates = needed + [n for n in self.graph.nodes if n not in needed]

@@ -13,10 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
+
+from pipelines.ingest.sql import ident, literal
 
 from .query import QueryResult, SemanticQuery
 
@@ -26,6 +29,7 @@ __all__ = [
     "CompiledQuery",
     "fetch_rows",
     "query_key",
+    "register_view",
     "share_session",
 ]
 
@@ -105,6 +109,18 @@ def share_session(con: ibis.BaseBackend) -> None:
     if row is not None:
         zone = str(row[0]).replace("'", "''")
         raw.execute(f"SET GLOBAL TimeZone = '{zone}'")
+
+
+def register_view(con: ibis.BaseBackend, name: str, path: Path) -> ir.Table:
+    """A view named ``name`` over the Parquet file ``path``: on DuckDB a plain (not temporary)
+    view, which the cursors queries run on can see."""
+    raw = getattr(con, "con", None) if con.name == "duckdb" else None
+    if raw is None:
+        return con.read_parquet(path, table_name=name)
+    # The name and the path are quoted by ident() and literal().
+    view = f"{ident(name)} AS SELECT * FROM read_parquet({literal(path)})"  # noqa: S608
+    raw.execute(f"CREATE OR REPLACE VIEW {view}")
+    return con.table(name)
 
 
 def fetch_rows(

@@ -17,6 +17,8 @@ measure, over the base table's rows, with the same fan-out rules along the alias
 
 A query's ``compare`` (:mod:`.compare`) compiles the compared measures a second time with the
 time column's values moved forward by the shift, and joins that aggregate beside the query's.
+A query's ``first_seen`` (:mod:`.first_seen`) adds a status dimension: while the query is built,
+the dated rows' table is read with it (``_views``), and everything else is the usual path.
 
 A compiled query is kept by the engine (:mod:`pipelines.semantic.compiled`), so asking again
 only runs its SQL; on DuckDB each run has its own cursor, so one engine serves many threads.
@@ -33,13 +35,20 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from pipelines.ingest.sql import ident, literal
-
+from .combine import combine
 from .compare import CompareGroup, Shift, attach_previous, plan_compare
-from .compiled import CompiledQueries, CompiledQuery, fetch_rows, query_key, share_session
+from .compiled import (
+    CompiledQueries,
+    CompiledQuery,
+    fetch_rows,
+    query_key,
+    register_view,
+    share_session,
+)
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
+from .first_seen import FirstSeenPlan, plan_first_seen, without_first_seen
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
 from .over_time import compile_over_time
@@ -60,6 +69,7 @@ class _Plan:
     compare: list[CompareGroup] = field(default_factory=list)
     shift: Shift | None = None
     """Set on the previous side of a comparison: the time column's values moved forward."""
+    first_seen: FirstSeenPlan | None = None
 
 
 class SemanticEngine:
@@ -89,6 +99,7 @@ class SemanticEngine:
         self._con = con if con is not None else ibis.duckdb.connect()
         share_session(self._con)
         self._tables: dict[str, ir.Table] = {}
+        self._views: dict[str, ir.Table] = {}  # nodes read otherwise while one query is built
         self._graph = JoinGraph(model)
         self._fields = FieldResolver(model)
         self._compiled = CompiledQueries()
@@ -124,7 +135,7 @@ class SemanticEngine:
                 found = self._compiled.get(key)
                 if found is None:
                     found = (
-                        compile_over_time(self, query)  # see .over_time_query
+                        compile_over_time(self, without_first_seen(query))  # .over_time_query
                         if query.over_time is not None
                         else self._describe(self._plan(query))
                     )
@@ -132,7 +143,11 @@ class SemanticEngine:
         return found
 
     def _describe(self, plan: _Plan) -> CompiledQuery:
-        expr = self._build(plan)
+        self._views = plan.first_seen.views(self) if plan.first_seen is not None else {}
+        try:
+            expr = self._build(plan)
+        finally:
+            self._views = {}
         sql = str(ibis.to_sql(expr, dialect="duckdb"))
         schema = expr.schema()
         columns = tuple(schema.names)
@@ -166,7 +181,7 @@ class SemanticEngine:
         query = plan.query
         if plan.measures:
             parts = [self._measure_part(plan, t, ms) for t, ms in plan.by_table.items()]
-            result = _combine(parts, [d.field for d in plan.dimensions])
+            result = combine(parts, [d.field for d in plan.dimensions])
         else:
             result = self._dimensions_only(plan)
         dims = [d.field for d in plan.dimensions]
@@ -192,7 +207,7 @@ class SemanticEngine:
         for measure in shifted.measures:
             shifted.by_table.setdefault(measure.table, []).append(measure)
         parts = [self._measure_part(shifted, t, ms) for t, ms in shifted.by_table.items()]
-        return _combine(parts, [d.field for d in plan.dimensions])
+        return combine(parts, [d.field for d in plan.dimensions])
 
     # -- planning ----------------------------------------------------------------------------
     def _plan(self, query: SemanticQuery) -> _Plan:
@@ -213,6 +228,7 @@ class SemanticEngine:
         dimensions = [self._fields.dimension(name) for name in query.dimensions]
         measures = [self._fields.measure(name) for name in query.measures]
         filters = [(self._fields.dimension(f.field, "Filter"), f) for f in query.filters]
+        first_seen = plan_first_seen(self._fields, self._graph, query, dimensions, measures, seen)
         compare = plan_compare(query, dimensions, measures)
         seen.update(n for g in compare for c in g.columns for n in (c.previous, c.change))
         for item in query.sort:
@@ -222,7 +238,7 @@ class SemanticEngine:
                     "measures or dimensions",
                     field=item.field,
                 )
-        plan = _Plan(dimensions, measures, filters, query, compare=compare)
+        plan = _Plan(dimensions, measures, filters, query, compare=compare, first_seen=first_seen)
         for measure in measures:
             plan.by_table.setdefault(measure.table, []).append(measure)
         return plan
@@ -396,12 +412,18 @@ class SemanticEngine:
         return refs[table][name]
 
     def _table(self, name: str) -> ir.Table:
+        """The relation node ``name`` is read as: its stored view, or while a query with
+        ``first_seen`` is built, the dated rows with their status (:mod:`.first_seen`)."""
+        view = self._views.get(name)
+        return view if view is not None else self._stored(name)
+
+    def _stored(self, name: str) -> ir.Table:
         """The view of table ``name``, registered on first use; for a join alias, a separate
         reference to its base table's view (so a table can be joined to itself)."""
         table = self._tables.get(name)
         base = self._graph.nodes.get(name, name)
         if table is None and base != name:
-            table = self._table(base).view()
+            table = self._stored(base).view()
             self._tables[name] = table
         if table is None:
             path = self.paths.get(name)
@@ -411,36 +433,9 @@ class SemanticEngine:
                 raise SemanticError(
                     f"The data file of table {name!r} is missing ({path.name})", field=name
                 )
-            table = self._register(name, path)
+            table = register_view(self._con, name, path)
             self._tables[name] = table
         return table
-
-    def _register(self, name: str, path: Path) -> ir.Table:
-        """A view named ``name`` over ``path``: on DuckDB a plain (not temporary) view, which
-        the cursors queries run on can see."""
-        raw = getattr(self._con, "con", None) if self._con.name == "duckdb" else None
-        if raw is None:
-            return self._con.read_parquet(path, table_name=name)
-        # The name and the path are quoted by ident() and literal().
-        view = f"{ident(name)} AS SELECT * FROM read_parquet({literal(path)})"  # noqa: S608
-        raw.execute(f"CREATE OR REPLACE VIEW {view}")
-        return self._con.table(name)
-
-
-def _combine(parts: list[ir.Table], dims: list[str]) -> ir.Table:
-    """Per-table aggregates side by side: a null-safe full outer join on the dimensions."""
-    result = parts[0]
-    for part in parts[1:]:
-        if not dims:
-            result = result.cross_join(part)
-            continue
-        on = [result[d].identical_to(part[d]) for d in dims]
-        joined = result.join(part, on, how="outer", rname="{name}#right")
-        keys = {d: ibis.coalesce(result[d], part[d]) for d in dims}
-        measures = {c: result[c] for c in result.columns if c not in keys}
-        measures.update({c: part[c] for c in part.columns if c not in keys})
-        result = joined.select(**keys, **measures)
-    return result
 
 
 def run_query(

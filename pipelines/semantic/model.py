@@ -260,6 +260,7 @@ class SemanticModel(_Base):
         limit: int | None = None,
         compare: Iterable[Compare | Mapping[str, Any]] = (),
         over_time: Any = None,
+        first_seen: Any = None,
     ) -> QueryResult:
         """Run a semantic query against the bound data (see :meth:`bind`).
 
@@ -280,6 +281,9 @@ class SemanticModel(_Base):
         over_time
             An :class:`~pipelines.semantic.over_time_query.OverTime` or its dict: rows counted in
             each period they are active (so ``SemanticQuery.model_dump()`` passes back whole).
+        first_seen
+            A :class:`~pipelines.semantic.first_seen_query.FirstSeen` or its dict: each row
+            marked new or returning by its entity's first date.
 
         Raises
         ------
@@ -314,5 +318,6 @@ class SemanticModel(_Base):
             limit=limit,
             compare=[c if isinstance(c, Compare) else Compare(**c) for c in compare],
             over_time=over_time,
+            first_seen=first_seen,
         )
         return SemanticEngine(self, self._data).execute(query)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .first_seen_query import FirstSeen
 from .over_time_query import OverTime
 
 FilterOp = Literal[
@@ -72,6 +73,8 @@ class SemanticQuery(_Base):
     compare: list[Compare] = Field(default_factory=list, max_length=20)
     over_time: OverTime | None = None
     """Rows of one table counted in each period they are active (see :mod:`.over_time_query`)."""
+    first_seen: FirstSeen | None = None
+    """Rows marked new or returning by their entity's first date (see :mod:`.first_seen_query`)."""
 
 
 class SemanticError(ValueError):

@@ -11,7 +11,10 @@ A widget's ``compare`` becomes the query's (:class:`~pipelines.semantic.query.Co
 field of each compared measure) and its ``over_time`` the query's
 (:class:`~pipelines.semantic.over_time_query.OverTime` on the start and end roles' fields). An
 unmapped end role leaves the rows without an end (everyone hired so far counts), unless a flow
-needs it (``ends``, ``turnover``, ``tenure``): then the widget is left out.
+needs it (``ends``, ``turnover``, ``tenure``): then the widget is left out. A widget's
+``first_seen`` becomes the query's (:class:`~pipelines.semantic.first_seen_query.FirstSeen` on
+the entity role's field; the widget is left out when that role is not mapped, or is not reached
+many-to-one from the date role's table), and its bars or lines are split by the status.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pipelines.dashboards.document import (
 from pipelines.dashboards.reach import FilterReach
 from pipelines.semantic.expressions import parse_measure
 from pipelines.semantic.fields import FieldResolver
+from pipelines.semantic.first_seen_query import STATUS, FirstSeen
 from pipelines.semantic.model import CalculatedMeasure, Column, SemanticModel, Table
 from pipelines.semantic.over_time_query import PERIOD, OverTime
 from pipelines.semantic.query import Compare, SemanticError, SemanticQuery, Sort
@@ -185,6 +189,8 @@ def _unmapped(template: Template, spec: WidgetSpec, fields: dict[str, str]) -> N
     over = spec.over_time
     if over is not None:
         needed.append(over.start)
+    if spec.first_seen is not None:
+        needed.append(spec.first_seen.entity)
     unmapped = [r for r in dict.fromkeys(needed) if r not in fields]
     if unmapped:
         labels = ", ".join(template.role(r).display for r in unmapped)
@@ -219,15 +225,23 @@ def _widget(
         for s in spec.sort
     ]  # the period and the flows keep their names
     compare = [Compare(measure=names[c.measure], shift=c.shift) for c in spec.compare]
+    seen = spec.first_seen
+    first_seen = None if seen is None else FirstSeen(entity=fields[seen.entity], count=seen.count)
     query = SemanticQuery(
         measures=list(names.values()), dimensions=list(dims.values()), sort=sort,
-        limit=spec.limit, compare=compare, over_time=over_time,
+        limit=spec.limit, compare=compare, over_time=over_time, first_seen=first_seen,
     )  # fmt: skip
     time_field = fields.get(spec.time_field) if spec.time_field else None
     axis = over_time is not None and spec.kind in ("line", "area", "bar", "hbar")
+    series = dims[spec.series] if spec.series else None
+    x = PERIOD if axis else None  # over time, the periods run along x (bars too)
+    if first_seen is not None and spec.kind in ("line", "area", "bar", "hbar"):
+        # new and returning split the bars or lines of each date bucket
+        x = next(dims[r] for r in spec.dimensions if template.role(r).kind == "date")
+        series = series or STATUS
     chart = ChartSettings(
-        x=PERIOD if axis else None,  # over time, the periods run along x (bars too)
-        series=dims[spec.series] if spec.series else None,
+        x=x,
+        series=series,
         stacked=spec.stacked,
         donut=spec.donut,
         time_field=time_field,

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipelines.dashboards.document import Position, WidgetKind
+from pipelines.semantic.first_seen_query import COUNT, STATUS
 from pipelines.semantic.model import NumberFormat
 from pipelines.semantic.over_time_query import PERIOD, Flow, OverTimeGrain
 from pipelines.semantic.query import CompareShift
@@ -27,6 +28,7 @@ __all__ = [
     "PLACEHOLDER",
     "CompareSpec",
     "FilterSpec",
+    "FirstSeenSpec",
     "OverTimeSpec",
     "RoleHints",
     "RoleKind",
@@ -154,6 +156,18 @@ class OverTimeSpec(_Base):
         return [self.start] if self.end is None else [self.start, self.end]
 
 
+class FirstSeenSpec(_Base):
+    """Each row new or returning by its entity's first date, in the buckets of the widget's
+    date role (:class:`pipelines.semantic.first_seen_query.FirstSeen`): the widget gains the
+    dimension ``new_or_returning`` (its bars or lines are split by it) and, with ``count``, the
+    measure ``entities``."""
+
+    entity: str
+    """The role whose first date counts (a customer)."""
+    count: bool = False
+    """Also count the distinct entities (new customers, returning customers)."""
+
+
 class WidgetSpec(_Base):
     """One tile, written over the template's measures and roles."""
 
@@ -179,6 +193,8 @@ class WidgetSpec(_Base):
     the widget needs one date role among its dimensions."""
     over_time: OverTimeSpec | None = None
     """Count the rows active in each period instead (headcount by month, hires and exits)."""
+    first_seen: FirstSeenSpec | None = None
+    """Split by new vs returning (the widget needs one date role among its dimensions)."""
 
     @field_validator("id")
     @classmethod
@@ -189,9 +205,15 @@ class WidgetSpec(_Base):
     def _shape(self) -> WidgetSpec:
         flows = self.over_time.flows if self.over_time is not None else []
         if self.kind == "text":
-            if self.measures or self.dimensions or self.compare or self.over_time:
+            if (
+                self.measures
+                or self.dimensions
+                or self.compare
+                or self.over_time
+                or self.first_seen
+            ):
                 raise ValueError(f"Widget {self.id!r}: a text widget has no measures")
-        elif not self.measures and not flows:
+        elif not self.measures and not flows and not (self.first_seen and self.first_seen.count):
             needs = "a measure or an over_time flow" if self.over_time else "a measure"
             raise ValueError(f"Widget {self.id!r}: a {self.kind} widget needs {needs}")
         if self.series is not None and self.series not in self.dimensions:
@@ -199,6 +221,8 @@ class WidgetSpec(_Base):
         known = set(self.measures) | set(self.dimensions)
         if self.over_time is not None:
             known |= {PERIOD, *flows}
+        if self.first_seen is not None:
+            known |= {STATUS, *([COUNT] if self.first_seen.count else [])}
         for item in self.sort:
             if item.by not in known:
                 extra = ", the period or a flow" if self.over_time is not None else ""
@@ -332,6 +356,18 @@ def _check_widget_roles(widget: WidgetSpec, roles: dict[str, RoleSpec]) -> None:
     """``compare`` needs one date role among the dimensions; ``over_time`` date roles for its
     start and end, and category dimensions (its periods are the time axis)."""
     dates = [d for d in widget.dimensions if d in roles and roles[d].kind == "date"]
+    seen = widget.first_seen
+    if seen is not None:
+        if seen.entity not in roles:
+            raise ValueError(
+                f"Widget {widget.id!r}: first_seen entity {seen.entity!r} is not a role"
+            )
+        if len(dates) != 1 or widget.over_time is not None:
+            found = f"it has {len(dates)}" if dates else "it has none"
+            raise ValueError(
+                f"Widget {widget.id!r}: first_seen needs exactly one date role among the "
+                f"dimensions, the buckets new and returning are told apart in ({found})"
+            )
     if widget.compare and len(dates) != 1:
         found = f"it has {len(dates)}" if dates else "it has none"
         raise ValueError(

@@ -27,7 +27,7 @@ _SECTIONS = {
     "Widget": ("widgets", "id"), "Filter": ("filters", "id"), "Measure": ("measures", "name"),
     "Role": ("roles", "name"),
 }  # fmt: skip
-_PARTS = ("over_time", "compare", "sort", "dimensions")
+_PARTS = ("over_time", "first_seen", "compare", "sort", "dimensions")
 """Fields of a widget whose problems are looked up inside them."""
 
 

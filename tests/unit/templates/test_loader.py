@@ -48,6 +48,7 @@ def test_the_shipped_templates_load_with_the_widgets_of_the_brief() -> None:
     assert [w.id for w in templates["sales"].widgets] == [
         "revenue", "orders", "average_basket", "revenue_latest_year", "revenue_by_month",
         "top_products", "top_customers", "revenue_by_category", "revenue_by_channel",
+        "new_vs_returning_customers", "revenue_new_vs_returning",
     ]  # fmt: skip
     assert [w.id for w in templates["hr"].widgets] == [
         "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",
@@ -61,6 +62,8 @@ def test_the_shipped_templates_load_with_the_widgets_of_the_brief() -> None:
     assert [(c.measure, c.shift) for c in sales["revenue_by_month"].compare] == [
         ("revenue", "year")
     ]
+    returning = sales["new_vs_returning_customers"].first_seen
+    assert returning is not None and (returning.entity, returning.count) == ("customer", True)
     hr = {w.id: w for w in templates["hr"].widgets}
     turnover = hr["turnover_by_year"].over_time
     assert turnover is not None
@@ -242,7 +245,7 @@ def test_the_readme_example_is_a_valid_template() -> None:
     template = parse_template(example, "README.md")
 
     assert [w.id for w in template.widgets] == [
-        "revenue", "basket", "by_month", "members", "by_channel",
+        "revenue", "basket", "by_month", "members", "new_vs_returning", "by_channel",
     ]  # fmt: skip
     assert template.measure("basket").roles == ["amount", "order_id"]
     assert template.widgets[2].compare[0].measure == "revenue"

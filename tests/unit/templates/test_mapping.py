@@ -15,6 +15,7 @@ from tests.unit.templates.workspaces import duck, mapped, run
 SALES_WIDGETS = [
     "revenue", "orders", "average_basket", "revenue_latest_year", "revenue_by_month",
     "top_products", "top_customers", "revenue_by_category", "revenue_by_channel",
+    "new_vs_returning_customers", "revenue_new_vs_returning",
 ]  # fmt: skip
 HR_WIDGETS = [
     "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",

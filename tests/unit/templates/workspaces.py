@@ -1,5 +1,5 @@
 """Running a template's dashboard on a test workspace: every widget's rows through the semantic
-engine (comparisons and over-time parts included), and a DuckDB oracle over the same files."""
+engine (comparisons, over-time and new-vs-returning parts included), and a DuckDB oracle over the same files."""
 
 from __future__ import annotations
 
@@ -30,7 +30,14 @@ def results(workspace: Workspace, built: BuiltDashboard) -> dict[str, QueryResul
         assert widget.query is not None and widget.query.semantic is not None
         q = widget.query.semantic
         found[widget.id] = model.query(
-            q.measures, q.dimensions, q.filters, q.sort, q.limit, q.compare, q.over_time
+            q.measures,
+            q.dimensions,
+            q.filters,
+            q.sort,
+            q.limit,
+            q.compare,
+            q.over_time,
+            q.first_seen,
         )
     return found
 
