@@ -11,7 +11,9 @@ A widget's ``compare`` becomes the query's (:class:`~pipelines.semantic.query.Co
 field of each compared measure) and its ``over_time`` the query's
 (:class:`~pipelines.semantic.over_time_query.OverTime` on the start and end roles' fields). An
 unmapped end role leaves the rows without an end (everyone hired so far counts), unless a flow
-needs it (``ends``, ``turnover``, ``tenure``): then the widget is left out.
+needs it (``ends``, ``turnover``, ``tenure``) or the widget has tenure bands (without exits
+everyone ever hired would count, overstating tenure as the ``tenure`` flow would): then the
+widget is left out. Tenure bands with ``latest`` (a distribution) put the bands along x.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pipelines.dashboards.reach import FilterReach
 from pipelines.semantic.expressions import parse_measure
 from pipelines.semantic.fields import FieldResolver
 from pipelines.semantic.model import CalculatedMeasure, Column, SemanticModel, Table
-from pipelines.semantic.over_time_query import PERIOD, OverTime
+from pipelines.semantic.over_time_query import PERIOD, TENURE_BAND, OverTime
 from pipelines.semantic.query import Compare, SemanticError, SemanticQuery, Sort
 from pipelines.semantic.row_count import row_count_field
 from pipelines.semantic.vocabulary import NUMERIC_TYPES, TIME_TYPES
@@ -190,7 +192,8 @@ def _unmapped(template: Template, spec: WidgetSpec, fields: dict[str, str]) -> N
         labels = ", ".join(template.role(r).display for r in unmapped)
         raise SemanticError(f"{labels} is not mapped")
     if over is not None and over.end is not None and over.end not in fields:
-        counted = [f for f in over.flows if f in ENDED_FLOWS]
+        counted: list[str] = [f for f in over.flows if f in ENDED_FLOWS]
+        counted += ["tenure bands"] if over.tenure_bands else []
         if counted:
             raise SemanticError(
                 f"{template.role(over.end).display} is not mapped, and {' and '.join(counted)} "
@@ -213,6 +216,7 @@ def _widget(
         over_time = OverTime(
             start=fields[over.start], end=fields.get(over.end) if over.end else None,
             grain=over.grain, at=over.at, flows=list(over.flows),
+            tenure_bands=list(over.tenure_bands), latest=over.latest,
         )  # fmt: skip
     sort = [
         Sort(field=names.get(s.by) or dims.get(s.by) or s.by, descending=s.descending)
@@ -225,8 +229,10 @@ def _widget(
     )  # fmt: skip
     time_field = fields.get(spec.time_field) if spec.time_field else None
     axis = over_time is not None and spec.kind in ("line", "area", "bar", "hbar")
+    banded = over_time is not None and over_time.tenure_bands and over_time.latest
     chart = ChartSettings(
-        x=PERIOD if axis else None,  # over time, the periods run along x (bars too)
+        # over time, the periods run along x (bars too); the bands of a distribution instead
+        x=(TENURE_BAND if banded else PERIOD) if axis else None,
         series=dims[spec.series] if spec.series else None,
         stacked=spec.stacked,
         donut=spec.donut,
