@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pipelines.charts import CHART_KINDS
 from pipelines.semantic import SemanticQuery
 from pipelines.semantic.compare import compare_columns
-from pipelines.semantic.over_time_query import PERIOD, OverTime
+from pipelines.semantic.over_time_query import PERIOD, TENURE_BAND, OverTime
 
 from .catalog import MAX_VALUES, Catalog, CatalogField
 from .tools import FILTER_OPS, SHIFTS, query_fields
@@ -108,6 +108,7 @@ def semantic_query_from(
     if over_time is not None:
         flows = over_time.get("flows")
         sortable += [PERIOD, *(flows if isinstance(flows, list) else [])]
+        sortable += [TENURE_BAND] if over_time.get("tenure_bands") else []
     for item in payload["sort"] if isinstance(payload["sort"], list) else ():
         field = item.get("field") if isinstance(item, Mapping) else None
         if field not in sortable:

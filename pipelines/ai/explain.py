@@ -207,6 +207,8 @@ def describe_over_time(query: SemanticQuery, over: OverTime, labels: _Labels) ->
     text = ", ".join(parts) + f", counting each row {span}"
     if query.dimensions:
         text += f", by {', '.join(labels.dimension(d) for d in query.dimensions)}"
+    if over.tenure_bands:
+        text += f", by years since {start} ({', '.join(over.band_labels())})"
     window, rows = [], []
     for item in query.filters:
         column = item.field if item.field.count(".") < 2 else item.field.rsplit(".", 1)[0]
@@ -226,6 +228,8 @@ def describe_over_time(query: SemanticQuery, over: OverTime, labels: _Labels) ->
         text += f", for the {grain}s " + " and ".join(window)
     if rows:
         text += ", for " + "; ".join(rows)
+    if over.latest:
+        text += f"; the latest {grain} only"
     if query.limit is not None:
         text += f"; first {query.limit} rows"
     return text + "."

@@ -103,6 +103,18 @@ def _over_time(dates: Sequence[str], enums: bool) -> dict[str, Any]:
                 "description": "Extra columns: starts (hires), ends (exits), average (average "
                 "count), turnover (ends / average), tenure (average years since start).",
             },
+            "tenure_bands": {
+                "type": "array",
+                "items": {"type": "number", "exclusiveMinimum": 0},
+                "description": "Band edges in years, ascending, e.g. [1, 2, 5, 10]: split the "
+                "rows counted by years since start into a tenure_band column (a tenure "
+                "distribution; only the tenure flow goes with it).",
+            },
+            "latest": {
+                "type": "boolean",
+                "description": "Only the newest period (e.g. the distribution as of the latest "
+                "month).",
+            },
         },
         "required": ["start"],
         "additionalProperties": False,

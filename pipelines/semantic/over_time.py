@@ -7,8 +7,9 @@ since year 0 (``year * 12 + month - 1``), :func:`~.over_time_window.period_numbe
 between the window's first and last period (from the data's earliest start and latest start or end unless a date filter
 sets them) and ``ibis.date`` turns each number back into its first day. The spine is joined to
 the rows on the activity condition (a range join), the measures aggregated by period and
-dimensions, and the result laid on the full grid of periods times the dimension combinations
-met, so a period where nothing is active still shows (with a count of 0).
+dimensions (and tenure band: :mod:`.over_time_bands`), and the result laid on the full grid
+of periods times the dimension combinations met (times every band), so a period where nothing
+is active still shows (with a count of 0). With ``latest`` the spine holds the last period only.
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
-from .over_time_query import PERIOD, OverTime
-from .over_time_window import month_index, period_numbers, window
+from .over_time_bands import BAND, DAYS_PER_YEAR, band_label, band_of, band_rank, every_band
+from .over_time_query import PERIOD, TENURE_BAND, OverTime
+from .over_time_window import spine_of, window
 from .query import Filter, SemanticError, SemanticQuery
 from .vocabulary import TIME_TYPES
 
 __all__ = ["compile_over_time"]
 
-STEP = {"month": 1, "quarter": 3, "year": 12}
-"""Months in a period of each grain."""
 WINDOW_OPS = frozenset({"between", "gt", "gte", "lt", "lte"})
 """Filter operators that set the window when they apply to the start or end column."""
 FLOW_LABELS = {
@@ -45,7 +45,6 @@ FLOW_LABELS = {
 }
 AT_END_FLOWS = frozenset({"tenure"})
 """Flows computed over the rows the measures count (the others: rows active in the period)."""
-DAYS_PER_YEAR = 365.25
 OPEN = 10**9
 """The end, as a day number, of a row without one (a date millions of years ahead)."""
 Kind = Literal["dimension", "measure"]
@@ -106,14 +105,14 @@ def compile_over_time(engine: SemanticEngine, query: SemanticQuery) -> CompiledQ
     sql = str(ibis.to_sql(expr, dialect="duckdb"))
     schema = expr.schema()
     columns = tuple(schema.names)
-    labels = {PERIOD: shape.spec.grain.capitalize()}
+    labels = {PERIOD: shape.spec.grain.capitalize(), TENURE_BAND: "Tenure"}
     labels.update({d.field: d.label for d in shape.dimensions})
     labels.update({m.field: m.label for m in shape.measures})
     labels.update({flow: FLOW_LABELS[flow] for flow in shape.spec.flows})
     labels["starts"] = f"Starts ({shape.start.column.display})"
     if shape.end is not None:
         labels["ends"] = f"Ends ({shape.end.column.display})"
-    kinds: dict[str, Kind] = {PERIOD: "dimension"}
+    kinds: dict[str, Kind] = {PERIOD: "dimension", TENURE_BAND: "dimension"}
     kinds.update({d.field: "dimension" for d in shape.dimensions})
     kinds.update({m.field: "measure" for m in shape.measures})
     kinds.update({f: "measure" for f in shape.spec.flows})
@@ -220,20 +219,22 @@ def _check_names(engine: SemanticEngine, query: SemanticQuery) -> None:
 # -- building --------------------------------------------------------------------------------
 def _build(engine: SemanticEngine, shape: _Shape) -> ir.Table:
     rows = _rows(engine, shape)
-    spine = _spine(shape, rows)
+    spine = spine_of(rows, shape.spec.grain, shape.low, shape.high, shape.spec.latest)
     dims = [d.field for d in shape.dimensions]
-    flows = shape.spec.flows
+    flows, bands = shape.spec.flows, shape.spec.band_labels()
+    keys = [*dims, *([BAND] if bands else [])]  # a band is one more breakdown
     parts: list[ir.Table] = []
     at_end = [f for f in flows if f in AT_END_FLOWS]
     active = None
     if shape.measures or at_end:
-        active = _active(shape, spine, rows, dims)
+        active = _active(shape, spine, rows, keys)
         parts.append(active)
     moving = None
     if any(f not in AT_END_FLOWS for f in flows):
         moving = _moving(spine, rows, dims)
         parts.append(moving)
     grid = spine.select("#period")
+    grid = every_band(grid, len(bands)) if bands else grid
     if dims:
         combos = parts[0].select(*dims)
         for part in parts[1:]:
@@ -248,7 +249,7 @@ def _build(engine: SemanticEngine, shape: _Shape) -> ir.Table:
         )
         taken = {m.field: f"{m.field}#a" for m in shape.measures}
         taken.update({"#n": "#n", **({"tenure": "tenure"} if "tenure" in flows else {})})
-        current = _attach(current, active, dims, taken)
+        current = _attach(current, active, keys, taken)
         current = current.cross_join(empties, rname="{name}#e").select(
             *(
                 c
@@ -275,12 +276,21 @@ def _build(engine: SemanticEngine, shape: _Shape) -> ir.Table:
             "turnover": ends / average.nullif(0.0),
         }
         current = current.mutate(**{f: v for f, v in flow_values.items() if f in flows})
-    names = [*dims, *(m.field for m in shape.measures), *flows]
-    result = current.select(**{PERIOD: current["#period"]}, **{n: current[n] for n in names})
+    banded = {TENURE_BAND: band_label(current[BAND], bands)} if bands else {}
+    result = current.select(
+        **{PERIOD: current["#period"]}, **{d: current[d] for d in dims}, **banded,
+        **{n: current[n] for n in [*(m.field for m in shape.measures), *flows]},
+    )  # fmt: skip
+
+    def key(name: str) -> ir.Value:  # bands sort in band order, not by their labels' text
+        return band_rank(result[name], bands) if name == TENURE_BAND else result[name]
+
     query = shape.query
-    order = [ibis.desc(s.field) if s.descending else ibis.asc(s.field) for s in query.sort]
+    order = [
+        ibis.desc(key(s.field)) if s.descending else ibis.asc(key(s.field)) for s in query.sort
+    ]
     sorted_fields = {s.field for s in query.sort}
-    order += [ibis.asc(n) for n in [PERIOD, *dims] if n not in sorted_fields]
+    order += [ibis.asc(key(n)) for n in [PERIOD, *dims, *banded] if n not in sorted_fields]
     result = result.order_by(order)
     if query.limit is not None:
         result = result.limit(query.limit)
@@ -358,42 +368,6 @@ def _as_date(column: ir.Value, field: DimensionField) -> ir.DateValue:
     return value
 
 
-def _spine(shape: _Shape, rows: ir.Table) -> ir.Table:
-    """One row per period of the window: ``#period`` (its first day), ``#ps`` and ``#pe`` (its
-    first and last day as day numbers)."""
-    step = STEP[shape.spec.grain]
-    bounds = rows.aggregate(
-        **{
-            "#lo": rows["#sd"].min(),
-            "#hi": ibis.greatest(
-                rows["#sd"].max(), ibis.coalesce(rows["#ed"].max(), rows["#sd"].max())
-            ),
-        }
-    )
-
-    def index(day: dt.date | None, data: ir.DateValue) -> ir.IntegerValue:
-        if day is not None:
-            value = month_index(day)
-            return ibis.literal(value - value % step, type="int64")
-        number = data.year() * 12 + data.month() - 1
-        return number - number % step
-
-    low = index(shape.low, bounds["#lo"])
-    high = index(shape.high, bounds["#hi"])
-    numbers = period_numbers(bounds.select(**{"#low": low, "#high": high}), step)
-    k = numbers["#k"]
-    after = k + step
-    first = ibis.date(k // 12, k % 12 + 1, 1)
-    following = ibis.date(after // 12, after % 12 + 1, 1)
-    return numbers.select(
-        **{
-            "#period": first,
-            "#ps": first.epoch_days(),
-            "#pe": following.epoch_days() - 1,
-        }
-    )
-
-
 def _live(rows: ir.Table) -> ir.Table:
     """The rows that are active on some day: a start, and no end before it. ``#f`` is the end
     as a day number, far in the future for rows without one, so the spine joins the rows on
@@ -403,20 +377,26 @@ def _live(rows: ir.Table) -> ir.Table:
     return live.filter(live["#s"].notnull(), live["#f"] >= live["#s"])
 
 
-def _active(shape: _Shape, spine: ir.Table, rows: ir.Table, dims: list[str]) -> ir.Table:
+def _active(shape: _Shape, spine: ir.Table, rows: ir.Table, keys: list[str]) -> ir.Table:
     """The measures (and tenure) over the rows active on each period's last day (or any day
-    of it), by period and dimensions, with ``#n`` the number of rows."""
+    of it), by period and dimensions (and tenure band), with ``#n`` the number of rows."""
     live = _live(rows)
     until = spine["#pe"] if shape.spec.at == "end" else spine["#ps"]
     joined = spine.join(live, [live["#s"] <= spine["#pe"], live["#f"] >= until], how="inner")
+    if shape.spec.tenure_bands:
+        joined = joined.mutate(**{BAND: band_of(_days(joined), shape.spec.tenure_bands)})
     metrics: dict[str, ir.Value] = {
         m.field: m.value(joined.__getitem__, joined.count) for m in shape.measures
     }
     if "tenure" in shape.spec.flows:
-        last = ibis.least(joined["#f"], joined["#pe"])
-        metrics["tenure"] = ((last - joined["#s"]) / DAYS_PER_YEAR).mean()
+        metrics["tenure"] = (_days(joined) / DAYS_PER_YEAR).mean()
     metrics["#n"] = joined.count()
-    return joined.group_by(["#period", *dims]).aggregate(**metrics)
+    return joined.group_by(["#period", *keys]).aggregate(**metrics)
+
+
+def _days(joined: ir.Table) -> ir.IntegerValue:
+    """Each row's tenure in days: from its start to the period's last day or its end."""
+    return ibis.least(joined["#f"], joined["#pe"]) - joined["#s"]
 
 
 def _moving(spine: ir.Table, rows: ir.Table, dims: list[str]) -> ir.Table:

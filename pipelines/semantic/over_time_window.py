@@ -5,6 +5,7 @@ over-time query does not filter rows: it says which days the periods must touch.
 turns such a filter into its first and last day (inclusive), as the filter would select them:
 by day for a date, by the day a timestamp falls on, and by whole periods when the filter's
 field has a grain (``employees.hire_date.year lt 2024-01-01`` ends on 2023-12-31).
+:func:`spine_of` lists the periods of the window (or its last one only, with ``latest``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from .fields import DimensionField
 from .filters import cast_value
 from .query import Filter, SemanticError
 
-__all__ = ["MAX_PERIODS", "month_index", "period_numbers", "window"]
+__all__ = ["MAX_PERIODS", "STEP", "month_index", "period_numbers", "spine_of", "window"]
 
+STEP = {"month": 1, "quarter": 3, "year": 12}
+"""Months in a period of each grain."""
 PLACES = 4
 MAX_PERIODS = 10**PLACES
 """Periods a window holds at most: 833 years of months. Numbered from a list of the ten digits
@@ -93,7 +96,7 @@ def _next(first: dt.date, grain: str) -> dt.date:
     """The first day of the period after the one starting on ``first``."""
     if grain in ("day", "week"):
         return first + dt.timedelta(days=1 if grain == "day" else 7)
-    index = month_index(first) + {"month": 1, "quarter": 3, "year": 12}[grain]
+    index = month_index(first) + STEP[grain]
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
@@ -115,3 +118,40 @@ def period_numbers(bounds: ir.Table, step: int) -> ir.Table:
 def month_index(day: dt.date) -> int:
     """Months since year 0 of ``day``'s month."""
     return day.year * 12 + day.month - 1
+
+
+def spine_of(
+    rows: ir.Table, grain: str, low: dt.date | None, high: dt.date | None, latest: bool
+) -> ir.Table:
+    """One row per period of the window: ``#period`` (its first day), ``#ps`` and ``#pe`` (its
+    first and last day as day numbers). The window runs from ``low`` (or the period of the
+    earliest ``#sd`` of ``rows``) to ``high`` (or that of the latest ``#sd`` or ``#ed``);
+    ``latest`` keeps its last period only (none when the window is empty)."""
+    step = STEP[grain]
+    bounds = rows.aggregate(
+        **{
+            "#lo": rows["#sd"].min(),
+            "#hi": ibis.greatest(
+                rows["#sd"].max(), ibis.coalesce(rows["#ed"].max(), rows["#sd"].max())
+            ),
+        }
+    )
+
+    def index(day: dt.date | None, data: ir.DateValue) -> ir.IntegerValue:
+        if day is not None:
+            value = month_index(day)
+            return ibis.literal(value - value % step, type="int64")
+        number = data.year() * 12 + data.month() - 1
+        return number - number % step
+
+    first_k, last_k = index(low, bounds["#lo"]), index(high, bounds["#hi"])
+    if latest:
+        first_k = ibis.greatest(first_k, last_k)
+    numbers = period_numbers(bounds.select(**{"#low": first_k, "#high": last_k}), step)
+    k = numbers["#k"]
+    after = k + step
+    first = ibis.date(k // 12, k % 12 + 1, 1)
+    following = ibis.date(after // 12, after % 12 + 1, 1)
+    return numbers.select(
+        **{"#period": first, "#ps": first.epoch_days(), "#pe": following.epoch_days() - 1}
+    )

@@ -11,10 +11,12 @@ A widget's ``compare`` becomes the query's (:class:`~pipelines.semantic.query.Co
 field of each compared measure) and its ``over_time`` the query's
 (:class:`~pipelines.semantic.over_time_query.OverTime` on the start and end roles' fields). An
 unmapped end role leaves the rows without an end (everyone hired so far counts), unless a flow
-needs it (``ends``, ``turnover``, ``tenure``): then the widget is left out. A widget's
-``first_seen`` becomes the query's (:class:`~pipelines.semantic.first_seen_query.FirstSeen` on
-the entity role's field; the widget is left out when that role is not mapped, or is not reached
-many-to-one from the date role's table), and its bars or lines are split by the status.
+needs it (``ends``, ``turnover``, ``tenure``) or the widget has tenure bands (without exits
+everyone ever hired would count, overstating tenure as the ``tenure`` flow would): then the
+widget is left out. Tenure bands with ``latest`` (a distribution) put the bands along x. A
+widget's ``first_seen`` becomes the query's (:class:`~pipelines.semantic.first_seen_query.FirstSeen`
+on the entity role's field; the widget is left out when that role is not mapped, or is not
+reached many-to-one from the date role's table), and its bars or lines are split by the status.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from pipelines.semantic.expressions import parse_measure
 from pipelines.semantic.fields import FieldResolver
 from pipelines.semantic.first_seen_query import STATUS, FirstSeen
 from pipelines.semantic.model import CalculatedMeasure, Column, SemanticModel, Table
-from pipelines.semantic.over_time_query import PERIOD, OverTime
+from pipelines.semantic.over_time_query import PERIOD, TENURE_BAND, OverTime
 from pipelines.semantic.query import Compare, SemanticError, SemanticQuery, Sort
 from pipelines.semantic.row_count import row_count_field
 from pipelines.semantic.vocabulary import NUMERIC_TYPES, TIME_TYPES
@@ -196,7 +198,8 @@ def _unmapped(template: Template, spec: WidgetSpec, fields: dict[str, str]) -> N
         labels = ", ".join(template.role(r).display for r in unmapped)
         raise SemanticError(f"{labels} is not mapped")
     if over is not None and over.end is not None and over.end not in fields:
-        counted = [f for f in over.flows if f in ENDED_FLOWS]
+        counted: list[str] = [f for f in over.flows if f in ENDED_FLOWS]
+        counted += ["tenure bands"] if over.tenure_bands else []
         if counted:
             raise SemanticError(
                 f"{template.role(over.end).display} is not mapped, and {' and '.join(counted)} "
@@ -219,6 +222,7 @@ def _widget(
         over_time = OverTime(
             start=fields[over.start], end=fields.get(over.end) if over.end else None,
             grain=over.grain, at=over.at, flows=list(over.flows),
+            tenure_bands=list(over.tenure_bands), latest=over.latest,
         )  # fmt: skip
     sort = [
         Sort(field=names.get(s.by) or dims.get(s.by) or s.by, descending=s.descending)
@@ -234,7 +238,9 @@ def _widget(
     time_field = fields.get(spec.time_field) if spec.time_field else None
     axis = over_time is not None and spec.kind in ("line", "area", "bar", "hbar")
     series = dims[spec.series] if spec.series else None
-    x = PERIOD if axis else None  # over time, the periods run along x (bars too)
+    banded = over_time is not None and over_time.tenure_bands and over_time.latest
+    # over time, the periods run along x (bars too); the bands of a distribution instead
+    x = (TENURE_BAND if banded else PERIOD) if axis else None
     if first_seen is not None and spec.kind in ("line", "area", "bar", "hbar"):
         # new and returning split the bars or lines of each date bucket
         x = next(dims[r] for r in spec.dimensions if template.role(r).kind == "date")

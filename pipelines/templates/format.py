@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.dashboards.document import Position, WidgetKind
 from pipelines.semantic.first_seen_query import COUNT, STATUS
 from pipelines.semantic.model import NumberFormat
-from pipelines.semantic.over_time_query import PERIOD, Flow, OverTimeGrain
+from pipelines.semantic.over_time_query import PERIOD, TENURE_BAND, Flow, OverTime, OverTimeGrain
 from pipelines.semantic.query import CompareShift
 from pipelines.semantic.vocabulary import ColumnType, Grain
 
@@ -146,10 +146,15 @@ class OverTimeSpec(_Base):
     end: str | None = None
     """The date role of its last day (an exit date). Left unmapped (an optional role), rows
     never end: everyone hired so far still counts, and the widget is only left out when one
-    of its flows needs the end (``ends``, ``turnover``, ``tenure``: :data:`ENDED_FLOWS`)."""
+    of its flows needs the end (``ends``, ``turnover``, ``tenure``: :data:`ENDED_FLOWS`) or it
+    has tenure bands."""
     grain: OverTimeGrain = "month"
     at: Literal["end", "any"] = "end"
     flows: list[Flow] = Field(default_factory=list)
+    tenure_bands: list[float] = Field(default_factory=list, max_length=20)
+    """Band edges in years: the rows counted split by tenure (a ``tenure_band`` column)."""
+    latest: bool = False
+    """Only the newest period (a distribution as of the latest month)."""
 
     @property
     def roles(self) -> list[str]:
@@ -220,7 +225,7 @@ class WidgetSpec(_Base):
             raise ValueError(f"Widget {self.id!r}: series {self.series!r} is not a dimension")
         known = set(self.measures) | set(self.dimensions)
         if self.over_time is not None:
-            known |= {PERIOD, *flows}
+            known |= {PERIOD, *flows, *([TENURE_BAND] if self.over_time.tenure_bands else [])}
         if self.first_seen is not None:
             known |= {STATUS, *([COUNT] if self.first_seen.count else [])}
         for item in self.sort:
@@ -269,6 +274,11 @@ class WidgetSpec(_Base):
             raise ValueError(
                 f"Widget {self.id!r}: over_time flows ends and turnover need an end role"
             )
+        try:  # the engine's own rules on bands (positive, ascending, the tenure flow only)
+            OverTime(start="t.c", tenure_bands=spec.tenure_bands, flows=list(spec.flows))
+        except ValidationError as exc:
+            reason = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise ValueError(f"Widget {self.id!r}: over_time {reason}") from None
 
 
 class FilterSpec(_Base):

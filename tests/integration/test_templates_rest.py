@@ -73,7 +73,7 @@ def test_the_templates_are_listed_with_their_roles(office: Office) -> None:
 
 
 @pytest.mark.parametrize(
-    ("workspace", "template", "widgets"), [("Sales", "sales", 9), ("HR", "hr", 12)]
+    ("workspace", "template", "widgets"), [("Sales", "sales", 11), ("HR", "hr", 13)]
 )
 def test_map_then_create_then_every_widget_has_data(
     office: Office, workspace: str, template: str, widgets: int
@@ -123,6 +123,11 @@ def test_map_then_create_then_every_widget_has_data(
     else:  # over time: the periods run along x
         assert evaluated["hires_vs_exits"]["chart"]["x"] == "period"
         assert evaluated["hires_vs_exits"]["chart"]["y"] == ["starts", "ends"]
+        distribution = evaluated["tenure_distribution"]  # the bands along x, in band order
+        assert distribution["chart"]["x"] == "tenure_band"
+        assert [r[1] for r in distribution["rows"]] == [
+            "< 1 year", "1\u20132 years", "2\u20135 years", "5\u201310 years", "10+ years",
+        ]  # fmt: skip
 
 
 def test_overrides_change_the_mapping_and_a_wrong_field_answers_422(office: Office) -> None:

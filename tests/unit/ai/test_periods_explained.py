@@ -108,3 +108,18 @@ def test_flows_over_time_are_named_with_their_dates(catalog: Catalog) -> None:
         "counting each row from its Started on to its Left on (rows without Left on still "
         "count), for the quarters from 2023-01-01."
     )
+
+
+def test_a_tenure_distribution_names_its_bands_and_the_latest_month(catalog: Catalog) -> None:
+    query = SemanticQuery(
+        measures=["staff.count"],
+        over_time=OverTime(
+            start="staff.started_on", end="staff.left_on", tenure_bands=[1, 5], latest=True
+        ),
+    )
+
+    assert describe_query(query, catalog) == (
+        "Number of staff at the end of each month, counting each row from its Started on to "
+        "its Left on (rows without Left on still count), by years since Started on (< 1 year, "
+        "1\u20135 years, 5+ years); the latest month only."
+    )

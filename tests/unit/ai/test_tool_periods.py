@@ -61,6 +61,8 @@ def test_the_schema_offers_compare_over_the_measures_and_over_time_over_the_date
         "starts", "ends", "average", "turnover", "tenure",
     ]  # fmt: skip
     assert properties["over_time"]["required"] == ["start"]
+    assert over_time["tenure_bands"]["items"]["type"] == "number"
+    assert over_time["latest"]["type"] == "boolean"
 
 
 def test_without_enums_the_schema_takes_plain_names(catalog: Catalog) -> None:
@@ -108,7 +110,8 @@ def test_compare_and_over_time_arguments_become_the_semantic_query(catalog: Cata
         ({"over_time": {"start": "staff.started_on", "end": "staff.team"}},
          "over_time end 'staff.team' is not a date field"),
         ({"over_time": {"start": "staff.started_on", "every": "month"}},
-         "over_time: unknown keys every; use start, end, grain, at, flows"),
+         "over_time: unknown keys every; use start, end, grain, at, flows, tenure_bands, "
+         "latest"),
         ({"over_time": {"start": "staff.started_on", "grain": "week"}},
          "over_time.grain: Input should be 'month', 'quarter' or 'year'"),
         ({"over_time": {"start": "staff.started_on", "flows": ["hires"]}},
@@ -127,6 +130,27 @@ def test_bad_compare_or_over_time_arguments_say_what_to_fix(
         semantic_query_from({**MONTHLY, **extra}, catalog)
 
     assert said in str(caught.value)
+
+
+def test_tenure_bands_and_latest_arguments_become_the_semantic_query(catalog: Catalog) -> None:
+    banded, _ = semantic_query_from(
+        {"measures": ["staff.count"], "dimensions": [],
+         "over_time": {"start": "staff.started_on", "end": "staff.left_on",
+                       "tenure_bands": [1, 5], "latest": True},
+         "sort": [{"field": "tenure_band", "descending": True}]},
+        catalog,
+    )  # fmt: skip
+
+    assert banded.over_time == OverTime(
+        start="staff.started_on", end="staff.left_on", tenure_bands=[1, 5], latest=True
+    )
+    assert banded.sort[0].field == "tenure_band"
+    with pytest.raises(ToolArgumentError, match="tenure_bands must be in ascending order"):
+        semantic_query_from(
+            {"measures": ["staff.count"], "dimensions": [],
+             "over_time": {"start": "staff.started_on", "tenure_bands": [5, 1]}},
+            catalog,
+        )  # fmt: skip
 
 
 def test_over_time_flows_alone_are_a_query(catalog: Catalog) -> None:

@@ -52,7 +52,7 @@ def test_the_shipped_templates_load_with_the_widgets_of_the_brief() -> None:
     ]  # fmt: skip
     assert [w.id for w in templates["hr"].widgets] == [
         "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",
-        "turnover_by_year", "turnover_by_department", "tenure_by_department",
+        "turnover_by_year", "turnover_by_department", "tenure_by_department", "tenure_distribution",
         "average_salary_by_department", "gender_by_department", "contract_types",
         "employees_by_department",
     ]  # fmt: skip
@@ -70,6 +70,9 @@ def test_the_shipped_templates_load_with_the_widgets_of_the_brief() -> None:
     assert (turnover.start, turnover.end, turnover.grain, turnover.flows) == (
         "hire_date", "exit_date", "year", ["turnover"],
     )  # fmt: skip
+    distribution = hr["tenure_distribution"].over_time
+    assert distribution is not None
+    assert (distribution.tenure_bands, distribution.latest) == ([1, 2, 5, 10], True)
 
 
 def test_a_valid_file_gives_its_roles_measures_and_widgets(tmp_path: Path) -> None:
@@ -176,6 +179,15 @@ def test_compare_and_over_time_are_read_in_terms_of_roles() -> None:
         ([("    dimensions: [team]\n", "    dimensions: [left]\n")], 29,
          "remove the date role 'left'"),
         ([("{by: period}", "{by: periods}")], 31, "sort by 'periods'"),
+        ([("flows: [starts, ends]", "tenure_bands: [5, 2]")], 30,
+         "over_time tenure_bands must be in ascending order, each edge once (2 comes after 5)"),
+        ([("flows: [starts, ends]", "tenure_bands: [-1]")], 30,
+         "over_time tenure_bands: -1 is not a positive number of years"),
+        ([("flows: [starts, ends]", "tenure_bands: [1, 5], flows: [starts, ends]")], 30,
+         "over_time tenure_bands cannot go with the starts, ends flows"),
+        ([("{by: period}", "{by: tenure_band}")], 31, "sort by 'tenure_band'"),
+        ([("    sort: [{by: period}]\n", "    tenure_bands: [1, 5]\n")], 31,
+         "widgets.1.tenure_bands: Extra inputs are not permitted"),
         ([("    measures: [people]\n", ""), ("flows: [starts, ends]", "flows: []")], 29,
          "needs a measure or an over_time flow"),
     ],

@@ -19,7 +19,7 @@ SALES_WIDGETS = [
 ]  # fmt: skip
 HR_WIDGETS = [
     "headcount", "average_tenure", "headcount_by_month", "hires_vs_exits", "hires_by_month",
-    "turnover_by_year", "turnover_by_department", "tenure_by_department",
+    "turnover_by_year", "turnover_by_department", "tenure_by_department", "tenure_distribution",
     "average_salary_by_department", "gender_by_department", "contract_types",
     "employees_by_department",
 ]  # fmt: skip

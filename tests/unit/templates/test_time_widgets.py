@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -28,8 +29,9 @@ from tests.unit.templates.workspaces import duck, mapped, results, run
 LANGUAGES = ["en", "fr"]
 EXIT_WIDGETS = [
     "average_tenure", "hires_vs_exits", "turnover_by_year", "turnover_by_department",
-    "tenure_by_department",
+    "tenure_by_department", "tenure_distribution",
 ]  # fmt: skip
+BANDS = ["< 1 year", "1\u20132 years", "2\u20135 years", "5\u201310 years", "10+ years"]
 
 
 def build(template: Template, workspace: Workspace) -> BuiltDashboard:
@@ -86,6 +88,13 @@ def test_hr_over_time_widgets_become_over_time_queries_on_the_employees(
     assert tenure.over_time == OverTime(**span, grain="month", flows=["tenure"])
     assert (tenure.sort, tenure.limit) == ([Sort(field="period", descending=True)], 1)
     assert made["average_tenure"].chart.x is None  # a KPI has no axis
+    distribution = semantic(made["tenure_distribution"])
+    assert distribution.measures == ["employees.count"]
+    assert distribution.over_time == OverTime(
+        **span, grain="month", tenure_bands=[1, 2, 5, 10], latest=True
+    )
+    assert (distribution.sort, distribution.limit) == ([], None)
+    assert made["tenure_distribution"].chart.x == "tenure_band"  # the bands run along x
 
 
 def test_without_an_exit_date_everyone_hired_counts_and_the_exit_widgets_are_left_out(
@@ -102,6 +111,11 @@ def test_without_an_exit_date_everyone_hired_counts_and_the_exit_widgets_are_lef
         "Exit date is not mapped, and turnover need it (the last day each row counts)"
     )
     assert skipped["hires_vs_exits"].startswith("Exit date is not mapped, and ends need it")
+    # Without exits everyone ever hired would count: the distribution is left out, like the
+    # average tenure.
+    assert skipped["tenure_distribution"] == (
+        "Exit date is not mapped, and tenure bands need it (the last day each row counts)"
+    )
     headcount = next(w for w in built.document.widgets if w.id == "headcount_by_month")
     assert semantic(headcount).over_time == OverTime(start="staff.start_date", grain="month")
     rows = run(workspace, built)["headcount_by_month"]
@@ -330,6 +344,27 @@ def test_average_tenure_is_taken_at_the_end_of_the_latest_month(
         assert by_team[(dt.date(2024, 1, 1), team)] == pytest.approx(tenure(own, end_2024))
 
 
+def test_the_tenure_distribution_counts_the_latest_month_by_years_since_hire(
+    hr: tuple[str, dict[str, list[list[object]]]],
+) -> None:
+    language, rows = hr
+    staff = people(language)
+    day, march = dt.date(2025, 3, 31), dt.date(2025, 3, 1)
+
+    found = rows["tenure_distribution"]
+
+    # By hand: 2-5 years on 2025-03-31 means hired by 2023-03-31 (731 days; 730.5 is two
+    # years): the 6 hired from 2023-01-01 every 17 days to 2023-03-27, less the first, who left
+    # in July 2023: 5. Nobody has 5 years yet, and the 34 employed add up.
+    assert [r[0] for r in found] == [march] * 5
+    assert [r[1] for r in found] == BANDS  # in band order, every band
+    assert [r[2] for r in found][2:] == [5, 0, 0]
+    edges = [0.0, 1.0, 2.0, 5.0, 10.0, float("inf")]
+    tenures = [(day - p[0]).days / 365.25 for p in staff if active(p, day)]
+    expected = [sum(1 for t in tenures if low <= t < high) for low, high in pairwise(edges)]
+    assert [r[2] for r in found] == expected and sum(expected) == 34
+
+
 def test_demo_headcount_hires_and_exits_match_duckdb(
     templates: dict[str, Template], demo: dict[str, Workspace]
 ) -> None:
@@ -346,6 +381,15 @@ def test_demo_headcount_hires_and_exits_match_duckdb(
         "SELECT count(*) FROM employees WHERE hire_date <= DATE '2024-06-30' "
         "AND (exit_date IS NULL OR exit_date >= DATE '2024-06-30')",
     )
+    distribution = {r[1]: r[2] for r in rows["tenure_distribution"]}
+    assert list(distribution) == BANDS
+    assert [r[0] for r in rows["tenure_distribution"]] == [dt.date(2024, 12, 1)] * 5
+    assert distribution["5\u201310 years"] == duck(
+        workspace,
+        "SELECT count(*) FROM employees WHERE (exit_date IS NULL OR exit_date >= DATE "
+        "'2024-12-31') AND date_diff('day', hire_date, DATE '2024-12-31') BETWEEN 1827 AND 3652",
+    )  # 5 years are 1,826.25 days, 10 years 3,652.5
+    assert sum(distribution.values()) == headcount[dt.date(2024, 12, 1)]
     assert flows[june] == (
         duck(workspace, "SELECT count(*) FROM employees WHERE hire_date "
                         "BETWEEN DATE '2024-06-01' AND DATE '2024-06-30'"),
