@@ -161,7 +161,8 @@ class OverTimeControls:
         for field in [*loaded, self._start.value]:
             if field and field not in starts.values():
                 starts[field] = field
-        keep = self._start.value if self._start.value in starts.values() else self._first_start()
+        first = next(iter(starts.values()), None)
+        keep = self._start.value if self._start.value in starts.values() else first
         self._start.param.update(options=starts, value=keep)
         table = _table(keep or "")
         ends = {NO_END: ""}
@@ -184,6 +185,12 @@ class OverTimeControls:
         self._section.visible = bool(event.new)
         if self._filling:
             return
+        if event.new and self._base is None and not self._end.value:
+            self._filling = True  # a new part: the end guessed from the start's table
+            try:
+                self._end.value = self._guess_end()
+            finally:
+                self._filling = False
         self._describe()
         self._toggled(bool(event.new))
         self._changed()
@@ -194,6 +201,7 @@ class OverTimeControls:
         self._filling = True
         try:
             self._sync_options()
+            self._end.value = self._end.value or self._guess_end()
         finally:
             self._filling = False
         self._edited()

@@ -216,7 +216,7 @@ def merged_query(
         values["sort"] = [*edited["sort"], *rest] if edited["sort"] else []
     if any(name in edited for name in SHAPE):
         values["compare"] = kept_comparisons(base.compare, values, timed)
-    query = SemanticQuery.model_validate(values)
+    query = type(base).model_validate(values)  # a loaded query of a newer shape stays one
     if "sort" in edited and query.sort:
         known = set(query_columns(query))
         query = query.model_copy(update={"sort": [s for s in query.sort if s.field in known]})
