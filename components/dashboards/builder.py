@@ -5,8 +5,10 @@
     builder.widget = existing          # edit: the form is filled from it
 
 Measures and dimensions are searchable pickers (type to filter), a date dimension takes a time
-grain, then filters, sort and top N. Each change previews the query: ``run(query)`` runs in a
-worker thread (or through ``executor``), only the newest run's answer is shown, and an error is
+grain, then filters, sort and top N; "Count rows active over time" (:mod:`.builder_over_time`)
+sets the ``over_time`` part. An edited widget's query is the loaded one with only the parts the
+user changed replaced, so parts the form does not show survive. Each change previews the
+query: ``run(query)`` runs in a worker thread (or through ``executor``), only the newest run's answer is shown, and an error is
 shown in the preview. The kind picker defaults to the suggested chart and says why.
 """
 
@@ -25,20 +27,26 @@ from components.model.try_it import dimension_options, measure_options, with_gra
 from pipelines.charts import ChartSuggestion
 from pipelines.dashboards.document import Widget
 from pipelines.semantic.model import GRAINS, SemanticModel
-from pipelines.semantic.query import Compare, QueryResult, SemanticQuery, Sort
+from pipelines.semantic.query import QueryResult, SemanticQuery
 
 from .builder_filters import FilterRows
+from .builder_over_time import OverTimeControls
 from .builder_query import (
     KIND_LABELS,
-    default_title,
+    SHAPE,
     draft_widget,
     error_data,
     error_message,
-    field_label,
+    first_sort,
     is_time,
+    merged_query,
     new_widget_id,
+    picker_labels,
     preview_data,
+    query_title,
+    sort_options,
     split_grain,
+    split_grains,
     suggest,
     widget_kind,
 )
@@ -104,6 +112,8 @@ class WidgetBuilder(pn.viewable.Viewer):
             visible=False, css_classes=["dp-builder-grain"],
         )  # fmt: skip
         self._filters = FilterRows(self._query_changed)
+        self._over_time = OverTimeControls(self._query_changed, self._over_time_toggled)
+        self._filled: dict[str, Any] = {}  # the form's query parts as the widget filled them
         self._sort = pn.widgets.Select(
             name="Sort by", options={NO_SORT: ""}, value="", width=200,
             css_classes=["dp-builder-sort"],
@@ -159,6 +169,7 @@ class WidgetBuilder(pn.viewable.Viewer):
             self._measures,
             self._dimensions,
             self._grain,
+            self._over_time.layout,
             pn.pane.HTML("<b>Filters</b>", margin=(6, 6, 0, 6)),
             self._filters.layout,
             self._filters.add_button,
@@ -204,27 +215,17 @@ class WidgetBuilder(pn.viewable.Viewer):
             value=[v for v in self._dimensions.value if v in dimensions.values()],
         )
         self._filters.set_fields(dimensions)
+        self._over_time.set_model(self._model)
         self._preview.model = self.model
         self._sync_sort()
 
-    def _default_title(self) -> str:
-        names = {v: k for k, v in self._measures.options.items()}
-        labels = {f: field_label(self._model, f, names.get(f, f)) for f in self._measures.value}
-        grain = self._grain.value if self._grain.visible and self._grain.value != NO_GRAIN else ""
-        for field in self._dimensions.value:
-            label = field_label(self._model, field, field)
-            labels[field] = f"{label} ({grain})" if grain and is_time(self._model, field) else label
-        return default_title(self._measures.value, self._dimensions.value, labels)
-
-    def _labels(self) -> dict[str, str]:
-        labels = {v: k for k, v in self._measures.options.items()}
-        labels.update({v: k.split(" \u00b7 ")[-1] for k, v in self._dimensions.options.items()})
-        return labels
-
     def _sync_sort(self) -> None:
-        labels = self._labels()
-        fields = [*self._dimensions.value, *self._measures.value]
-        options = {NO_SORT: "", **{labels.get(f, f): f for f in fields}}
+        """Sort by a column of the form's query: a field (a date at its grain), the period or
+        a flow of the over-time part."""
+        labels = picker_labels(self._measures.options, self._dimensions.options)
+        labels.update(self._over_time.column_labels())
+        form = {k: v for k, v in self._form_parts().items() if k in SHAPE}
+        options = {NO_SORT: "", **sort_options(self._model, SemanticQuery(**form), labels)}
         keep = self._sort.value if self._sort.value in options.values() else ""
         self._sort.param.update(options=options, value=keep)
 
@@ -235,15 +236,12 @@ class WidgetBuilder(pn.viewable.Viewer):
         self._filling = True
         try:
             self._filters.clear()
-            query = widget.query.semantic if widget is not None and widget.query else None
-            dimensions, grain = [], None
-            for field in query.dimensions if query is not None else []:
-                base, field_grain = split_grain(self._model, field)
-                dimensions.append(base)
-                grain = grain or field_grain
+            query = self._loaded()
+            dimensions, grain = split_grains(self._model, query.dimensions if query else [])
             self._measures.value = list(query.measures) if query is not None else []
             self._dimensions.value = dimensions
             self._grain.value = grain or (NO_GRAIN if dimensions else "month")
+            self._over_time.fill(query.over_time if query is not None else None)
             for item in query.filters if query is not None else []:
                 self._filters.add(item)
             self._sync_sort()
@@ -260,6 +258,7 @@ class WidgetBuilder(pn.viewable.Viewer):
             self._save.name = "Save" if widget is not None else "Add"
         finally:
             self._filling = False
+        self._filled = self._form_parts()
         self._kind_visibility()
         self._query_changed()
 
@@ -275,38 +274,42 @@ class WidgetBuilder(pn.viewable.Viewer):
         widget = self.widget
         return widget is not None and widget.query is not None and widget.query.source == "sql"
 
-    def query(self) -> SemanticQuery:
-        """The semantic query the form describes."""
-        grain = None if self._grain.value == NO_GRAIN else self._grain.value
-        sort = [Sort(field=self._sort.value, descending=bool(self._descending.value))]
-        measures = list(self._measures.value)
-        dimensions = with_grain(self._model, list(self._dimensions.value), grain)
-        return SemanticQuery(
-            measures=measures,
-            dimensions=dimensions,
-            filters=self._filters.filters(self._model),
-            sort=sort if self._sort.value else [],
-            limit=int(self._limit.value or 0) or None,
-            compare=self._kept_comparisons(measures, dimensions, grain),
-        )
-
-    def _kept_comparisons(
-        self, measures: list[str], dimensions: list[str], grain: str | None
-    ) -> list[Compare]:
-        """The edited widget's comparisons (previous year or period) the form has no control
-        for: kept while their measure and a time grain are still in the query."""
+    def _loaded(self) -> SemanticQuery | None:
         widget = self.widget
-        semantic = widget.query.semantic if widget is not None and widget.query else None
-        timed = any(is_time(self._model, d) for d in self._dimensions.value)
-        if semantic is None or grain is None or not timed or not dimensions:
-            return []
-        return [c for c in semantic.compare if c.measure in measures]
+        return widget.query.semantic if widget is not None and widget.query else None
+
+    def _form_parts(self) -> dict[str, Any]:
+        """The query parts the form shows, as it shows them."""
+        grain = None if self._grain.value == NO_GRAIN else self._grain.value
+        return {
+            "measures": list(self._measures.value),
+            "dimensions": with_grain(self._model, list(self._dimensions.value), grain),
+            "filters": self._filters.filters(self._model),
+            "sort": first_sort(self._sort.value, bool(self._descending.value)),
+            "limit": int(self._limit.value or 0) or None,
+            "over_time": self._over_time.value(),
+        }
+
+    def query(self) -> SemanticQuery:
+        """The semantic query the form describes: the edited widget's query with the parts the
+        user changed replaced (comparisons kept while their measure and a time grain remain)."""
+        form = self._form_parts()
+        timed = any(split_grain(self._model, d)[1] for d in form["dimensions"])
+        return merged_query(self._loaded(), self._filled, form, timed=timed)
+
+    def _over_time_toggled(self, on: bool) -> None:
+        if on:  # a picked date dimension becomes the start (see OverTimeControls.take_date)
+            grain, dimensions = self._grain.value, list(self._dimensions.value)
+            self._dimensions.value = self._over_time.take_date(self._model, dimensions, grain)
 
     def _query_changed(self) -> None:
         if self._filling:
             return
         times = [d for d in self._dimensions.value if is_time(self._model, d)]
         self._grain.visible = bool(times)
+        over = self._over_time.on
+        self._grain.name = "Date dimension grain (a breakdown)" if over else "Time grain"
+        self._measures.placeholder = f"Type to search measures{' (optional)' if over else ''}"
         self._sync_sort()
         if self.auto_preview and self._kind.value != "text":
             pn.state.execute(self._preview_clicked)
@@ -331,7 +334,7 @@ class WidgetBuilder(pn.viewable.Viewer):
     async def preview(self) -> QueryResult | None:
         """Run the form's query off the event loop and show it; only the newest run counts."""
         query = self.query()
-        if not query.measures and not query.dimensions:
+        if not query.measures and not query.dimensions and query.over_time is None:
             self._set(error="", result=None)
             return None
         if self.run is None:
@@ -400,11 +403,11 @@ class WidgetBuilder(pn.viewable.Viewer):
 
     # -- the widget -----------------------------------------------------------------------------
     def _draft(self, widget_id: str) -> Widget:
-        kind = self._kind.value
-        title = (self._title.value or "").strip()
+        kind, query = self._kind.value, self.query()
+        names = {v: k for k, v in self._measures.options.items()}
+        title = (self._title.value or "").strip() or query_title(self._model, query, names)
         return draft_widget(
-            self.widget, widget_id, kind, self.query(),
-            title=title or ("" if kind == "text" else self._default_title()),
+            self.widget, widget_id, kind, query, title="" if kind == "text" else title,
             text=self._text.value or "", stacked=bool(self._stacked.value),
             donut=bool(self._donut.value),
         )  # fmt: skip
@@ -419,7 +422,8 @@ class WidgetBuilder(pn.viewable.Viewer):
         """
         kind = self._kind.value
         query = self.query()
-        if kind != "text" and not (query.measures or query.dimensions) and not self._is_sql():
+        picked = query.measures or query.dimensions or query.over_time is not None
+        if kind != "text" and not picked and not self._is_sql():
             raise ValueError("Pick at least one measure or dimension.")
         widget_id = self.widget.id if self.widget is not None else new_widget_id()
         return Widget.model_validate(self._draft(widget_id).model_dump())

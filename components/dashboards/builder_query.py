@@ -12,7 +12,10 @@ from pipelines.charts import ChartSuggestion, result_columns, suggest_chart
 from pipelines.dashboards.document import ChartSettings, Widget, WidgetQuery
 from pipelines.dashboards.results import WidgetData
 from pipelines.semantic.model import GRAINS, TIME_TYPES, SemanticModel
-from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
+from pipelines.semantic.over_time_query import PERIOD
+from pipelines.semantic.query import Compare, QueryResult, SemanticError, SemanticQuery, Sort
+
+from .builder_over_time import FLOW_NAMES
 
 KIND_LABELS = {
     "kpi": "KPI", "line": "Line", "area": "Area", "bar": "Bars", "hbar": "Horizontal bars",
@@ -34,6 +37,19 @@ def split_grain(model: SemanticModel, field: str) -> tuple[str, str | None]:
         if column is not None and column.type in TIME_TYPES:
             return base, last
     return field, None
+
+
+def split_grains(model: SemanticModel, fields: Sequence[str]) -> tuple[list[str], str | None]:
+    """The fields without their grain, and the first grain met."""
+    split = [split_grain(model, f) for f in fields]
+    return [base for base, _ in split], next((g for _, g in split if g), None)
+
+
+def picker_labels(measures: Mapping[str, str], dimensions: Mapping[str, str]) -> dict[str, str]:
+    """Field -> short label, from the measure and dimension pickers' options."""
+    labels = {v: k for k, v in measures.items()}
+    labels.update({v: k.split(" \u00b7 ")[-1] for k, v in dimensions.items()})
+    return labels
 
 
 def is_time(model: SemanticModel, field: str) -> bool:
@@ -68,6 +84,33 @@ def default_title(
     if dimensions:
         text += " by " + ", ".join(labels.get(d, d) for d in dimensions)
     return text[:200]
+
+
+def query_title(model: SemanticModel, query: SemanticQuery, names: Mapping[str, str]) -> str:
+    """``"Amount by day (month)"``, ``"Hires, Exits by month, Team"``: the query's field labels
+    (``names``: labels of measures that are not calculated)."""
+    labels = {m: field_label(model, m, names.get(m, m)) for m in query.measures}
+    for field in query.dimensions:
+        base, grain = split_grain(model, field)
+        label = field_label(model, base, base)
+        labels[field] = f"{label} ({grain})" if grain else label
+    flows, period = [], []
+    if query.over_time is not None:
+        labels.update({**FLOW_NAMES, PERIOD: query.over_time.grain})
+        flows, period = list(query.over_time.flows), [PERIOD]
+    return default_title([*query.measures, *flows], [*period, *query.dimensions], labels)
+
+
+def sort_options(
+    model: SemanticModel, query: SemanticQuery, labels: Mapping[str, str]
+) -> dict[str, str]:
+    """Label -> column of what ``query`` can be sorted by: its fields (a date at its grain),
+    the over-time period and flows."""
+    options = {}
+    for field in query_columns(query):
+        base, grain = split_grain(model, field)
+        options[labels.get(base, base) + (f" ({grain})" if grain else "")] = field
+    return options
 
 
 def widget_kind(suggestion: ChartSuggestion) -> str:
@@ -122,7 +165,7 @@ def draft_widget(
     chart = old.chart if old is not None else ChartSettings()
     update: dict[str, Any] = {"stacked": stacked, "donut": donut}
     if not sql:
-        fields = {*query.measures, *query.dimensions}
+        fields = set(query_columns(query))
         update.update(
             x=chart.x if chart.x in fields else None,
             y=[y for y in chart.y if y in fields],
@@ -138,3 +181,56 @@ def draft_widget(
     else:
         values.update(query=WidgetQuery(source="semantic", semantic=query), text="")
     return old.model_copy(update=values) if old is not None else Widget(**values)
+
+
+def query_columns(query: SemanticQuery) -> list[str]:
+    """The result columns of ``query``: its fields, the over-time period and flows, the
+    comparison columns (what a chart axis or a sort may name)."""
+    added = query.over_time.added_columns() if query.over_time is not None else []
+    compared = [
+        f"{c.measure}__{part}_{c.shift}" for c in query.compare for part in ("previous", "change")
+    ]
+    return [*added[:1], *query.dimensions, *query.measures, *added[1:], *compared]
+
+
+SHAPE = ("measures", "dimensions", "over_time")
+"""The parts of a query whose edit re-checks its comparisons."""
+
+
+def merged_query(
+    loaded: SemanticQuery | None, filled: dict[str, Any], form: dict[str, Any], *, timed: bool
+) -> SemanticQuery:
+    """The loaded query (or an empty one) with the parts the user edited taken from the form.
+
+    ``filled`` holds the form's parts as the loaded query filled them and ``form`` their values
+    now: a part equal in both is kept as loaded, so what the form cannot show (more sort keys,
+    a filter it reads differently) and every part it has no control for survive a save.
+    ``timed``: the form's query has a time dimension with a grain (comparisons need one)."""
+    base = loaded if loaded is not None else SemanticQuery()
+    edited = {name: value for name, value in form.items() if filled.get(name) != value}
+    values = base.model_dump()
+    values.update(edited)
+    if "sort" in edited:
+        first = {s.field for s in edited["sort"]}
+        rest = [s for s in base.sort[1:] if s.field not in first]
+        values["sort"] = [*edited["sort"], *rest] if edited["sort"] else []
+    if any(name in edited for name in SHAPE):
+        values["compare"] = kept_comparisons(base.compare, values, timed)
+    query = type(base).model_validate(values)  # a loaded query of a newer shape stays one
+    if "sort" in edited and query.sort:
+        known = set(query_columns(query))
+        query = query.model_copy(update={"sort": [s for s in query.sort if s.field in known]})
+    return query
+
+
+def kept_comparisons(compare: list[Compare], values: dict[str, Any], timed: bool) -> list[Any]:
+    """The loaded comparisons (previous year or period) the form has no control for, kept while
+    their measure and a time dimension with a grain remain, and the query is not over time
+    (its periods are already in the rows)."""
+    if not timed or values.get("over_time") is not None:
+        return []
+    return [c for c in compare if c.measure in values["measures"]]
+
+
+def first_sort(field: str, descending: bool) -> list[Sort]:
+    return [Sort(field=field, descending=descending)] if field else []
