@@ -184,13 +184,15 @@ def draft_widget(
 
 
 def query_columns(query: SemanticQuery) -> list[str]:
-    """The result columns of ``query``: its fields, the over-time period and flows, the
-    comparison columns (what a chart axis or a sort may name)."""
+    """The result columns of ``query``: its fields, the over-time period, tenure band and flows,
+    the new-or-returning status and entity count, the comparison columns (what a chart axis or
+    a sort may name)."""
     added = query.over_time.added_columns() if query.over_time is not None else []
+    seen = query.first_seen.added_columns() if query.first_seen is not None else []
     compared = [
         f"{c.measure}__{part}_{c.shift}" for c in query.compare for part in ("previous", "change")
     ]
-    return [*added[:1], *query.dimensions, *query.measures, *added[1:], *compared]
+    return [*added[:1], *query.dimensions, *seen, *query.measures, *added[1:], *compared]
 
 
 SHAPE = ("measures", "dimensions", "over_time")
