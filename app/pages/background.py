@@ -1,8 +1,9 @@
-"""Latest-wins background work for pages: run a job in a worker thread, keep only the newest.
+"""Background work for pages: latest-wins jobs in worker threads, and progress from them.
 
 A page that recomputes something after every edit (validation, suggestions) submits each job
-here; when an older job finishes after a newer one was submitted, its result is dropped, so the
-page never shows a stale answer over a fresh one.
+to :class:`Latest`; when an older job finishes after a newer one was submitted, its result is
+dropped, so the page never shows a stale answer over a fresh one. :func:`in_session` lets a
+worker thread report progress to the session it works for (Explore's answer steps).
 """
 
 from __future__ import annotations
@@ -52,3 +53,22 @@ class Latest:
                 done(result)
 
         threading.Thread(target=target, daemon=True, name=self._name).start()
+
+
+def in_session(update: Callable[..., None]) -> Callable[..., None]:
+    """``update`` made safe to call from any thread: each call runs on the current session's
+    event loop (Bokeh's next tick, after what is already queued, in call order) with that
+    session's document current, so what it changes reaches the browser. Without a served
+    session (tests, scripts) ``update`` is returned as it is and runs at once."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return update
+
+    def call(*args: Any) -> None:
+        def later() -> None:
+            with set_curdoc(doc):
+                update(*args)
+
+        doc.add_next_tick_callback(later)
+
+    return call

@@ -20,6 +20,9 @@ guard and the sandbox), never a weaker one. A refusal (unknown field, engine err
 refusal, failed query) is sent back to the model as the tool's error result, at most
 ``max_retries`` times; then the answer is ``failed`` and lists every attempt. Provider failures
 (:class:`~pipelines.ai.errors.ProviderError`) and a cancelled query propagate to the caller.
+``on_step`` hears each step as it starts (see :mod:`pipelines.ai.steps`): understanding, query
+(a query tool call is checked and run), back to understanding after a refusal (the detail says
+which attempt comes and why), result.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .context import DEFAULT_BUDGET_TOKENS, build_context, data_json
 from .explain import describe_query, left_out, summarize
 from .messages import REQUIRED, Completion, Message, ToolCall, ToolResult
 from .provider import Provider
+from .steps import QUERY, RESULT, UNDERSTANDING, StepHook, report
 from .tools import ASK_CLARIFICATION, DECLINE, RUN_SEMANTIC_QUERY, RUN_SQL
 
 __all__ = ["MAX_ROWS", "SqlLikeResult", "answer_question"]
@@ -69,11 +73,15 @@ class _Refused(Exception):
 class _Run:
     """The state of one question: timings, usage, attempts."""
 
-    def __init__(self, question: str, provider: Provider) -> None:
+    def __init__(self, question: str, provider: Provider, on_step: StepHook | None) -> None:
         self.answer = Answer(kind="failed", question=question, model=provider.model)
         self.answer.provider = provider.label
         self.query: SemanticQuery | None = None
         self.result: QueryResult | None = None
+        self.on_step = on_step
+
+    def step(self, step: str, detail: str = "") -> None:
+        report(self.on_step, step, detail)
 
     @contextmanager
     def timed(self, key: str) -> Iterator[None]:
@@ -107,6 +115,7 @@ def answer_question(
     budget_tokens: int = DEFAULT_BUDGET_TOKENS,
     max_retries: int = 2,
     today: dt.date | None = None,
+    on_step: StepHook | None = None,
 ) -> Answer:
     """Answer ``question`` about one workspace with ``provider``.
 
@@ -138,6 +147,8 @@ def answer_question(
         Refused tool calls sent back to the model before giving up.
     today : datetime.date or None
         The date the model is told.
+    on_step : StepHook or None
+        Hears each step as it starts (see :mod:`pipelines.ai.steps`); its failures are logged.
 
     Returns
     -------
@@ -145,7 +156,8 @@ def answer_question(
         ``semantic`` or ``sql`` with rows, chart and explanation; ``clarify``; ``decline``; or
         ``failed`` listing what was tried.
     """
-    run = _Run(question, provider)
+    run = _Run(question, provider, on_step)
+    run.step(UNDERSTANDING)
     with run.timed("context_ms"):
         links = [(j.left_table, join_target(j)) for j in model.joins] if model else []
         context = build_context(
@@ -153,7 +165,8 @@ def answer_question(
             budget_tokens=budget_tokens, allow_sql=run_sql is not None, today=today,
         )  # fmt: skip
     messages = [*_history_messages(history[-MAX_HISTORY:]), Message.user(question)]
-    for _ in range(max_retries + 1):
+    for attempt in range(1, max_retries + 2):
+        more = attempt <= max_retries
         reply = run.complete(
             provider, messages=messages, system=context.system, tools=context.tools,
             tool_choice=REQUIRED, max_tokens=MAX_TOKENS,
@@ -166,14 +179,23 @@ def answer_question(
                 reply.as_message() if reply.text else Message.assistant("(no answer)"),
                 Message.user("Answer by calling exactly one of the tools."),
             ]
+            if more:
+                run.step(UNDERSTANDING, f"attempt {attempt + 1}: the model answered without a tool")
             continue
         call = reply.tool_calls[0]
+        queries = call.name == RUN_SEMANTIC_QUERY or (call.name == RUN_SQL and run_sql is not None)
+        if queries:
+            run.step(QUERY, f"attempt {attempt}" if attempt > 1 else "")
         try:
             done = _dispatch(run, call, catalog, run_semantic, run_sql, model)
         except _Refused as refusal:
             error = str(refusal)
             run.answer.attempts.append(Attempt(call.name, call.arguments, error))
             messages += [reply.as_message(), _error_results(reply.tool_calls, error)]
+            if more:
+                what = "query" if queries else "call"
+                retry = f"attempt {attempt + 1}: the model's {what} was refused ({error})"
+                run.step(UNDERSTANDING, retry)
             continue
         run.answer.attempts.append(Attempt(call.name, call.arguments))
         if explain and done.kind in ("semantic", "sql"):
@@ -263,6 +285,7 @@ def _semantic(
             result = run_semantic(query)
         except SemanticError as exc:
             raise _Refused(exc.message) from None
+    run.step(RESULT)
     with run.timed("chart_ms"):
         columns = result_columns(result, model)
         rows = result.rows[:MAX_ROWS]
@@ -287,6 +310,7 @@ def _sql(run: _Run, args: Mapping[str, Any], run_sql: Callable[[str], SqlLikeRes
             result = run_sql(sql)
         except (GuardError, QueryFailed) as exc:
             raise _Refused(str(exc)) from None
+    run.step(RESULT)
     with run.timed("chart_ms"):
         columns = result_columns(result)
         answer.chart_suggestion = _chart(columns, result.rows, None)

@@ -11,6 +11,9 @@ gives, so Explore shows either the same way::
 The draft of :mod:`pipelines.ai.offline` (a semantic query, a clarifying question or a decline)
 is taken as it is: a query is run by ``run_semantic`` and explained from what ran; it is never
 widened or guessed at. A query the engine refuses becomes a ``failed`` answer saying why.
+``on_step`` hears the steps as they start (see :mod:`pipelines.ai.steps`): understanding (the
+draft), query (it runs), result (chart and explanation); a clarification or a decline ends
+after understanding.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .answer_types import Answer, AnswerColumn, Turn
 from .catalog import Catalog
 from .explain import describe_query, left_out
 from .offline import answer as offline_answer
+from .steps import QUERY, RESULT, UNDERSTANDING, StepHook, report
 
 __all__ = ["OFFLINE", "answer_offline"]
 
@@ -56,6 +60,7 @@ def answer_offline(
     history: Sequence[Turn] = (),
     model: SemanticModel | None = None,
     today: dt.date | None = None,
+    on_step: StepHook | None = None,
 ) -> Answer:
     """Answer ``question`` with the offline answerer over ``catalog``.
 
@@ -73,8 +78,11 @@ def answer_offline(
         The workspace's model: number formats for the chart, left-out rows for the explanation.
     today : datetime.date or None
         The date relative phrases count from (today by default).
+    on_step : StepHook or None
+        Hears each step as it starts (see :mod:`pipelines.ai.steps`); its failures are logged.
     """
     answer = Answer(kind="decline", question=question, provider=OFFLINE, model=OFFLINE)
+    report(on_step, UNDERSTANDING)
     with _timed(answer, "context_ms"):
         draft = offline_answer(question, catalog, previous_query(history), today)
     answer.explanation = draft.message
@@ -83,6 +91,7 @@ def answer_offline(
         answer.kind = "clarify" if draft.kind == "clarify" else "decline"
         return answer
     query = draft.query
+    report(on_step, QUERY)
     with _timed(answer, "query_ms"):
         try:
             result = run_semantic(query)
@@ -91,6 +100,7 @@ def answer_offline(
             answer.explanation = f"The query read from the question could not run: {exc.message}"
             answer.semantic_query = query.model_dump(exclude_defaults=True)
             return answer
+    report(on_step, RESULT)
     with _timed(answer, "chart_ms"):
         columns = result_columns(result, model)
         rows = result.rows[:MAX_ROWS]

@@ -3,19 +3,25 @@ the SQL handoff to the SQL page, and the offline chat's icons."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import panel as pn
 import pytest
 
 from app.errors import Throttled
+from app.pages.background import in_session
 from app.pages.explore import wording
 from app.pages.explore.answer import AnswerView
+from app.pages.explore.chat import ExplorePage
 from app.pages.sql.handoff import SqlHandoffs, sql_page_url
 from app.principal import Principal
 from app.services.errors import Conflict
 from app.services.explore.answerer import ProviderFailed
+from app.services.workspaces import WorkspaceInfo
 from components.dashboards.add_form import AddToDashboardForm
 from components.explore.chat import ICONS, OfflineChatInterface
 from components.navigate import is_local_path
@@ -252,3 +258,77 @@ def test_a_comparisons_change_is_a_percent_in_the_answers_table() -> None:
     change = page["columns"][3]
     assert change["format"] == NumberFormat(kind="percent", decimals=1)
     assert page["columns"][1]["role"] == "measure" and page["columns"][1]["format"] is None
+
+
+def steps_shown(view: AnswerView) -> str:
+    """The steps' HTML as the message shows it."""
+    return str(view._steps.object)
+
+
+def test_the_steps_show_the_step_the_answerer_says_is_running() -> None:
+    view = AnswerView(Actions(can_edit=False), question="q")
+    assert "dp-step running'><span class='dp-step-label'>Understanding" in steps_shown(view)
+
+    in_session(view.show_step)("query", "attempt 2")
+
+    shown = steps_shown(view)
+    assert "dp-step done'><span class='dp-step-label'>Understanding the question<" in shown
+    assert "dp-step running'><span class='dp-step-label'>Running the query…" in shown
+    assert "attempt 2" in shown and shown.count("dp-step waiting") == 1
+    view.fail(wording.Failure("No", "no", "provider"))
+    view.show_step("result", "")
+    assert "dp-step failed'><span class='dp-step-label'>Running the query" in steps_shown(view)
+
+
+class AskingService:
+    """Explore's service as the page uses it: ``ask`` reports the query step, notes what the
+    asking message showed then, and answers."""
+
+    def __init__(self) -> None:
+        self.asking: AnswerView | None = None
+        self.shown: list[str] = []
+
+    def ask(self, workspace_id: Any, question: str, answer: Any, conversation_id: Any = None,
+            on_step: Any = None) -> dict[str, Any]:  # fmt: skip
+        assert self.asking is not None and on_step is not None
+        on_step("query", "")
+        self.shown.append(steps_shown(self.asking))
+        return {**ANSWER, "conversation_id": "c1", "message_id": "m1"}
+
+    def conversations(self, workspace_id: Any) -> list[dict[str, Any]]:
+        return []
+
+    def examples(self, workspace_id: Any) -> list[dict[str, Any]]:
+        return []
+
+
+class NoModels:
+    def get(self, workspace_id: Any) -> Any:
+        return SimpleNamespace(tables=[])
+
+    def sources(self, workspace_id: Any) -> list[Any]:
+        return []
+
+
+def test_the_asking_message_shows_the_query_running_while_the_service_answers() -> None:
+    service = AskingService()
+    ctx = SimpleNamespace(
+        explore=lambda p: service, models=lambda p: NoModels(), answer=lambda q: {}
+    )
+    state = SimpleNamespace(principal=principal(), ctx=ctx)
+    now = datetime.now(UTC)
+    page = ExplorePage(state, WorkspaceInfo(uuid.uuid4(), "Shop", "", now, now))  # type: ignore[arg-type]
+
+    async def converse() -> list[Any]:
+        replies = page._respond("How many orders?", "A", page.chat)
+        asking = await anext(replies)
+        service.asking = asking
+        return [asking, *[reply async for reply in replies]]
+
+    asking, answered = asyncio.run(converse())
+
+    [shown] = service.shown
+    assert "dp-step running'><span class='dp-step-label'>Running the query…" in shown
+    assert "dp-step done'><span class='dp-step-label'>Understanding the question<" in shown
+    assert answered is not asking and answered.answer["kind"] == "semantic"
+    assert steps_shown(answered).count("dp-step done") == 3

@@ -1,7 +1,8 @@
 """One answer in Explore's chat: its steps, explanation, chart, table, query and actions.
 
-A view without an answer shows the first step running while the question is being answered;
-the page then replaces it with a view holding the answer JSON of :meth:`ExploreService.ask`
+A view without an answer shows the step running while the question is being answered, as the
+answerer reports it (:meth:`AnswerView.show_step`: understanding, query, result); the page then
+replaces it with a view holding the answer JSON of :meth:`ExploreService.ask`
 (the chat swaps the message's content at once), or calls :meth:`AnswerView.fail` with why no
 answer came. What the buttons do is the page's business: the view calls its
 :class:`AnswerActions`.
@@ -22,6 +23,7 @@ from components.charts import Chart
 from components.dashboards.add_form import AddToDashboardForm
 from components.data_table import PagedTable
 from components.explore.chat import ICONS
+from pipelines.ai.steps import STEPS, UNDERSTANDING
 
 PAGE_STYLES = ["/dp-static/shell.css", "/dp-static/explore.css"]
 TABLE_HEIGHT = 260
@@ -50,6 +52,10 @@ class AnswerView(pn.viewable.Viewer):
     question = param.String(default="", doc="The question this answers.")
     answer = param.Dict(default=None, allow_None=True, doc="The answer JSON, once it came.")
     failure = param.String(default="", doc="HTML of why no answer came; empty otherwise.")
+    step = param.Selector[str](
+        default=UNDERSTANDING, objects=list(STEPS), doc="The step running while asking."
+    )
+    step_detail = param.String(default="", doc="What the running step says (a retry's why).")
     message_id = param.String(default="", doc="The stored answer's id (for 👍/👎).")
     feedback = param.Integer(default=None, allow_None=True, doc="1 (👍), -1 (👎) or None.")
     note = param.String(default="", doc="What the last action said (saved, example, error).")
@@ -106,9 +112,18 @@ class AnswerView(pn.viewable.Viewer):
         """Say why no answer came; the question stays in the chat to ask again."""
         self.failure = wording.failure_html(failure)
 
-    @param.depends("answer", "failure")
+    def show_step(self, step: str, detail: str = "") -> None:
+        """Show ``step`` running with ``detail`` (the answerer's ``on_step``); ignored once the
+        answer came or failed, and for a step it does not know."""
+        if self.answer is not None or self.failure or step not in STEPS:
+            return
+        self.param.update(step=step, step_detail=detail)
+
+    @param.depends("answer", "failure", "step", "step_detail")
     def _steps_html(self) -> str:
-        return wording.steps_html(self.answer, failed=bool(self.failure))
+        return wording.steps_html(
+            self.answer, failed=bool(self.failure), running=self.step, detail=self.step_detail
+        )
 
     # -- building ----------------------------------------------------------------------------
     def _build(self, answer: dict[str, Any]) -> None:

@@ -2,12 +2,13 @@
 
 A question goes to :meth:`ExploreService.ask` with the server's answerer (``ctx.answer``) in a
 worker thread, never on the event loop; the assistant's message (:class:`AnswerView`) shows the
-steps while it works, then the explanation, chart, table, query and actions. Answers are kept
-per user and workspace by the service: the side list reopens an old conversation, "New
-conversation" starts another. Starter questions (read from the model's catalog, in the
-browser's language) are offered on an empty conversation. Viewers ask too; only editors save
-queries, add answers to dashboards ("Add to dashboard…") and turn a 👍 into a verified example
-(the service decides).
+steps as the answerer reports them (its ``on_step``, handed to the session's event loop by
+:func:`~app.pages.background.in_session`), then the explanation, chart, table, query and
+actions. Answers are kept per user and workspace by the service: the side list reopens an old
+conversation, "New conversation" starts another. Starter questions (read from the model's
+catalog, in the browser's language) are offered on an empty conversation. Viewers ask too; only
+editors save queries, add answers to dashboards ("Add to dashboard…") and turn a 👍 into a
+verified example (the service decides).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import panel as pn
 import param
 
-from app.pages.background import Latest
+from app.pages.background import Latest, in_session
 from app.pages.explore import wording
 from app.pages.explore.answer import PAGE_STYLES, AnswerView
 from app.pages.explore.examples import ExamplesPanel
@@ -36,6 +37,7 @@ from components.feedback import EmptyState
 from components.navigate import Navigator
 from pipelines.ai.catalog import build_catalog
 from pipelines.ai.starters import starter_questions
+from pipelines.ai.steps import StepHook
 
 log = logging.getLogger("datapilot.pages")
 ICON = "✦"
@@ -165,9 +167,12 @@ class ExplorePage(pn.viewable.Viewer):
         question = str(contents or "").strip()
         asking = AnswerView(self, question=question)
         self.asking = True
-        yield asking  # "Understanding the question…" while the answer is worked out
+        yield asking  # the steps, as the answer is worked out
+        # The steps' text changes in place (the message keeps its size), from the worker thread
+        # through the session's event loop.
+        on_step = in_session(asking.show_step)
         try:
-            answered = await asyncio.to_thread(self._answer, asking, question)
+            answered = await asyncio.to_thread(self._answer, asking, question, on_step)
         finally:
             self.asking = False
         if answered is not asking:
@@ -175,11 +180,18 @@ class ExplorePage(pn.viewable.Viewer):
             # after it is shown is not laid out again by the chat's feed.
             yield answered
 
-    def _answer(self, asking: AnswerView, question: str) -> AnswerView:
-        """Ask the service (in a worker thread); the answer's view, or ``asking`` failed."""
+    def _answer(
+        self, asking: AnswerView, question: str, on_step: StepHook | None = None
+    ) -> AnswerView:
+        """Ask the service (in a worker thread); the answer's view, or ``asking`` failed.
+        ``on_step`` hears the answer's steps."""
         try:
             result = self.service.ask(
-                self._workspace_id, question, self.state.ctx.answer, self.conversation_id
+                self._workspace_id,
+                question,
+                self.state.ctx.answer,
+                self.conversation_id,
+                on_step=on_step,
             )
         except Exception as exc:
             asking.fail(wording.describe_failure(exc))

@@ -18,6 +18,7 @@ from app.services.errors import DomainError
 from app.services.explore.answerer import ProviderFailed
 from app.services.explore.answering import AnswererMissing
 from components.sql.results import page_of
+from pipelines.ai.steps import STEPS, UNDERSTANDING
 from pipelines.charts import CHART_KINDS, ResultColumn
 from pipelines.query import SqlResult
 from pipelines.semantic.model import NumberFormat
@@ -153,16 +154,23 @@ def explanation_html(answer: Mapping[str, Any]) -> str:
 STEP_LABELS = ("Understanding the question", "Running the query", "Preparing the result")
 
 
-def steps_html(answer: Mapping[str, Any] | None, failed: bool = False) -> str:
+def steps_html(
+    answer: Mapping[str, Any] | None,
+    failed: bool = False,
+    running: str = UNDERSTANDING,
+    detail: str = "",
+) -> str:
     """The answer's steps: understanding → query → result, with what each took.
 
-    ``None`` (still asking) shows the first step running; a failure marks the running step.
+    ``None`` (still asking) shows ``running`` (a step of ``pipelines.ai.steps.STEPS``) running
+    with its ``detail``, the steps before it done and the others waiting; a failure marks the
+    running step.
     """
     states: list[tuple[str, str]]
     if answer is None:
-        states = [("running", ""), ("waiting", ""), ("waiting", "")]
-        if failed:
-            states[0] = ("failed", "")
+        at = STEPS.index(running) if running in STEPS else 0
+        states = [("done" if i < at else "waiting", "") for i in range(len(STEPS))]
+        states[at] = ("failed" if failed else "running", detail)
     else:
         timings = answer.get("timings") or {}
         understood = _ms(timings, "context_ms", "llm_ms")

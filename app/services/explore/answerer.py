@@ -110,6 +110,7 @@ def make_answerer(ctx: AppContext) -> AnswerFunction:
                 run_semantic=run_semantic,
                 history=history,
                 model=model,
+                on_step=question.on_step,
             ).as_json()
         from pipelines.ai.answer import answer_question
         from pipelines.ai.factory import make_provider
@@ -133,6 +134,7 @@ def make_answerer(ctx: AppContext) -> AnswerFunction:
                     history=history,
                     examples=examples,
                     model=model,
+                    on_step=question.on_step,
                 )
         except ProviderError as exc:
             raise ProviderFailed(exc) from None

@@ -1,8 +1,8 @@
 """The seam between Explore's store and whatever answers questions.
 
 The service hands an :class:`AnswerFunction` a :class:`Question` (the asker, the workspace, the
-text, the conversation's earlier turns and the workspace's verified examples) and gets back the
-answer as JSON, in the shape of ``pipelines.ai`` ``Answer.as_json()``::
+text, the conversation's earlier turns, the workspace's verified examples and, optionally, a
+hook that hears the answer's steps as they start) and gets back the answer as JSON, in the shape of ``pipelines.ai`` ``Answer.as_json()``::
 
     {kind, semantic_query, sql, columns, rows, truncated, chart_suggestion, explanation,
      choices, provider, model, usage: {input_tokens, output_tokens}, timings, ...}
@@ -21,6 +21,7 @@ from typing import Any
 
 from app.errors import DomainError
 from app.principal import Principal
+from pipelines.ai.steps import StepHook
 
 MAX_QUESTION = 2000
 MAX_STORED_ROWS = 200
@@ -35,7 +36,9 @@ class Question:
     ``history`` holds the conversation's earlier turns, oldest first, each with the fields of
     ``pipelines.ai`` ``Turn`` (question, kind, semantic_query, sql, chart, text, choices);
     ``examples`` the workspace's verified examples, each ``{"question", "query"}`` like its
-    ``Example``.
+    ``Example``. ``on_step(step, detail)``, when given, hears the steps of the answer as they
+    start (understanding, query, result; see :mod:`pipelines.ai.steps`), from the answering
+    thread; an answer function may ignore it.
     """
 
     principal: Principal
@@ -43,6 +46,7 @@ class Question:
     text: str
     history: list[dict[str, Any]] = field(default_factory=list)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    on_step: StepHook | None = field(default=None, compare=False, repr=False)
 
 
 AnswerFunction = Callable[[Question], Mapping[str, Any]]

@@ -35,6 +35,7 @@ from app.store.explore import (
     AiMessageRepository,
 )
 from app.store.models import AiConversation, AiMessage, utcnow
+from pipelines.ai.steps import StepHook
 
 HISTORY_TURNS = 10
 """Earlier answers of a conversation an answerer is given for a follow-up."""
@@ -57,12 +58,14 @@ class ExploreService(VerifiedExamples):
         question: str,
         answer: AnswerFunction,
         conversation_id: uuid.UUID | str | None = None,
+        on_step: StepHook | None = None,
     ) -> dict[str, Any]:
         """Answer ``question`` with ``answer`` and record the turn in the conversation.
 
         Without ``conversation_id`` a new conversation starts, titled by the question. Returns
         the answer's JSON with ``conversation_id`` and ``message_id`` (the answer's message,
-        for feedback).
+        for feedback). ``on_step`` is handed to the answer function (see :class:`Question`):
+        it hears the steps of the answer as they start.
 
         Raises
         ------
@@ -88,9 +91,8 @@ class ExploreService(VerifiedExamples):
             limit_rules.lock_tenant(session, self.principal)
             self.check_limits(session)
             call = limit_rules.begin_call(session, self.principal, workspace.id, text)
-        result = self._answer(
-            answer, Question(self.principal, workspace.id, text, history, examples), call.id
-        )
+        asked = Question(self.principal, workspace.id, text, history, examples, on_step)
+        result = self._answer(answer, asked, call.id)
         with self.db.transaction() as session:
             conversation_key, message_id = self.record_turn(
                 session, workspace.id, conversation_id, text, result
