@@ -84,7 +84,14 @@
 
   // A page switched in the same document (router.js): on a phone, the sidebar it was picked
   // from closes, as it did when every page was a new document.
+  // A sidebar still opening (Bootstrap's collapse transition) would come back open at its end.
   document.addEventListener("dp:page", function () {
-    if (phone.matches) closeSidebar();
+    if (!phone.matches) return;
+    const bar = sidebar();
+    if (bar && bar.classList.contains("collapsing")) {
+      bar.addEventListener("shown.bs.collapse", closeSidebar, { once: true });
+    } else {
+      closeSidebar();
+    }
   });
 })();

@@ -34,6 +34,7 @@ _WIDTHS = """() => {
 
 
 def box(locator: Any) -> dict[str, float]:
+    expect(locator).to_be_visible()  # a page just switched to is laid out a moment later
     found = locator.bounding_box()
     assert found is not None, f"{locator} has no box"
     return dict(found)
