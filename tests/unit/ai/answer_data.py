@@ -9,17 +9,19 @@ same way on the Anthropic and the OpenAI server, so a test runs on both SDKs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from pipelines.ai import AnthropicProvider, OpenAIProvider, Provider
-from pipelines.semantic import Column, Join, SemanticModel, Table
+from pipelines.ai.catalog import Catalog, build_catalog
+from pipelines.semantic import Column, Join, SemanticEngine, SemanticModel, Table
 from pipelines.semantic.model import ColumnPair
 
-from .conftest import FAST_RETRY
 from .servers import (
+    FAST_RETRY,
     AnthropicServer,
     OpenAIServer,
     Received,
@@ -40,6 +42,23 @@ CUSTOMERS_SQL = """
 SELECT i AS customer_id, CASE WHEN i % 4 = 0 THEN 'FR' ELSE 'DE' END AS country
 FROM range(0, 40) t(i)
 """
+
+
+@dataclass
+class Shop:
+    """The shop's Parquet files, its model, catalog and engine."""
+
+    paths: dict[str, Path]
+    model: SemanticModel
+    catalog: Catalog
+    engine: SemanticEngine
+
+
+def open_shop(folder: Path, orders_sql: str | None = None) -> Shop:
+    """The shop written to ``folder`` (its orders from ``orders_sql`` when given)."""
+    paths = write_shop(folder, orders_sql) if orders_sql else write_shop(folder)
+    model = shop_model()
+    return Shop(paths, model, build_catalog(model, paths), SemanticEngine(model, paths))
 
 
 def write_shop(folder: Path, orders_sql: str = ORDERS_SQL) -> dict[str, Path]:

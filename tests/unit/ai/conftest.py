@@ -1,4 +1,5 @@
-"""One wire-format server per provider and test module, reset before each test."""
+"""One wire-format server per provider and test module, reset before each test; the answer
+tests' shop and the ``wire`` each of them runs on (both SDKs)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.ai import RetryPolicy
-
+from .answer_data import Shop, Wire, open_shop
 from .servers import AnthropicServer, OpenAIServer
-
-#: Retries without real waiting: the tests count requests, not seconds.
-FAST_RETRY = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.002)
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +37,16 @@ def _openai_server() -> Iterator[OpenAIServer]:
 def openai_server(_openai_server: OpenAIServer) -> OpenAIServer:
     _openai_server.reset()
     return _openai_server
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
+    return open_shop(tmp_path_factory.mktemp("shop"))
+
+
+@pytest.fixture(params=["anthropic", "openai"])
+def wire(
+    request: pytest.FixtureRequest, anthropic_server: AnthropicServer, openai_server: OpenAIServer
+) -> Wire:
+    server = anthropic_server if request.param == "anthropic" else openai_server
+    return Wire(request.param, server)

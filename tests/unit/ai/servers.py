@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pipelines.ai import RetryPolicy
+
+#: Retries without real waiting: the tests count requests, not seconds.
+FAST_RETRY = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.002)
+
 HANG_LIMIT = 20.0  # a hanging reply gives up after this long if the test never releases it
 
 

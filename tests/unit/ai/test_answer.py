@@ -6,41 +6,12 @@ tool calls and records what DataPilot sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
 from pipelines.ai.answer import answer_question
 from pipelines.ai.answer_types import Answer, Turn
-from pipelines.ai.catalog import Catalog, build_catalog
-from pipelines.semantic import SemanticEngine, SemanticModel
 
-from .answer_data import Wire, raw, shop_model, write_shop
-from .servers import AnthropicServer, OpenAIServer
-
-
-@dataclass
-class Shop:
-    paths: dict[str, Path]
-    model: SemanticModel
-    catalog: Catalog
-    engine: SemanticEngine
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
-    paths = write_shop(tmp_path_factory.mktemp("shop"))
-    model = shop_model()
-    return Shop(paths, model, build_catalog(model, paths), SemanticEngine(model, paths))
-
-
-@pytest.fixture(params=["anthropic", "openai"])
-def wire(
-    request: pytest.FixtureRequest, anthropic_server: AnthropicServer, openai_server: OpenAIServer
-) -> Wire:
-    server = anthropic_server if request.param == "anthropic" else openai_server
-    return Wire(request.param, server)
+from .answer_data import Shop, Wire, raw
 
 
 def ask(shop: Shop, wire: Wire, question: str, **kwargs: object) -> Answer:

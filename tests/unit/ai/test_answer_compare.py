@@ -3,18 +3,12 @@ local wire servers (Anthropic and OpenAI formats), over a real DuckDB shop of tw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
 from pipelines.ai.answer import answer_question
 from pipelines.ai.answer_types import Answer
-from pipelines.ai.catalog import Catalog, build_catalog
-from pipelines.semantic import SemanticEngine, SemanticModel
 
-from .answer_data import ORDERS_SQL, Wire, raw, shop_model, write_shop
-from .servers import AnthropicServer, OpenAIServer
+from .answer_data import ORDERS_SQL, Shop, Wire, open_shop, raw
 
 TWO_YEARS = ORDERS_SQL.replace(
     "DATE '2024-01-01' + i::INTEGER", "DATE '2023-01-01' + (2 * i)::INTEGER"
@@ -23,27 +17,9 @@ MONTHLY = {"measures": ["orders.amount"], "dimensions": ["orders.order_date.mont
 YEAR_OVER_YEAR = {**MONTHLY, "compare": [{"measure": "orders.amount", "shift": "year"}]}
 
 
-@dataclass
-class Shop:
-    paths: dict[str, Path]
-    model: SemanticModel
-    catalog: Catalog
-    engine: SemanticEngine
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Shop:
-    paths = write_shop(tmp_path_factory.mktemp("shop"), TWO_YEARS)
-    model = shop_model()
-    return Shop(paths, model, build_catalog(model, paths), SemanticEngine(model, paths))
-
-
-@pytest.fixture(params=["anthropic", "openai"])
-def wire(
-    request: pytest.FixtureRequest, anthropic_server: AnthropicServer, openai_server: OpenAIServer
-) -> Wire:
-    server = anthropic_server if request.param == "anthropic" else openai_server
-    return Wire(request.param, server)
+    return open_shop(tmp_path_factory.mktemp("shop"), TWO_YEARS)
 
 
 def ask(shop: Shop, wire: Wire, question: str) -> Answer:

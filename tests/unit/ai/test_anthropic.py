@@ -15,8 +15,8 @@ from pipelines.ai import (
     ToolSpec,
 )
 
-from .conftest import FAST_RETRY
 from .servers import (
+    FAST_RETRY,
     AnthropicServer,
     anthropic_error,
     anthropic_message,

@@ -18,8 +18,7 @@ from pipelines.ai import (
     strict_compatible,
 )
 
-from .conftest import FAST_RETRY
-from .servers import OpenAIServer, Reply, openai_completion, openai_error, openai_stream
+from .servers import FAST_RETRY, OpenAIServer, Reply, openai_completion, openai_error, openai_stream
 
 KEY = "sk-proj-TESTKEY-abcdef0123456789"
 CLOSED_TOOL = ToolSpec(

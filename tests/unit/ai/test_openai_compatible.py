@@ -18,8 +18,7 @@ from pipelines.ai import (
     parse_tool_json,
 )
 
-from .conftest import FAST_RETRY
-from .servers import OpenAIServer, openai_completion, openai_error, openai_stream
+from .servers import FAST_RETRY, OpenAIServer, openai_completion, openai_error, openai_stream
 
 TOOL = ToolSpec(
     "run_query",
