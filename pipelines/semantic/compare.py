@@ -21,6 +21,12 @@ selects the 2023 rows for the previous side (January 2024 gets January 2023), a 
 dimensions (region) and filters apply to both sides. A year shift moves dates by calendar year
 (2024-02-29 counts as 2025-02-28); at week grain it compares with the same dates a year earlier.
 
+**To date** (``to_date``): the previous side leaves out the rows that, once moved, fall after
+the last date of the time column's table (all its rows, whatever the filters): with data up to
+2024-03-15, 2024 is compared with 2023-01-01..2023-03-15, and March 2024 with March 1-15, 2023,
+not with the whole previous year or month. Buckets already over are unchanged. Without it a
+bucket still under way is compared with a whole one.
+
 The comparison never adds or removes rows: the rows are the query's own (a bucket with a
 previous value but no current row does not appear), so a chart does not run a year past the data.
 """
@@ -96,6 +102,8 @@ class Shift:
     """The column's logical type: ``date`` or ``timestamp``."""
     unit: str
     count: int
+    to_date: bool = False
+    """Leave out moved rows past the column's last date (see the module)."""
 
     def applies(self, dimension: DimensionField) -> bool:
         """Whether ``dimension`` (or a filter on it) reads the shifted column."""
@@ -158,7 +166,7 @@ def plan_compare(
     assert time.grain is not None
     taken = set(query.measures) | set(query.dimensions)
     seen: set[tuple[str, str]] = set()
-    groups: dict[CompareShift, list[CompareColumn]] = {}
+    groups: dict[tuple[CompareShift, bool], list[CompareColumn]] = {}
     for item in query.compare:
         measure = by_field.get(item.measure)
         if measure is None:
@@ -183,7 +191,7 @@ def plan_compare(
                 field=item.measure,
             )
         word = "year" if item.shift == "year" else time.grain
-        groups.setdefault(item.shift, []).append(
+        groups.setdefault((item.shift, item.to_date), []).append(
             CompareColumn(
                 measure,
                 previous,
@@ -192,7 +200,7 @@ def plan_compare(
                 f"{measure.label} change vs previous {word}",
             )
         )
-    return [CompareGroup(_shift(time, shift), tuple(columns)) for shift, columns in groups.items()]
+    return [CompareGroup(_shift(time, *key), tuple(columns)) for key, columns in groups.items()]
 
 
 def _time_dimension(query: SemanticQuery, dimensions: Sequence[DimensionField]) -> DimensionField:
@@ -220,10 +228,10 @@ def _time_dimension(query: SemanticQuery, dimensions: Sequence[DimensionField]) 
     )
 
 
-def _shift(time: DimensionField, shift: CompareShift) -> Shift:
+def _shift(time: DimensionField, shift: CompareShift, to_date: bool) -> Shift:
     assert time.grain is not None
     unit, count = _STEPS["year" if shift == "year" else time.grain]
-    return Shift(time.table, time.column.name, time.column.type, unit, count)
+    return Shift(time.table, time.column.name, time.column.type, unit, count, to_date)
 
 
 def attach_previous(

@@ -366,11 +366,16 @@ class SemanticEngine:
             if shift is not None and shift.applies(dimension):
                 column = shift.move(column)
             values[f"#filter{i}"] = dimension.value(column)
-        rel = chain.select(**values) if values else chain
-        if filters:
-            rel = rel.filter(
-                *(predicate(d, item, rel[f"#filter{i}"]) for i, (d, item) in enumerate(filters))
+        if shift is not None and shift.to_date and shift.node in refs:  # see .compare
+            values["#to_date"] = shift.move(
+                self._column(refs, shift.node, shift.column, shift.column)
             )
+        rel = chain.select(**values) if values else chain
+        checks = [predicate(d, item, rel[f"#filter{i}"]) for i, (d, item) in enumerate(filters)]
+        if shift is not None and "#to_date" in values:
+            checks.append(rel["#to_date"] <= self._table(shift.node)[shift.column].max())
+        if checks:
+            rel = rel.filter(*checks)
         return rel
 
     def _semi_joined(

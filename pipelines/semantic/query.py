@@ -59,6 +59,11 @@ class Compare(_Base):
         description="year: the same bucket one year earlier (year over year); period: the "
         "previous bucket of the time dimension's grain (the previous month at month grain).",
     )
+    to_date: bool = Field(
+        default=False,
+        description="Compare the bucket still under way with the same days one shift before "
+        "(this year to date against last year to the same date), not with a whole bucket.",
+    )
 
 
 class SemanticQuery(_Base):

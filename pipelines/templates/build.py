@@ -228,7 +228,9 @@ def _widget(
         Sort(field=names.get(s.by) or dims.get(s.by) or s.by, descending=s.descending)
         for s in spec.sort
     ]  # the period and the flows keep their names
-    compare = [Compare(measure=names[c.measure], shift=c.shift) for c in spec.compare]
+    compare = [
+        Compare(measure=names[c.measure], shift=c.shift, to_date=c.to_date) for c in spec.compare
+    ]
     seen = spec.first_seen
     first_seen = None if seen is None else FirstSeen(entity=fields[seen.entity], count=seen.count)
     query = SemanticQuery(

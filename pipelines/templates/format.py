@@ -135,6 +135,8 @@ class CompareSpec(_Base):
     measure: str
     """A measure of the widget."""
     shift: CompareShift = "year"
+    to_date: bool = False
+    """Compare the bucket under way with the same days before (see ``Compare.to_date``)."""
 
 
 class OverTimeSpec(_Base):

@@ -260,7 +260,9 @@ def test_query_round_trips_its_json_form(engine: SemanticEngine) -> None:
     text = json.dumps(query.model_dump(mode="json"))
     again = SemanticQuery.model_validate(json.loads(text))
     assert again == query
-    assert json.loads(text)["compare"] == [{"measure": "sales.amount", "shift": "period"}]
+    assert json.loads(text)["compare"] == [
+        {"measure": "sales.amount", "shift": "period", "to_date": False}
+    ]
     assert engine.execute(again).rows == engine.execute(query).rows
     short = SemanticQuery.model_validate(
         {"measures": ["sales.amount"], "compare": [{"measure": "sales.amount"}]}

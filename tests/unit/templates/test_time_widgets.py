@@ -59,7 +59,7 @@ def test_sales_compare_widgets_become_queries_comparing_with_the_previous_year(
     assert by_month.compare == [Compare(measure="order_items.montant", shift="year")]
     latest = semantic(made["revenue_latest_year"])
     assert latest.dimensions == ["order_items.date_commande.year"]
-    assert latest.compare == [Compare(measure="order_items.montant", shift="year")]
+    assert latest.compare == [Compare(measure="order_items.montant", shift="year", to_date=True)]
     assert (latest.sort, latest.limit) == (
         [Sort(field="order_items.date_commande.year", descending=True)], 1,
     )  # fmt: skip
