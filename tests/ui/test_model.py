@@ -256,6 +256,7 @@ def test_leaving_with_unsaved_changes_asks_first(
     open_model(page)
     page.locator(".dp-erd-empty-add-all button").click()
     expect(page.locator(".dp-model-state")).to_have_text("Unsaved changes")
+    expect(page.locator("html")).to_have_attribute("data-dp-unsaved", "true")  # the guard is armed
     page.reload()
     wait_for_shell(page)
     assert dialogs == ["beforeunload"]
@@ -266,6 +267,7 @@ def test_leaving_with_unsaved_changes_asks_first(
     page.locator(".dp-erd-empty-add-all button").click()
     page.locator(".dp-model-save button").click()
     expect(page.locator(".dp-model-state")).to_have_text("Saved")
+    expect(page.locator("html")).to_have_attribute("data-dp-unsaved", "false")
     page.reload()
     wait_for_shell(page)
     expect(node(page, "orders")).to_be_visible()
