@@ -129,13 +129,11 @@ class ModelView(pn.viewable.Viewer):
     # -- loading -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Read the model and the workspace's ready sources, then show the page."""
-        try:
-            model = self._service.get(self._workspace_id)
-            sources = self._service.sources(self._workspace_id)
-        except Exception as exc:
-            notify_error(exc)
+        stored = self._read()
+        if stored is None:
             self.phase = "failed"
             return
+        model, sources = stored
         if not sources and not model.tables:
             self.sources = sources
             self.phase = "no_sources"
@@ -151,17 +149,23 @@ class ModelView(pn.viewable.Viewer):
             if self.phase != "loading":
                 self.load()
             return
-        try:
-            model = self._service.get(self._workspace_id)
-            sources = self._service.sources(self._workspace_id)
-        except Exception as exc:
-            notify_error(exc)
+        stored = self._read()
+        if stored is None:
             return
+        model, sources = stored
         saved = self.saved
         if not self.dirty and (saved is None or model.version != saved.version):
             self._show_saved(model, sources)
         elif sources != self.sources:
             self.sources = sources
+
+    def _read(self) -> tuple[SemanticModel, dict[str, SourceSchema]] | None:
+        """The saved model and the ready sources, or None (the user is told why)."""
+        try:
+            return self._service.get(self._workspace_id), self._service.sources(self._workspace_id)
+        except Exception as exc:
+            notify_error(exc)
+            return None
 
     def _show_saved(self, model: SemanticModel, sources: dict[str, SourceSchema]) -> None:
         """Edit ``model`` afresh (a load or a reload): no undo history, no conflict."""
@@ -288,15 +292,9 @@ class ModelView(pn.viewable.Viewer):
 
     def reload(self) -> None:
         """Show the saved model again, discarding unsaved changes."""
-        if self.phase != "ready":
-            return
-        try:
-            model = self._service.get(self._workspace_id)
-            sources = self._service.sources(self._workspace_id)
-        except Exception as exc:
-            notify_error(exc)
-            return
-        self._show_saved(model, sources)
+        stored = self._read() if self.phase == "ready" else None
+        if stored is not None:
+            self._show_saved(*stored)
 
     def _run_query(self, query: SemanticQuery) -> QueryResult:
         """Run ``query`` on the model as edited (called in a worker thread by Try it)."""

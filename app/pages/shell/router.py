@@ -11,7 +11,6 @@ until the browser tab closes. Coming back to a page only shows it again.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -62,7 +61,6 @@ class Pages:
         """Every page built so far; only the current one is visible."""
         self.built: dict[str, pn.Column] = {}
         self.addresses: dict[str, str] = {slug: address}
-        self.build_seconds: dict[str, float] = {}
         state.set_address = self.set_address
         self.show(slug)
         self.router.param.watch(lambda event: self.show(event.new), "slug")
@@ -104,7 +102,6 @@ class Pages:
         self.router.set_address(url)
 
     def _build(self, slug: str) -> Any:
-        started = time.perf_counter()
         shown, self.state.slug = self.state.slug, slug  # the page being built reads its own
         try:
             page = self.factories[slug](self.state)
@@ -119,5 +116,4 @@ class Pages:
             )
         finally:
             self.state.slug = shown
-        self.build_seconds[slug] = time.perf_counter() - started
         return page
