@@ -82,6 +82,9 @@ class ProfileOut(BaseModel):
     columns: list[SourceColumnOut]
     sample_rows: list[dict[str, Any]] = Field(description="The first rows, keyed by identifier")
     distinct_estimated: bool = False
+    bounds_estimated: bool = Field(
+        False, description="Text columns' min and max come from a sample of the rows"
+    )
 
 
 class OverrideSpec(BaseModel):

@@ -180,6 +180,8 @@ class SchemaEditor(pn.viewable.Viewer):
     def _head_markup(self) -> str:
         count = len(self.profile.get("columns") or [])
         approx = " (approximate)" if self.profile.get("distinct_estimated") else ""
+        if self.profile.get("bounds_estimated"):
+            approx += "; the min and max of text come from a sample of the rows"
         hint = (
             " Click a type or date format to change how a column is read, or Rename to to "
             "name it, then re-ingest."

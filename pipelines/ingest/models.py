@@ -264,6 +264,8 @@ class Profile:
     columns: tuple[ColumnProfile, ...]
     sample_rows: tuple[dict[str, JsonValue], ...] = ()
     distinct_estimated: bool = False
+    bounds_estimated: bool = False
+    """The min and max of text columns come from evenly spread slices, not every row."""
 
 
 @dataclass(frozen=True)

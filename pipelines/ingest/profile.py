@@ -1,11 +1,16 @@
 """Profile of a written Parquet file: row count, nulls, distinct estimate, min, max, sample.
 
 Row count, null counts, min and max come from the statistics DuckDB returns while writing
-the Parquet file (``RETURN_STATS``), so they cost nothing; the min and max of text are read
-again with an accent- and case-insensitive collation, since the statistics compare bytes. The distinct count is an
+the Parquet file (``RETURN_STATS``), so they cost nothing. The distinct count is an
 ``approx_count_distinct`` (HyperLogLog) over the whole column up to a row threshold; above
 it, it is estimated from evenly spread slices of the file, extrapolated from how the count
 grows between half and all of the slices.
+
+The min and max of text are read again in the same pass, with an accent- and case-insensitive
+collation, since the statistics compare bytes (Z before É). That collation costs as much as a
+scan of the column, so above the threshold they come from the same slices and the profile says
+so (``bounds_estimated``): a file of millions of rows is not read twice more to name its first
+customer in alphabetical order.
 """
 
 # SQL text is assembled from sql.literal()/sql.ident() quoted parts and fixed fragments.
@@ -69,39 +74,57 @@ def _ordered(name: str, kind: ColumnType) -> str:
     return f"{ident(name)} COLLATE {TEXT_ORDER}" if kind == "text" else ident(name)
 
 
-def _distinct(
-    con: duckdb.DuckDBPyConnection, path: str, names: list[str], rows: int, exact_rows: int
-) -> tuple[list[int], bool]:
-    if not names:
-        return [], False
+def _scan(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    names: list[str],
+    bounds: list[str],
+    rows: int,
+    exact_rows: int,
+) -> tuple[list[int], list[tuple[Any, Any]], bool]:
+    """Distinct estimates of ``names`` and the min and max of the ``bounds`` expressions.
+
+    Up to ``exact_rows`` rows both come from one pass over the whole file. Above it they come
+    from evenly spread slices (the third value says so): the distinct counts extrapolated from
+    how they grow between half and all of the slices, the bounds as found in the slices.
+    """
+    minmax = [f"min({b}), max({b})" for b in bounds]
     if rows <= exact_rows:
-        sql = ", ".join(f"approx_count_distinct({ident(n)})" for n in names)
-        row = con.execute(f"SELECT {sql} FROM read_parquet({literal(path)})").fetchone()
-        assert row is not None
-        return [int(v or 0) for v in row], False
+        parts = [f"approx_count_distinct({ident(n)})" for n in names] + minmax
+        if not parts:
+            return [], [], False
+        row = con.execute(f"SELECT {', '.join(parts)} FROM read_parquet({literal(path)})")
+        found = row.fetchone()
+        assert found is not None
+        found_bounds = [
+            (found[len(names) + 2 * j], found[len(names) + 2 * j + 1]) for j in range(len(bounds))
+        ]
+        return [int(v or 0) for v in found[: len(names)]], found_bounds, False
     step = rows // SLICES
     half = f"(file_row_number // {step}) % 2 = 0"
     parts = []
     for n in names:
         parts.append(f"approx_count_distinct({ident(n)})")
         parts.append(f"approx_count_distinct({ident(n)}) FILTER (WHERE {half})")
-    row = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {half}), {', '.join(parts)} "
+    found = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {half}), {', '.join(parts + minmax)} "
         f"FROM read_parquet({literal(path)}, file_row_number=true) "
         f"WHERE file_row_number % {step} < {SLICE_ROWS}"
     ).fetchone()
-    assert row is not None
-    seen, seen_half = int(row[0]), int(row[1])
+    assert found is not None
+    seen, seen_half = int(found[0]), int(found[1])
     estimates = []
     for i in range(len(names)):
-        full, part = float(row[2 + 2 * i] or 0), float(row[3 + 2 * i] or 0)
+        full, part = float(found[2 + 2 * i] or 0), float(found[3 + 2 * i] or 0)
         if full <= 0 or part <= 0 or seen_half <= 0:
             estimates.append(int(full))
             continue
         growth = math.log(max(full, part) / part) / math.log(seen / seen_half)
         growth = min(1.0, max(0.0, growth))
         estimates.append(int(min(rows, round(full * (rows / seen) ** growth))))
-    return estimates, True
+    first = 2 + 2 * len(names)
+    found_bounds = [(found[first + 2 * j], found[first + 2 * j + 1]) for j in range(len(bounds))]
+    return estimates, found_bounds, True
 
 
 def build_profile(
@@ -124,28 +147,36 @@ def build_profile(
         ``(label, identifier, type)`` per output column, in order.
     """
     names = [identifier for _, identifier, _ in columns]
-    distinct, estimated = _distinct(con, path, names, row_count, exact_distinct_rows)
-    inexact: list[int] = []
+    texts: list[int] = []  # text columns with values: min and max in the reader's order
+    inexact: list[int] = []  # other columns whose statistics are not exact: read again
     profiles: list[list[Any]] = []
     for i, (label, identifier, kind) in enumerate(columns):
         stat = stats.get(ident(identifier)) or stats.get(identifier) or {}
         nulls = int(stat.get("null_count", 0) or 0)
         low = _stat_value(stat.get("min"), kind)
         high = _stat_value(stat.get("max"), kind)
-        # Parquet's statistics order text by bytes (Z before É); text is measured again in the
-        # order a reader expects (see TEXT_ORDER).
-        if row_count > nulls and (
-            kind == "text"
-            or stat.get("min_is_exact") != "true"
-            or stat.get("max_is_exact") != "true"
+        if row_count > nulls and kind == "text":
+            # Parquet's statistics order text by bytes (Z before É); see TEXT_ORDER.
+            texts.append(i)
+        elif row_count > nulls and (
+            stat.get("min_is_exact") != "true" or stat.get("max_is_exact") != "true"
         ):
             inexact.append(i)
-        profiles.append([label, identifier, kind, nulls, distinct[i], low, high])
+        profiles.append([label, identifier, kind, nulls, 0, low, high])
+    distinct, text_bounds, estimated = _scan(
+        con,
+        path,
+        names,
+        [_ordered(names[i], "text") for i in texts],
+        row_count,
+        exact_distinct_rows,
+    )
+    for i, count in enumerate(distinct):
+        profiles[i][4] = count
+    for i, (low, high) in zip(texts, text_bounds, strict=True):
+        profiles[i][5], profiles[i][6] = json_safe(low), json_safe(high)
     if inexact:
-        sql = ", ".join(
-            f"min({_ordered(names[i], columns[i][2])}), max({_ordered(names[i], columns[i][2])})"
-            for i in inexact
-        )
+        sql = ", ".join(f"min({ident(names[i])}), max({ident(names[i])})" for i in inexact)
         row = con.execute(f"SELECT {sql} FROM read_parquet({literal(path)})").fetchone()
         assert row is not None
         for j, i in enumerate(inexact):
@@ -172,4 +203,5 @@ def build_profile(
         ),
         sample_rows=sample,
         distinct_estimated=estimated,
+        bounds_estimated=estimated and bool(texts),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.ingest import ingest_file
+from pipelines.ingest import IngestOptions, ingest_file
 
 
 def test_text_min_and_max_sort_accented_letters_with_their_base_letter(tmp_path: Path) -> None:
@@ -23,3 +23,21 @@ def test_short_rows_padded_are_counted_in_the_detection(tmp_path: Path) -> None:
     result = ingest_file(source, tmp_path / "out")
     assert result.profile.row_count == 31
     assert result.detected.padded_rows == 2
+
+
+def test_above_the_exact_threshold_text_bounds_come_from_the_slices_and_say_so(
+    tmp_path: Path,
+) -> None:
+    # Names sort "aa…" < "Ab…" < … in the reader's order; in bytes every capital comes first.
+    names = [f"{'Ab' if i % 3 else 'aa'}{i:06d}" for i in range(120_000)]
+    source = tmp_path / "many.csv"
+    source.write_text("id,name\n" + "".join(f"{i},{n}\n" for i, n in enumerate(names)))
+    sampled = ingest_file(source, tmp_path / "a", IngestOptions(exact_distinct_rows=50_000))
+    exact = ingest_file(source, tmp_path / "b", IngestOptions(exact_distinct_rows=500_000))
+    assert sampled.profile.bounds_estimated and not exact.profile.bounds_estimated
+    low, high = next((c.min, c.max) for c in exact.profile.columns if c.identifier == "name")
+    assert (low, high) == ("aa000000", "Ab119999")  # byte order would say "Ab000001", "aa119997"
+    low, high = next((c.min, c.max) for c in sampled.profile.columns if c.identifier == "name")
+    assert str(low).startswith("aa") and str(high).startswith("Ab")  # the reader's order still
+    ids = next(c for c in sampled.profile.columns if c.identifier == "id")
+    assert (ids.min, ids.max) == (0, 119_999)  # numbers stay exact: from the statistics
