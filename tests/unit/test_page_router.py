@@ -1,8 +1,10 @@
-"""The session's pages (app/pages/shell/router.py): built once on a first visit or a hover,
-kept hidden afterwards, with the page being built reading its own slug."""
+"""The session's pages (app/pages/shell/router.py): built once on a first visit, a hover or
+the idle warm-up, kept hidden afterwards, with the page being built reading its own slug; a
+click and a prefetch of the same page in two threads build it once."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import panel as pn
@@ -22,7 +24,7 @@ class Factories:
 
     def _factory(self, slug: str, fail: bool) -> Any:
         def build(state: Any) -> Any:
-            self.calls.append((slug, state.slug))
+            self.calls.append((slug, state.building))
             if fail:
                 raise RuntimeError("boom")
             return pn.pane.Markdown(f"page {slug}")
@@ -38,12 +40,17 @@ class State(param.Parameterized):
     def __init__(self) -> None:
         super().__init__()
         self.slug = ""
+        self.building = ""
         self.set_address: Any = None
 
 
 def pages_of(factories: Factories, slug: str = "sources") -> tuple[Pages, Any]:
     state: Any = State()
     return Pages(state, factories.factories, slug, f"/{slug}?from=start"), state
+
+
+def filled(pages: Pages) -> list[Any]:
+    return [slot for slot in pages.view.objects if slot.objects]
 
 
 def shown(pages: Pages) -> list[str]:
@@ -70,7 +77,7 @@ def test_a_page_is_built_on_its_first_visit_and_kept_after() -> None:
     assert factories.calls == [("sources", "sources"), ("model", "model")]
     assert shown(pages) == ["model"]
     assert state.returns == 2  # each kept page shown again re-reads what others changed
-    assert len(pages.view.objects) == 2  # both drawn, one visible
+    assert len(filled(pages)) == 2  # both drawn, one visible
 
 
 def test_a_hovered_page_is_built_hidden_with_its_own_slug() -> None:
@@ -78,6 +85,7 @@ def test_a_hovered_page_is_built_hidden_with_its_own_slug() -> None:
     pages, state = pages_of(factories)
     pages.router.prefetch = "sql"
     assert factories.calls[-1] == ("sql", "sql")  # the page read its own slug while built
+    assert state.building == ""
     assert state.slug == "sources" and shown(pages) == ["sources"]
     assert pages.router.drawn == ["sources", "sql"]
     pages.router.slug = "sql"
@@ -114,3 +122,45 @@ def test_a_page_keeps_its_address_for_when_it_comes_back() -> None:
     state.set_address("/dashboards?id=7")  # the page changed its view
     pages.router.slug = "sources"
     assert pages.addresses == {"sources": "/sources?from=start", "dashboards": "/dashboards?id=7"}
+
+
+def test_the_warm_up_list_reaches_the_browser_and_pages_drawn_ahead_leave_the_view_be() -> None:
+    factories = Factories("sources", "model", "sql")
+    state: Any = State()
+    pages = Pages(state, factories.factories, "sql", "/sql", warm=["sources", "model"])
+    assert pages.router.warm == ["sources", "model"]
+    children = list(pages.view.objects)
+    pages.router.prefetch = "sources"  # what the browser asks for once idle
+    assert pages.router.drawn == ["sql", "sources"] and shown(pages) == ["sql"]
+    # Filled in place: a new child of the view would take the page shown (and the user's
+    # focus in it) out of the document and back.
+    assert pages.view.objects == children and len(filled(pages)) == 2
+    assert pages_of(Factories("sources"))[0].router.warm == []  # off unless asked
+
+
+def test_a_click_during_a_prefetch_of_that_page_waits_for_it_and_builds_it_once() -> None:
+    factories = Factories("sources", "model")
+    started, release = threading.Event(), threading.Event()
+    plain = factories.factories["model"]
+
+    def slow(state: Any) -> Any:
+        assert state.slug == "sources"  # the page shown is untouched by a build
+        started.set()
+        release.wait(10)
+        return plain(state)
+
+    factories.factories["model"] = slow
+    pages, state = pages_of(factories)
+    prefetch = threading.Thread(target=lambda: setattr(pages.router, "prefetch", "model"))
+    prefetch.start()
+    assert started.wait(10)
+    click = threading.Thread(target=pages.show, args=("model",))
+    click.start()
+    click.join(0.2)
+    assert click.is_alive()  # waits for the build under way instead of starting another
+    release.set()
+    prefetch.join(10)
+    click.join(10)
+    assert [c for c in factories.calls if c[0] == "model"] == [("model", "model")]
+    assert shown(pages) == ["model"] and state.slug == "model"
+    assert len(filled(pages)) == 2

@@ -57,7 +57,7 @@ def workspace_page(
     state: ShellState, icon: str, render: Callable[[WorkspaceInfo], Any]
 ) -> pn.viewable.Viewable:
     """Page content that follows the current workspace, with an empty state when there is none."""
-    slug = state.slug  # the page being built (the state's slug follows the page shown)
+    slug = state.building or state.slug  # the page being built, or else the one shown
     rendered: list[Any] = []
 
     def content(workspace: WorkspaceInfo | None) -> Any:
@@ -99,7 +99,7 @@ def workspace_page(
 
 def coming_soon(state: ShellState, icon: str, title: str, message: str) -> pn.viewable.Viewable:
     """The honest empty state of a page whose feature is not built yet."""
-    slug = state.slug
+    slug = state.building or state.slug
     return workspace_page(
         state,
         icon,

@@ -157,7 +157,9 @@ def build_page(ctx: AppContext, slug: str, factories: Mapping[str, PageFactory])
         return template
     principal, csrf = resolved
     state = ShellState(ctx, principal, csrf, slug=slug)
-    pages = Pages(state, factories, slug, _address() or f"/{slug}")
+    # The sidebar's pages are drawn ahead, hidden, once the browser is idle (router.js).
+    warm = [s for s, _ in NAV if s in factories] if ctx.settings.server.prefetch_pages else []
+    pages = Pages(state, factories, slug, _address() or f"/{slug}", warm=warm)
     current = pages.router.param.slug
     template.sidebar.extend(
         [

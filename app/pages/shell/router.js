@@ -30,7 +30,29 @@ export function render({ model, el }) {
   // it, hidden, in the time between the hover and the click.
   function onIntent(event) {
     const slug = target(event)
+    if (slug !== null) putOffWarm()
     if (slug !== null && slug !== model.slug && !model.drawn.includes(slug)) model.prefetch = slug
+  }
+
+  // With `warm`, once the page shown is drawn and the browser has nothing else to do, the pages
+  // not drawn yet are asked for one at a time (each after the previous one arrived and the
+  // browser is idle again), so a first visit to any page is as quick as a return. The user
+  // comes first: a hover or a click puts the next request off.
+  const whenIdle = window.requestIdleCallback || ((fn) => window.setTimeout(fn, 50))
+  let warmTimer = null
+  function warmNext() {
+    warmTimer = null
+    if (document.visibilityState === "hidden") return
+    const next = model.warm.find((slug) => !model.drawn.includes(slug))
+    if (next !== undefined && next !== model.prefetch) model.prefetch = next
+  }
+  function scheduleWarm(delay = 300) {
+    if (model.warm.length === 0) return
+    if (warmTimer !== null) window.clearTimeout(warmTimer)
+    warmTimer = window.setTimeout(() => whenIdle(warmNext, { timeout: 4000 }), delay)
+  }
+  function putOffWarm() {
+    if (warmTimer !== null) scheduleWarm(1500)
   }
 
   function show(slug) {
@@ -40,6 +62,7 @@ export function render({ model, el }) {
   }
 
   function onClick(event) {
+    putOffWarm()
     const slug = routed(event)
     if (slug === null) return
     event.preventDefault()
@@ -77,6 +100,12 @@ export function render({ model, el }) {
     }
   })
 
+  const warmSoon = () => scheduleWarm()
+  model.on("drawn", warmSoon)
+  document.addEventListener("visibilitychange", warmSoon)
+  if (document.readyState === "complete") warmSoon()
+  else window.addEventListener("load", warmSoon, { once: true })
+
   document.documentElement.dataset.dpPage = model.slug
   document.addEventListener("click", onClick)
   document.addEventListener("mouseover", onIntent)
@@ -87,5 +116,7 @@ export function render({ model, el }) {
     document.removeEventListener("mouseover", onIntent)
     document.removeEventListener("focusin", onIntent)
     window.removeEventListener("popstate", onPopState)
+    document.removeEventListener("visibilitychange", warmSoon)
+    if (warmTimer !== null) window.clearTimeout(warmTimer)
   })
 }

@@ -32,6 +32,8 @@ class ShellState(param.Parameterized):
     ) -> None:
         super().__init__(display_name=principal.display_name, **params)
         self.slug = slug
+        self.building = ""
+        """The page being built, while a page factory runs (pages are built one at a time)."""
         self.set_address: Callable[[str], None] = _address_bar
         """Show a view's address (path and query) in the browser; the page router replaces it."""
         self.ctx = ctx
