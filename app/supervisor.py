@@ -167,7 +167,7 @@ class Supervisor:
                 code = child.process.returncode
                 lived = now - child.started
                 child.failures = 1 if lived >= STABLE_AFTER else child.failures + 1
-                pause = 0.0 if child.failures == 1 else min(MAX_PAUSE, 2.0 ** child.failures)
+                pause = 0.0 if child.failures == 1 else min(MAX_PAUSE, 2.0**child.failures)
                 child.restart_at = now + pause
                 print(
                     f"  worker {child.index + 1} (node {child.node}) exited with {code}; "
