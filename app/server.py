@@ -22,9 +22,9 @@ from app.api import templates as _template_operations  # noqa: F401  (declared o
 from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
+from app.node_affinity import node_affinity
 from app.pages import dashboards, explore, model, settings, shell, sources, sql, welcome
 from app.pages.shell.look import STATIC
-from app.node_affinity import node_affinity
 from app.security_headers import security_headers
 from app.services.templates import load_library
 from pipelines.semantic.engines import warm_up

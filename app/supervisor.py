@@ -50,7 +50,7 @@ class Child:
     restart_at: float = 0.0
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.args)
+        self.process = subprocess.Popen(self.args)  # noqa: S603 (this Python, our arguments)
         self.started = time.monotonic()
 
     def running(self) -> bool:
