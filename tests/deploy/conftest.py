@@ -7,33 +7,23 @@ They skip without PostgreSQL or nginx, and fail instead when ``DATAPILOT_REQUIRE
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import PG_URL
-from tests.deploy.stack import Stack, create_database, drop_database, nginx_missing, start_stack
+from tests.deploy.stack import (
+    Stack,
+    create_database,
+    drop_database,
+    require_deploy_parts,
+    start_stack,
+)
 from tests.ui.conftest import (  # noqa: F401  (fixtures and hooks used by this directory)
     browser,
     new_page,
     pytest_runtest_call,
     pytest_runtest_makereport,
 )
-
-
-def require_deploy_parts() -> str:
-    """The PostgreSQL admin URL; skips (or fails when required) without PostgreSQL or nginx."""
-    required = os.environ.get("DATAPILOT_REQUIRE_POSTGRES") == "1"
-    problem = nginx_missing()
-    if not PG_URL:
-        problem = "DATAPILOT_TEST_POSTGRES_URL is not set; the deploy tests need PostgreSQL"
-    if problem:
-        if required:
-            pytest.fail(f"DATAPILOT_REQUIRE_POSTGRES=1 but {problem}", pytrace=False)
-        pytest.skip(problem)
-    assert PG_URL is not None
-    return PG_URL
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import ROOT, RunningServer, free_port, start_server
+import pytest
+
+from tests.conftest import PG_URL, ROOT, RunningServer, free_port, start_server
 
 NGINX = Path(shutil.which("nginx") or "/usr/sbin/nginx")
 DEPLOY = ROOT / "deploy"
@@ -33,6 +35,20 @@ def nginx_missing() -> str | None:
     if not NGINX.exists():
         return f"{NGINX} not found; install Debian's nginx (apt-get install nginx-light)"
     return None
+
+
+def require_deploy_parts() -> str:
+    """The PostgreSQL admin URL; skips (or fails when required) without PostgreSQL or nginx."""
+    required = os.environ.get("DATAPILOT_REQUIRE_POSTGRES") == "1"
+    problem = nginx_missing()
+    if not PG_URL:
+        problem = "DATAPILOT_TEST_POSTGRES_URL is not set; the deploy tests need PostgreSQL"
+    if problem:
+        if required:
+            pytest.fail(f"DATAPILOT_REQUIRE_POSTGRES=1 but {problem}", pytrace=False)
+        pytest.skip(problem)
+    assert PG_URL is not None
+    return PG_URL
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -192,6 +208,7 @@ class Stack:
     nginx: Nginx
     servers: dict[str, RunningServer]
     data_dir: Path
+    database_url: str
 
     def stop(self) -> None:
         self.nginx.stop()
@@ -243,7 +260,7 @@ def start_stack(workdir: Path, database_url: str, nodes: tuple[str, ...] = NODES
         for started in servers.values():
             started.stop()
         raise
-    return Stack(nginx, servers, data_dir)
+    return Stack(nginx, servers, data_dir, database_url)
 
 
 def create_database(admin_url: str) -> str:
