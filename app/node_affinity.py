@@ -39,9 +39,9 @@ def _cookie_of(request: HTTPServerRequest) -> str | None:
 
 def node_affinity(server: ServerSettings) -> type[tornado.web.OutputTransform] | None:
     """An output transform naming this process on every response, or None without a node."""
-    node = server.node
-    if not node:
+    if not server.node:
         return None
+    node: str = server.node
 
     class NodeAffinity(tornado.web.OutputTransform):
         def __init__(self, request: HTTPServerRequest) -> None:
