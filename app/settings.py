@@ -67,8 +67,7 @@ class ServerSettings(_Section):
     secure_cookies: bool = False
     trusted_proxies: EnvList = Field(default_factory=list)
     hsts_seconds: int = Field(31536000, ge=0)
-    # This process's name among several behind a proxy: sent as X-DataPilot-Node and pinned in
-    # the dp_node cookie on pages, which the proxy routes by (deploy/README.md). None: one process.
+    # This process's name behind nginx (X-DataPilot-Node, the dp_node cookie; app/node_affinity)
     node: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     @field_validator("allowed_websocket_origins", "trusted_proxies", mode="before")
