@@ -133,6 +133,12 @@ class Supervisor:
         previous = {
             sig: signal.signal(sig, self._stop_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
+        if self.settings.is_embedded:
+            print(
+                "  note: the workers share the embedded SQLite store; several processes are "
+                "meant for PostgreSQL (deploy/README.md)",
+                flush=True,
+            )
         try:
             first, *others = self.children
             first.start()
