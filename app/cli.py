@@ -76,6 +76,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         server["port"] = args.port
     if getattr(args, "host", None):
         server["host"] = args.host
+    if getattr(args, "node", None):
+        server["node"] = args.node
     return {"server": server} if server else {}
 
 
@@ -108,6 +110,15 @@ def _ready_context(settings: Settings):
 
 # -- serve -----------------------------------------------------------------------------------------
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise SetupError("--workers must be 1 or more.")
+    if args.workers > 1:
+        from app.supervisor import WorkersFailed, supervise
+
+        try:
+            return supervise(settings, args.workers, args.config, args.no_demo)
+        except WorkersFailed as exc:
+            raise SetupError(str(exc)) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -353,6 +364,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--host")
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo account")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run N processes on consecutive ports from --port, restarted when they die "
+        "(put nginx in front: deploy/README.md); default 1",
+    )
+    serve.add_argument(
+        "--node", help="this process's name behind a proxy (server.node; the dp_node cookie)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     health = sub.add_parser("health", help="exit 0 if the configured server answers /health")

@@ -22,6 +22,7 @@ from app.api import templates as _template_operations  # noqa: F401  (declared o
 from app.api.v1 import api
 from app.auth import oidc, web
 from app.context import AppContext
+from app.node_affinity import node_affinity
 from app.pages import dashboards, explore, model, settings, shell, sources, sql, welcome
 from app.pages.shell.look import STATIC
 from app.security_headers import security_headers
@@ -80,6 +81,10 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         origins.add(public.netloc)
     origins.update(server_settings.allowed_websocket_origins)
     apps = {slug: _page_app(ctx, slug) for slug in PAGES}
+    transforms: list[type[tornado.web.OutputTransform]] = [security_headers(server_settings)]
+    affinity = node_affinity(server_settings)  # several processes behind nginx: name this one
+    if affinity is not None:
+        transforms.append(affinity)
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     return pn.serve(
         apps,
@@ -99,5 +104,5 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         admin=False,
         session_history=0,
         # Reaches Tornado's Application: every response, Panel's and Bokeh's own included.
-        transforms=[security_headers(server_settings)],
+        transforms=transforms,
     )
