@@ -135,6 +135,8 @@ class ReadOnlyRunner:
                 self._begin(conn, handle, timeout, max_rows)
                 columns, rows = self._fetch(conn, statement, max_rows + 1)
                 conn.rollback()
+            if handle.cancelled:  # a cancel that came as the last row did (or SLEEP's 1)
+                raise RemoteQueryCancelled("user", "The query was cancelled.")
         finally:
             if query_id is not None:
                 with self._lock:
