@@ -205,7 +205,7 @@ def test_the_read_only_transaction_refuses_a_write_the_guard_did_not_see(
     spec = live_db.spec("writer")  # an account that may INSERT: only the transaction stops it
     writer = ReadOnlyRunner(spec, open_engine(spec), timeout_seconds=10)
     try:
-        with pytest.raises(RemoteQueryFailed, match="(?i)read.only"):
+        with pytest.raises(RemoteQueryFailed, match=r"(?i)read.only"):
             writer.execute(
                 "INSERT INTO flights (id, flight_date, sched_dep, carrier, origin, dest, "
                 "distance, cancelled) VALUES (9999, '2013-01-01', '2013-01-01 05:00:00', 'AA', "
