@@ -11,6 +11,7 @@ tenant's connection is missing), and every statement runs read-only through the 
 from __future__ import annotations
 
 import builtins
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ from pipelines.connections import (
 from pipelines.query import GuardError
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 FIELDS = ("name", "kind", "host", "port", "database", "user", "password", "tls", "schema")
 
 
@@ -166,6 +168,7 @@ class ConnectionService:
                 raise Conflict(
                     f"This workspace already has a connection “{values['name']}”."
                 ) from None
+            log.info("connection %s added (%s at %s:%s)", row.id, row.kind, row.host, row.port)
             return _info(row)
 
     def update(
@@ -189,6 +192,7 @@ class ConnectionService:
             session.flush()
             info = _info(row)
         self.pools.dispose(info.id)
+        log.info("connection %s changed (%s); its pool is closed", info.id, ", ".join(values))
         return info
 
     def delete(self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str) -> None:
@@ -199,16 +203,25 @@ class ConnectionService:
             found = row.id
             ConnectionRepository(session, self.principal).delete(row)
         self.pools.dispose(found)
+        log.info("connection %s deleted", found)
 
     # -- reaching the database -------------------------------------------------------------------
     def test(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
     ) -> ConnectionCheck:
         """Reach the database and say whether the user can write (a failure is a result)."""
-        spec, _, _ = self._spec(workspace_id, connection_id)
-        return live.test_connection(spec)
+        spec, found, _ = self._spec(workspace_id, connection_id)
+        result = live.test_connection(spec)
+        if not result.ok:
+            outcome = f"failed ({result.kind})"
+        else:
+            outcome = "read-only" if result.read_only else "can write"
+        log.info("connection %s tested: %s", found, outcome)
+        return result
 
-    def schemas(self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str) -> builtins.list[str]:
+    def schemas(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
+    ) -> builtins.list[str]:
         runner = self._runner(workspace_id, connection_id)
         return self._catalog(runner, lambda c: live.list_schemas(c, runner.spec.kind))
 
@@ -362,6 +375,7 @@ class ConnectionService:
         try:
             yield
         except ConnectionFailed as exc:
+            log.warning("connection unreachable (%s): %s", exc.kind, exc.message)
             raise ConnectionUnavailable(exc) from None
         except GuardError as exc:
             raise ConnectionSqlRefused(exc) from None
