@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from app.ai_config import AiSettings
+from app.connections_config import ConnectionSettings
 
 DEFAULT_CONFIG = Path("config/datapilot.yaml")
 ENV_PREFIX = "DATAPILOT_"
@@ -201,19 +202,6 @@ class SqlSettings(_Section):
     history_size: int = Field(50, ge=1, le=10_000)
 
 
-class ConnectionSettings(_Section):
-    """Live database connections: pools, time limits, row caps and per-tenant concurrency."""
-
-    pool_size: int = Field(2, ge=1, le=32)
-    connect_timeout_seconds: float = Field(5.0, gt=0, le=60)
-    timeout_seconds: float = Field(30.0, gt=0)
-    per_tenant_queries: int = Field(2, ge=1, le=64)
-    queue_seconds: float = Field(10.0, ge=0)
-    display_limit: int = Field(10_000, ge=1, le=1_000_000)
-    preview_limit: int = Field(500, ge=1, le=10_000)
-    profile_sample_rows: int = Field(10_000, ge=100, le=1_000_000)
-
-
 class ProvisioningRule(_Section):
     email_domain: str
     tenant: str
@@ -275,7 +263,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     ingest: IngestSettings = IngestSettings()
     sql: SqlSettings = Field(default_factory=SqlSettings)
-    connections: ConnectionSettings = Field(default_factory=ConnectionSettings)
+    connections: ConnectionSettings = ConnectionSettings()
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)
