@@ -204,3 +204,27 @@ def test_the_statement_timeout_answers_a_cancelled_query(
         assert caught.value.reason == "timeout"
     finally:
         connections.close()
+
+
+def test_rotating_the_master_key_reencrypts_connection_passwords(
+    store: Store, connections: Connections
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from app.services.ai.rotation import reencrypt_all
+    from app.services.ai.vault import KeyVault
+
+    admin = store.register()
+    ws = _workspace(store, admin)
+    connections.service(admin).create(
+        ws, name="Warehouse", kind="postgres", host="db.example", port=5432,
+        database="dw", user="reader", password="s3cret-Password",
+    )  # fmt: skip
+    new_key = Fernet.generate_key().decode()
+    rotated = KeyVault([new_key, *store.settings.secrets.encryption_keys])
+    done = reencrypt_all(store.db, rotated)
+    assert done.changed == 1 and done.unreadable == 0
+    with store.db.transaction() as session:
+        token = session.scalars(sa.select(DatabaseConnection)).one().encrypted_password
+    assert token is not None
+    assert KeyVault([new_key]).decrypt(token) == "s3cret-Password"
