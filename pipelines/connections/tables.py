@@ -101,8 +101,8 @@ def profile(
     """Null fraction, distinct count, min and max per column on at most ``sample_rows`` rows."""
     source: Any = table_clause(table, columns)
     estimate = table.row_estimate
-    sampled = estimate is None or estimate > sample_rows
-    if runner.spec.kind == "postgres" and estimate and estimate > sample_rows:
+    sliced = runner.spec.kind == "postgres" and estimate is not None and estimate > sample_rows
+    if sliced and estimate is not None:
         # SYSTEM picks whole pages: ask for twice the share needed, then cap the rows.
         percent = min(100.0, 200.0 * sample_rows / estimate)
         source = sa.tablesample(source, sa.func.system(percent), name="sampled")
@@ -128,4 +128,6 @@ def profile(
         found.append(
             ColumnSample(column.name, column.type, round(nulls, 6), int(distinct), low, high)
         )
-    return SampledProfile(table, sampled and total >= sample_rows, total, estimate, tuple(found))
+    # Sampled: a slice of the pages was read, or the row cap was reached (more may follow).
+    sampled = sliced or total >= sample_rows
+    return SampledProfile(table, sampled, total, estimate, tuple(found))

@@ -17,6 +17,7 @@ from pipelines.connections import (
     ReadOnlyRunner,
     RemoteQueryCancelled,
     RemoteQueryFailed,
+    RemoteTable,
     UnknownTable,
     check_remote_sql,
     find_table,
@@ -170,6 +171,23 @@ def test_profile_of_a_larger_table_reads_a_capped_sample(
     found = profile(runner, table, columns, sample_rows=100)
     assert found.sampled and found.sample_rows <= 100
     assert "not the whole table" in found.note
+
+
+def test_profile_of_a_huge_table_never_scans_it(
+    live_db: LiveDatabase, runner: ReadOnlyRunner
+) -> None:
+    table, columns = _flights(live_db, runner)
+    huge = RemoteTable(table.schema, table.name, table.kind, row_estimate=100_000_000)
+    sent: list[str] = []
+    sa.event.listen(runner.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    cap = 1_000 if live_db.kind == "postgres" else 100  # MySQL: the capped scan of the first rows
+    found = profile(runner, huge, columns, sample_rows=cap)
+    profiled = [s for s in sent if "count(DISTINCT" in s]
+    assert len(profiled) == 1
+    assert "LIMIT" in profiled[0]
+    if live_db.kind == "postgres":  # a 0.002 % slice of the pages, then capped
+        assert "TABLESAMPLE system(" in profiled[0]
+    assert found.sampled and found.sample_rows <= cap and "not the whole table" in found.note
 
 
 # -- SQL ----------------------------------------------------------------------------------------
