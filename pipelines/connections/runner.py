@@ -85,6 +85,7 @@ class ReadOnlyRunner:
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
         self._control: Engine | None = None
+        self._timeout_var: str | None = None
 
     def running(self) -> list[str]:
         with self._lock:
@@ -131,10 +132,15 @@ class ReadOnlyRunner:
                 self._running[query_id] = handle
         started = time.perf_counter()
         try:
-            with connect(self.engine, self.spec) as conn, self._errors(handle, timeout):
-                self._begin(conn, handle, timeout, max_rows)
-                columns, rows = self._fetch(conn, statement, max_rows + 1)
-                conn.rollback()
+            with connect(self.engine, self.spec) as conn:
+                try:
+                    with self._errors(handle, timeout):
+                        self._begin(conn, handle, timeout, max_rows)
+                        columns, rows = self._fetch(conn, statement, max_rows + 1)
+                        conn.rollback()
+                finally:
+                    if self.spec.kind == "mysql":
+                        self._reset_session(conn)
             if handle.cancelled:  # a cancel that came as the last row did (or SLEEP's 1)
                 raise RemoteQueryCancelled("user", "The query was cancelled.")
         finally:
@@ -180,12 +186,32 @@ class ReadOnlyRunner:
             handle.driver, handle.backend_id = driver, backend_id
 
     def _mysql_settings(self, conn: Connection, timeout: float, rows: int) -> list[str]:
-        version = str(conn.exec_driver_sql("SELECT version()").scalar())
-        if "mariadb" in version.lower():
-            limit = f"SET SESSION max_statement_time = {max(0.001, timeout):.3f}"
-        else:
-            limit = f"SET SESSION max_execution_time = {max(1, int(timeout * 1000))}"
+        limit = (
+            f"SET SESSION max_statement_time = {max(0.001, timeout):.3f}"
+            if self._timeout_variable(conn) == "max_statement_time"
+            else f"SET SESSION max_execution_time = {max(1, int(timeout * 1000))}"
+        )
         return [limit, f"SET SESSION sql_select_limit = {int(rows)}"]
+
+    def _timeout_variable(self, conn: Connection) -> str:
+        """MariaDB's ``max_statement_time`` or MySQL's ``max_execution_time`` (asked once)."""
+        if self._timeout_var is None:
+            version = str(conn.exec_driver_sql("SELECT version()").scalar())
+            mariadb = "mariadb" in version.lower()
+            self._timeout_var = "max_statement_time" if mariadb else "max_execution_time"
+        return self._timeout_var
+
+    def _reset_session(self, conn: Connection) -> None:
+        """Put the pooled MySQL session's row cap and time limit back (they are per session:
+        left set, the next user of the connection, such as the catalog, would inherit them)."""
+        try:
+            conn.rollback()
+            conn.exec_driver_sql(
+                f"SET SESSION sql_select_limit = DEFAULT, {self._timeout_variable(conn)} = DEFAULT"
+            )
+            conn.rollback()
+        except Exception:  # a broken session is not handed out again
+            conn.invalidate()
 
     def _fetch(
         self, conn: Connection, statement: str | sa.Executable, count: int

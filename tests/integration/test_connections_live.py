@@ -190,6 +190,21 @@ def test_profile_of_a_huge_table_never_scans_it(
     assert found.sampled and found.sample_rows <= cap and "not the whole table" in found.note
 
 
+def test_a_pooled_session_keeps_no_row_cap_or_time_limit_after_a_query(
+    live_db: LiveDatabase,
+) -> None:
+    spec = live_db.spec()
+    single = ReadOnlyRunner(spec, open_engine(spec, pool_size=1), timeout_seconds=10)
+    try:
+        assert single.execute("SELECT 1 AS one", max_rows=1).rows == [[1]]  # capped at 2 rows
+        with single.engine.connect() as conn:  # the same, only, connection of the pool
+            tables = list_tables(conn, spec.kind, spec.default_schema)
+            flights_rows = conn.execute(sa.text("SELECT id FROM flights")).all()
+        assert len(tables) == 3 and len(flights_rows) == FLIGHT_ROWS
+    finally:
+        single.dispose()
+
+
 # -- SQL ----------------------------------------------------------------------------------------
 def test_guarded_sql_runs_with_a_row_cap(live_db: LiveDatabase, runner: ReadOnlyRunner) -> None:
     sql = check_remote_sql(
