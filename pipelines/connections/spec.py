@@ -12,6 +12,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
+from .errors import ConnectionFailed
+
 Kind = Literal["postgres", "mysql"]
 TlsMode = Literal["disable", "prefer", "require", "verify-full"]
 
@@ -105,7 +107,7 @@ class ConnectionSpec:
 
 def open_engine(spec: ConnectionSpec, pool_size: int = 2, pool_timeout: float = 10.0) -> Engine:
     """An engine over ``spec`` with at most ``pool_size`` connections (no overflow)."""
-    return sa.create_engine(
+    engine = sa.create_engine(
         spec.url(),
         connect_args=spec.connect_args(),
         pool_size=pool_size,
@@ -114,10 +116,42 @@ def open_engine(spec: ConnectionSpec, pool_size: int = 2, pool_timeout: float = 
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+    _enforce_tls(engine, spec)
+    return engine
+
+
+def _enforce_tls(engine: Engine, spec: ConnectionSpec) -> None:
+    """Refuse an unencrypted MySQL session when TLS is required.
+
+    The MariaDB client library accepts ``ssl_mode=REQUIRED`` and still connects in plain text
+    to a server without TLS; every new session is therefore asked for its cipher.
+    """
+    if spec.kind != "mysql" or spec.tls not in ("require", "verify-full"):
+        return
+
+    def check(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if not row or not row[1]:
+            dbapi_connection.close()
+            raise ConnectionFailed(
+                "tls",
+                f"The server at {spec.host}:{spec.port} does not encrypt the connection, and "
+                f"the TLS mode “{spec.tls}” requires it: enable TLS on the server or choose "
+                "“prefer”.",
+            )
+
+    sa.event.listen(engine, "connect", check)
 
 
 def open_control_engine(spec: ConnectionSpec) -> Engine:
     """An unpooled engine for short side calls (``KILL QUERY``), outside the bounded pool."""
-    return sa.create_engine(
+    engine = sa.create_engine(
         spec.url(), connect_args=spec.connect_args(), poolclass=sa.pool.NullPool
     )
+    _enforce_tls(engine, spec)
+    return engine

@@ -99,6 +99,27 @@ def test_unknown_host_is_named(live_db: LiveDatabase) -> None:
     assert not result.ok and result.kind == "unknown_host", result
 
 
+def _server_has_tls(live_db: LiveDatabase) -> bool:
+    admin = live_db.admin()
+    try:
+        with admin.connect() as conn:
+            if live_db.kind == "postgres":
+                return conn.exec_driver_sql("SHOW ssl").scalar() == "on"
+            row = conn.exec_driver_sql("SHOW VARIABLES LIKE 'have_ssl'").first()
+            return row is not None and row[1] == "YES"
+    finally:
+        admin.dispose()
+
+
+def test_required_tls_is_never_given_up(live_db: LiveDatabase) -> None:
+    result = check_connection(live_db.spec(tls="require"))
+    if _server_has_tls(live_db):
+        assert result.ok, result
+    else:  # these servers run without TLS: a plain-text session must be refused
+        assert not result.ok and result.kind == "tls", result
+        assert "TLS" in result.message or "encrypted" in result.message
+
+
 def test_spec_repr_hides_the_password(live_db: LiveDatabase) -> None:
     spec = live_db.spec()
     assert spec.password not in repr(spec)
