@@ -260,6 +260,23 @@ def test_connection_route(req: ApiRequest) -> ConnectionTestOut:
     return ConnectionTestOut.model_validate(_service(req).test(*_ids(req)).as_json())
 
 
+@api.operation(
+    "POST", f"{CONNECTIONS}/test",
+    "Test connection settings before saving them (editor); nothing is stored. Answered like "
+    "the test of a saved connection.",
+    body=ConnectionCreate, response=ConnectionTestOut, tag="connections", errors=(403,),
+    executor=sql_threads,
+)  # fmt: skip
+def test_connection_settings(req: ApiRequest) -> ConnectionTestOut:
+    b: ConnectionCreate = req.body
+    result = _service(req).test_settings(
+        req.path["workspace_id"], kind=b.kind, host=b.host,
+        port=b.port or (5432 if b.kind == "postgres" else 3306), database=b.database,
+        user=b.user, password=b.password, tls=b.tls, schema=b.schema_,
+    )  # fmt: skip
+    return ConnectionTestOut.model_validate(result.as_json())
+
+
 # -- browsing ---------------------------------------------------------------------------------------
 @api.operation(
     "GET", f"{CONNECTION}/schemas", "The schemas (MySQL: databases) the user may read",

@@ -67,6 +67,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/connections"): lambda h, u, w, c, d: h.post(
         connections_url(w), json=connection_body(d, name="Bob's"), headers=u.headers
     ),
+    ("POST", "/connections/test"): lambda h, u, w, c, d: h.post(
+        connections_url(w) + "/test", json=connection_body(d), headers=u.headers
+    ),
     ("GET", "/connections/{connection_id}"): lambda h, u, w, c, d: h.get(
         _url(w, c), headers=u.headers
     ),
@@ -109,7 +112,7 @@ def test_the_pairs_cover_every_declared_connection_route() -> None:
         for op in api.operations
         if op.path.startswith(WORKSPACE_PATH + "/connections")
     }
-    assert len(declared) >= 13
+    assert len(declared) >= 14
     assert declared == set(ROUTES), "add an isolation pair for each new connection route"
 
 

@@ -14,6 +14,7 @@ from app.store.db import Database
 from tests.conftest import PG_URL, RunningServer, start_server
 from tests.integration.conftest import assert_problem, register_api_user
 from tests.integration.connections_api import (
+    connection_body,
     connection_url,
     connections_url,
     create_connection,
@@ -60,6 +61,11 @@ def test_create_list_test_browse_preview_profile_and_run(
     with rest_server.client() as client:
         user = register_api_user(client)
         ws = create_workspace(client, user)
+        before = client.post(
+            f"{connections_url(ws)}/test", json=connection_body(live_db), headers=user.headers
+        ).json()
+        assert before["ok"] is True and before["read_only"] is True
+        assert client.get(connections_url(ws), headers=user.headers).json()["items"] == []
         created = create_connection(client, user, ws, live_db)
         assert created["password_set"] is True and "password" not in created
         assert live_db.password not in str(created)

@@ -103,6 +103,12 @@ def test_viewers_browse_and_query_but_cannot_change_connections(
         service.update(ws, info.id, name="Renamed")
     with pytest.raises(Forbidden):
         service.delete(ws, info.id)
+    spec = live_db.spec()
+    with pytest.raises(Forbidden):
+        service.test_settings(
+            ws, kind=spec.kind, host=spec.host, port=spec.port, database=spec.database,
+            user=spec.user, password=spec.password,
+        )  # fmt: skip
 
 
 def test_sql_is_guarded_and_errors_are_domain_errors(

@@ -219,6 +219,34 @@ class ConnectionService:
         log.info("connection %s tested: %s", found, outcome)
         return result
 
+    def test_settings(
+        self,
+        workspace_id: uuid.UUID | str,
+        *,
+        kind: str,
+        host: str,
+        port: int,
+        database: str,
+        user: str,
+        password: str = "",
+        tls: str = "prefer",
+        schema: str | None = None,
+    ) -> ConnectionCheck:
+        """Test settings before they are saved (editor; nothing is stored)."""
+        self.principal.require("editor", "test database connections")
+        values = _clean(locals())
+        with self.db.transaction() as session:
+            self._workspace(session, workspace_id)
+        spec = ConnectionSpec(
+            kind=values["kind"], host=values["host"], port=values["port"],
+            database=values["database"], user=values["user"], password=values["password"],
+            tls=values["tls"], schema=values["schema"],
+            connect_timeout=self.settings.connect_timeout_seconds,
+        )  # fmt: skip
+        result = live.test_connection(spec)
+        log.info("unsaved connection settings tested: %s", "ok" if result.ok else result.kind)
+        return result
+
     def schemas(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
     ) -> builtins.list[str]:
