@@ -25,9 +25,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Installs the wheel and every runtime dependency declared in pyproject.toml.
+# Installs the wheel and every runtime dependency declared in pyproject.toml. mysqlclient (MySQL
+# and MariaDB connections) builds against the MariaDB client library: the compiler goes again,
+# the library stays.
 COPY --from=build /wheels /tmp/wheels
-RUN pip install /tmp/wheels/datapilot-*.whl && rm -rf /tmp/wheels
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev pkg-config libmariadb-dev libmariadb3 \
+    && pip install /tmp/wheels/datapilot-*.whl && rm -rf /tmp/wheels \
+    && apt-get purge -y gcc libc6-dev pkg-config libmariadb-dev && apt-get autoremove -y \
+    && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 datapilot \
     && useradd --system --uid 10001 --gid datapilot --home-dir /home/datapilot --create-home \

@@ -10,6 +10,7 @@ from app.services.accounts import AccountService
 from app.services.admin import AdminService
 from app.services.ai import AiSettingsService, KeyVault
 from app.services.ai.rotation import secrets_file_keys
+from app.services.connections import ConnectionPools, ConnectionService
 from app.services.dashboards import DashboardService
 from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
 from app.services.explore.answerer import make_answerer
@@ -49,6 +50,7 @@ class AppContext:
     sql_threads: ThreadPoolExecutor = field(init=False)
     widget_threads: ThreadPoolExecutor = field(init=False)
     vault: KeyVault = field(init=False)
+    connection_pools: ConnectionPools = field(init=False)
     answer: AnswerFunction = answerer_not_installed
     """Answers Explore's questions (see :mod:`app.services.explore.answering`): the server's own
     answerer (:func:`app.services.explore.answerer.make_answerer`) unless another is given."""
@@ -79,6 +81,7 @@ class AppContext:
             cache_mb=sql.cache_mb,
         )
         self.engines = EngineCache()
+        self.connection_pools = ConnectionPools(self.settings.connections)
         self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
         self.widget_threads = ThreadPoolExecutor(
             DASHBOARD_WIDGET_THREADS, thread_name_prefix="dashboard-widget"
@@ -109,6 +112,11 @@ class AppContext:
 
     def ai_settings(self, principal: Principal) -> AiSettingsService:
         return AiSettingsService(self.db, self.vault, principal, self.settings.ai)
+
+    def connections(self, principal: Principal) -> ConnectionService:
+        return ConnectionService(
+            self.db, self.vault, self.connection_pools, self.settings.connections, principal
+        )
 
     def explore(self, principal: Principal) -> ExploreService:
         return ExploreService(self.db, principal, self.settings.ai.limits)

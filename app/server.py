@@ -12,6 +12,7 @@ import tornado.web
 
 from app import callbacks
 from app.api import ai as _ai_operations  # noqa: F401  (declared on the v1 api)
+from app.api import connections as _connection_operations  # noqa: F401  (declared on the v1 api)
 from app.api import dashboards as _dashboard_operations  # noqa: F401  (declared on the v1 api)
 from app.api import explore as _explore_operations  # noqa: F401  (declared on the v1 api)
 from app.api import model as _model_operations  # noqa: F401  (declared on the v1 api)

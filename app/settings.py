@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from app.ai_config import AiSettings
+from app.connections_config import ConnectionSettings
 
 DEFAULT_CONFIG = Path("config/datapilot.yaml")
 ENV_PREFIX = "DATAPILOT_"
@@ -264,6 +265,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     ingest: IngestSettings = IngestSettings()
     sql: SqlSettings = Field(default_factory=SqlSettings)
+    connections: ConnectionSettings = ConnectionSettings()
     tenants: TenantSettings = Field(default_factory=TenantSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     templates: TemplateSettings = Field(default_factory=TemplateSettings)

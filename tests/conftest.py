@@ -28,6 +28,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             "DATAPILOT_REQUIRE_POSTGRES=1 but DATAPILOT_TEST_POSTGRES_URL is not set"
         )
+    # DATAPILOT_REQUIRE_MYSQL=1: the live-connection tests fail when MariaDB/MySQL
+    # (DATAPILOT_TEST_MYSQL_URL, by default root at 127.0.0.1:3306) is unreachable, instead of
+    # skipping (see tests/integration/live_databases.py).
 
 
 def free_port() -> int:

@@ -477,3 +477,33 @@ class OnboardingProgress(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatabaseConnection(Base):
+    """A live database of a workspace (PostgreSQL or MySQL/MariaDB). Nothing is copied from it;
+    its password is Fernet-encrypted with the AI keys' master keys and never leaves the server."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name", name="uq_connections_workspace_name"),
+        Index("ix_connections_tenant_workspace", "tenant_id", "workspace_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``postgres`` or ``mysql`` (MySQL and MariaDB)."""
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    database: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(255))
+    tls: Mapped[str] = mapped_column(String(16))
+    schema_name: Mapped[str | None] = mapped_column(String(255))
+    encrypted_password: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from app.store.models import (
     AiMessage,
     ApiKey,
     Dashboard,
+    DatabaseConnection,
     Membership,
     OnboardingProgress,
     QueryHistory,
@@ -51,6 +52,7 @@ T = TypeVar(
     ApiKey,
     Dashboard,
     OnboardingProgress,
+    DatabaseConnection,
 )
 
 

@@ -21,6 +21,7 @@ from app.services.workspaces import WorkspaceService
 from app.settings import Settings, ensure_secrets, load_settings
 from app.store.db import Database
 from tests.conftest import STRONG_PASSWORD, RunningServer
+from tests.integration.live_databases import LiveDatabase, mysql_database, postgres_database
 
 API = "/api/v1"
 
@@ -169,3 +170,11 @@ def browser_login(client: httpx.Client, email: str, password: str) -> httpx.Resp
     return client.post(
         "/login", data={"email": email, "password": password, "csrf": form_csrf(page.text)}
     )
+
+
+# -- live PostgreSQL and MariaDB databases for connections -------------------------------------------
+@pytest.fixture(scope="module", params=["postgres", pytest.param("mysql", marks=pytest.mark.mysql)])
+def live_db(request: pytest.FixtureRequest) -> Iterator[LiveDatabase]:
+    """A database on the local PostgreSQL or MariaDB with nycflights-like tables (per module)."""
+    make = postgres_database if request.param == "postgres" else mysql_database
+    yield from make()

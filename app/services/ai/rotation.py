@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.services.ai.vault import KeyUnreadable, KeyVault
 from app.settings import SECRETS_FILE, ConfigError, Settings
 from app.store.db import Database
-from app.store.models import ApiKey
+from app.store.models import ApiKey, DatabaseConnection
 
 CONFIG_NAMES = "secrets.encryption_keys (or DATAPILOT_SECRETS__ENCRYPTION_KEYS)"
 
@@ -67,18 +67,24 @@ def add_master_key(data_dir: Path) -> list[str]:
 
 
 def reencrypt_all(db: Database, vault: KeyVault) -> Reencrypted:
-    """Re-encrypt every tenant's stored API key under the vault's first master key."""
+    """Re-encrypt every tenant's stored API keys and connection passwords under the vault's
+    first master key."""
     total = changed = unreadable = 0
     with db.transaction() as session:
-        rows = session.scalars(select(ApiKey).where(ApiKey.encrypted_key.is_not(None))).all()
-        for row in rows:
+        keys = session.scalars(select(ApiKey).where(ApiKey.encrypted_key.is_not(None))).all()
+        passwords = session.scalars(
+            select(DatabaseConnection).where(DatabaseConnection.encrypted_password.is_not(None))
+        ).all()
+        stored: list[tuple[object, str]] = [(row, "encrypted_key") for row in keys]
+        stored += [(row, "encrypted_password") for row in passwords]
+        for row, column in stored:
             total += 1
-            token = row.encrypted_key
+            token = getattr(row, column)
             assert token is not None
             if vault.is_current(token):
                 continue
             try:
-                row.encrypted_key = vault.rotate(token)
+                setattr(row, column, vault.rotate(token))
             except KeyUnreadable:
                 unreadable += 1
                 continue
