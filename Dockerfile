@@ -31,7 +31,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY --from=build /wheels /tmp/wheels
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev pkg-config libmariadb-dev libmariadb3 \
-    && pip install /tmp/wheels/datapilot-*.whl && rm -rf /tmp/wheels \
+    && pip install "$(echo /tmp/wheels/datapilot-*.whl)[mysql]" && rm -rf /tmp/wheels \
     && apt-get purge -y gcc libc6-dev pkg-config libmariadb-dev && apt-get autoremove -y \
     && rm -rf /var/lib/apt/lists/*
 

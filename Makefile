@@ -10,6 +10,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	@if pkg-config --exists libmariadb || pkg-config --exists mysqlclient; then \
+		$(BIN)/pip install --quiet -e ".[mysql]"; \
+	else \
+		echo "note: MySQL/MariaDB connections need libmariadb-dev (apt-get install libmariadb-dev); skipped"; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)

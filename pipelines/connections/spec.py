@@ -6,6 +6,7 @@ timeout; PostgreSQL goes through psycopg 3, MySQL and MariaDB through mysqlclien
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -105,8 +106,27 @@ class ConnectionSpec:
         }
 
 
+def _driver_installed(spec: ConnectionSpec) -> None:
+    """MySQL's driver is optional (``pip install datapilot[mysql]``): say so, not ImportError."""
+    if spec.kind != "mysql":
+        return
+    try:
+        importlib.import_module("MySQLdb")
+    except ImportError:
+        pass
+    else:
+        return
+    raise ConnectionFailed(
+        "other",
+        "MySQL and MariaDB connections need the mysqlclient driver, which this server does not "
+        "have: install it with pip install 'datapilot[mysql]' (it builds against libmariadb-dev "
+        "on Debian and Ubuntu), then restart DataPilot.",
+    )
+
+
 def open_engine(spec: ConnectionSpec, pool_size: int = 2, pool_timeout: float = 10.0) -> Engine:
     """An engine over ``spec`` with at most ``pool_size`` connections (no overflow)."""
+    _driver_installed(spec)
     engine = sa.create_engine(
         spec.url(),
         connect_args=spec.connect_args(),
@@ -150,6 +170,7 @@ def _enforce_tls(engine: Engine, spec: ConnectionSpec) -> None:
 
 def open_control_engine(spec: ConnectionSpec) -> Engine:
     """An unpooled engine for short side calls (``KILL QUERY``), outside the bounded pool."""
+    _driver_installed(spec)
     engine = sa.create_engine(
         spec.url(), connect_args=spec.connect_args(), poolclass=sa.pool.NullPool
     )

@@ -3,11 +3,17 @@ reading of MySQL grants for "this user can write"."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from pipelines.connections import ConnectionSpec, check_remote_sql
 from pipelines.connections.check import writes_in_grants
 from pipelines.query import GuardError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DIALECTS = ["postgres", "mysql"]
 
@@ -108,3 +114,22 @@ def test_a_spec_never_shows_its_password() -> None:
     spec = ConnectionSpec("postgres", "db", 5432, "dw", "me", password="hunter2-secret")
     assert "hunter2-secret" not in repr(spec)
     assert "hunter2-secret" not in str(spec.url())
+
+
+def test_a_server_without_the_mysql_driver_says_how_to_install_it() -> None:
+    # The driver is an optional extra (it builds against libmariadb-dev); without it a MySQL
+    # connection is refused with what to install, not an ImportError.
+    script = (
+        "import sys; sys.modules['MySQLdb'] = None\n"
+        "from pipelines.connections.errors import ConnectionFailed\n"
+        "from pipelines.connections.spec import ConnectionSpec, open_engine\n"
+        "try:\n"
+        "    open_engine(ConnectionSpec(kind='mysql', host='127.0.0.1', port=3306,\n"
+        "                               database='d', user='u', password='p'))\n"
+        "except ConnectionFailed as exc:\n"
+        "    print(exc.kind, exc.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.startswith("other ") and "datapilot[mysql]" in done.stdout
