@@ -1,5 +1,6 @@
-"""Moving between pages in a real browser: one document for the whole visit, pages kept as the
-user left them, the address, Back and Forward following (see ``app/pages/shell/router.py``)."""
+"""Moving between pages in a real browser: one document for the whole visit, pages drawn ahead
+while the browser is idle and kept as the user left them, the address, Back and Forward
+following (see ``app/pages/shell/router.py``)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ def test_pages_switch_in_one_document_and_keep_what_the_user_left(
     api.upload_ready("orders.csv", orders_csv())
     sign_in(page, account.email, account.password)
     page.evaluate(f"{MARK} = true")
+
+    # Once the first page is on screen and the browser is idle, the sidebar's other pages are
+    # drawn ahead, hidden: the SQL editor is in the document before the first visit to SQL.
+    ahead = page.locator(".dp-page-sql .dp-sql-editor .ace_content").first
+    expect(ahead).to_be_attached(timeout=40_000)
+    expect(ahead).to_be_hidden()
+    expect(page.locator(".dp-page-title")).to_have_text("Sources")
 
     # The SQL page: a query typed and run.
     go(page, "SQL", "sql")

@@ -240,7 +240,9 @@ def test_dockerfile_builds_a_wheel_of_every_package() -> None:
 
 def test_dockerfile_installs_the_wheel_with_every_runtime_dependency() -> None:
     installs = [run for run in _final().args("RUN") if "pip install" in run]
-    assert any(re.search(r"pip install \S*datapilot-\S*\.whl", run) for run in installs)
+    assert any(re.search(r"datapilot-\S*\.whl", run) for run in installs)
+    # MySQL/MariaDB connections: the image has the optional driver (and the library it needs).
+    assert any(re.search(r"datapilot-\S*\.whl\)?\[mysql\]", run) for run in installs)
     for run in installs:
         # Non-editable, and pip resolves [project] dependencies from the wheel's metadata.
         assert "--no-deps" not in run and " -e " not in run, run
@@ -270,7 +272,8 @@ def _lower_bounds(requirements: list[str]) -> dict[str, str | None]:
 
 def test_environment_yml_lists_the_same_packages_and_lower_bounds_as_pyproject() -> None:
     project = PYPROJECT["project"]
-    expected = _lower_bounds(project["dependencies"] + project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    expected = _lower_bounds(project["dependencies"] + extras["test"] + extras["mysql"])
     expected["python"] = project["requires-python"].removeprefix(">=")
 
     conda: list[str] = []

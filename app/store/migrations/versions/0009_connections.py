@@ -1,4 +1,4 @@
-"""connections: a workspace's live databases (PostgreSQL, MySQL/MariaDB), password encrypted
+"""connections: a workspace's live databases (PostgreSQL, MySQL/MariaDB), credentials encrypted
 
 Revision ID: 0009
 Revises: 0008
