@@ -81,6 +81,7 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
     origins.update(server_settings.allowed_websocket_origins)
     apps = {slug: _page_app(ctx, slug) for slug in PAGES}
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    ctx.start_maintenance()  # recovers what other, gone processes left half-way
     return pn.serve(
         apps,
         port=port,
