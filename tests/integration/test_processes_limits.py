@@ -53,7 +53,9 @@ def test_two_contexts_together_run_at_most_the_tenants_query_limit(
         ]
         tenant = str(ada.tenant_id)
 
-        with Peak(lambda: first.queries.executing(tenant) + second.queries.executing(tenant)) as peak:
+        with Peak(
+            lambda: first.queries.executing(tenant) + second.queries.executing(tenant)
+        ) as peak:
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -100,7 +102,9 @@ def test_two_contexts_together_run_at_most_the_tenants_ingest_limit(
         with Peak(lambda: first.jobs.running(tenant) + second.jobs.running(tenant)) as peak:
             made = [upload(ctx, ada, f"n{i}.csv", data) for i, ctx in enumerate([first, second])]
             made += [upload(ctx, ada, f"m{i}.csv", data) for i, ctx in enumerate([first, second])]
-            ended = [settled(ctx, ada, s.id) for ctx, s in zip([first, second] * 2, made)]
+            ended = [
+                settled(ctx, ada, s.id) for ctx, s in zip([first, second] * 2, made, strict=True)
+            ]
 
         assert [s.status for s in ended] == ["ready"] * 4
         assert peak.most == 1

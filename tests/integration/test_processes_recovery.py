@@ -48,9 +48,9 @@ def test_an_upload_whose_process_stopped_renewing_is_recovered_once_its_lease_ex
         second.start_maintenance()  # every lease period, as a running server does
 
         source = wait_for(
-            lambda: (s := second.sources(ada.principal).get(started.source_id)).status
-            == "failed"
-            and s
+            lambda: (
+                (s := second.sources(ada.principal).get(started.source_id)).status == "failed" and s
+            )
         )
         assert source.error is not None and "nothing was kept" in source.error
         assert not started.path.parent.exists()

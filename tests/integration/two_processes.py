@@ -34,9 +34,11 @@ def contexts(
 
 
 def close(*ctxs: AppContext) -> None:
+    """Stop the contexts as a server stops: queued ingests dropped, running ones finished."""
     for ctx in ctxs:
-        ctx.leases.close()
         ctx.jobs.shutdown()
+        wait_for(lambda ctx=ctx: ctx.jobs.running() == 0, 120)  # type: ignore[misc]
+        ctx.leases.close()
         ctx.queries.close()
         ctx.db.dispose()
 
@@ -70,9 +72,10 @@ def upload(ctx: AppContext, who: Team, filename: str, data: bytes) -> SourceInfo
 
 def settled(ctx: AppContext, who: Team, source_id: uuid.UUID, timeout: float = 60) -> SourceInfo:
     return wait_for(
-        lambda: (info := ctx.sources(who.principal).get(source_id)).status
-        in ("ready", "failed")
-        and info,
+        lambda: (
+            (info := ctx.sources(who.principal).get(source_id)).status in ("ready", "failed")
+            and info
+        ),
         timeout,
     )
 

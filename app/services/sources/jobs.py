@@ -188,7 +188,10 @@ class IngestJobs:
                         del self._busy[job.tenant_id]
                     self._cond.notify_all()
                 if job.token is not None and self.gate is not None:
-                    self.gate.release(job.token)
+                    try:
+                        self.gate.release(job.token)
+                    except Exception:  # its lease expires instead; never lose a worker
+                        log.exception("could not free the ingest slot of %s", job.source_id)
                 job.done.set()
 
     # -- progress ------------------------------------------------------------------------------------

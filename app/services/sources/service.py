@@ -21,6 +21,7 @@ import duckdb
 
 from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.leases import Leases, NoLeases
 from app.services.names import clean_name
 from app.services.sources.errors import SchemaMismatch
 from app.services.sources.files import (
@@ -41,7 +42,6 @@ from app.services.sources.ingest import (
     result_values,
     schema_differences,
 )
-from app.services.leases import Leases, NoLeases
 from app.services.sources.jobs import IngestJobs, Progress
 from app.services.sources.quota import StorageQuota
 from app.settings import Settings
