@@ -1,7 +1,11 @@
 """DataPilot settings: ``config/datapilot.yaml``, then ``DATAPILOT_*`` environment variables.
 
+Long because: every section lives here beside the loading and the one-line errors.
+
 Nested keys use ``__`` in environment variables: ``DATAPILOT_SERVER__PORT=8080`` overrides
 ``server.port``. ``DATAPILOT_CONFIG`` names another YAML file.
+The secrets file generated at first start is written whole, then linked into place, so several
+processes starting at once share one set (:func:`ensure_secrets`).
 """
 
 from __future__ import annotations
@@ -180,9 +184,9 @@ class ProcessSettings(_Section):
     works on (an upload, an ingest, a query or ingest slot of a tenant) and renews the lease while
     it lives; another process takes over or cleans up only what a lease no longer covers."""
 
-    lease_seconds: float = Field(30.0, gt=0)
-    heartbeat_seconds: float = Field(5.0, gt=0)
-    folder_grace_seconds: float = Field(60.0, ge=0)
+    lease_seconds: Annotated[float, Field(gt=0)] = 30.0
+    heartbeat_seconds: Annotated[float, Field(gt=0)] = 5.0
+    folder_grace_seconds: Annotated[float, Field(ge=0)] = 60.0
 
     @model_validator(mode="after")
     def _beats_within_the_lease(self) -> ProcessSettings:
@@ -282,7 +286,7 @@ class Settings(BaseSettings):
     secrets: SecretSettings = Field(default_factory=SecretSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     uploads: UploadSettings = Field(default_factory=UploadSettings)
-    processes: ProcessSettings = Field(default_factory=ProcessSettings)
+    processes: ProcessSettings = ProcessSettings()
     model: ModelSettings = Field(default_factory=ModelSettings)
     ingest: IngestSettings = IngestSettings()
     sql: SqlSettings = Field(default_factory=SqlSettings)
