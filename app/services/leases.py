@@ -1,7 +1,8 @@
 """Leases: what lets several server processes share one store and one data directory.
 
 Each :class:`~app.context.AppContext` (one per server process) has an owner id, made at start
-from the host name, the process id and a random part (``host:pid:random``), and a
+from the host (its name and process id namespace), the process id and a random part
+(``host~namespace:pid:random``), and a
 :class:`Leases` object that writes it into the store beside what the process works on:
 
 * a **source** it uploads, ingests or replaces (``sources.lease_owner`` and ``lease_expires``);
@@ -45,9 +46,19 @@ MUTEX_STEP = 0.1
 """Seconds between tries of a mutex another process holds."""
 
 
+def this_host() -> str:
+    """This host as owner ids name it: the host name and, where there is one, the process id
+    namespace (containers sharing the host name but not their process ids differ)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()[:80]}~{namespace}"
+
+
 def new_owner() -> str:
     """A fresh owner id: ``host:pid:random`` (unique even for two contexts of one process)."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(6)}"
+    return f"{this_host()}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 def owner_gone(owner: str | None) -> bool:
@@ -60,7 +71,7 @@ def owner_gone(owner: str | None) -> bool:
         pid = int(rest)
     except ValueError:
         return False
-    if host != socket.gethostname()[:80] or pid <= 0:
+    if host != this_host() or pid <= 0:
         return False
     try:
         os.kill(pid, 0)
