@@ -32,9 +32,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from app.settings import ProcessSettings
 from app.store.db import Database
@@ -104,6 +107,7 @@ class Leases:
         self.db = db
         self.settings = settings
         self.owner = owner or new_owner()
+        self._postgres = db.engine.dialect.name == "postgresql"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._tasks: list[tuple[float, Callable[[], object]]] = []
@@ -137,10 +141,15 @@ class Leases:
     # -- slots ---------------------------------------------------------------------------------------
     def try_take(self, name: str, limit: int) -> str | None:
         """One free slot of the limit ``name`` (``limit`` slots in all, across processes): its
-        holder token, or None when every slot is held by a live lease."""
+        holder token, or None when every slot is held by a live lease.
+
+        One short transaction: a gone owner's slots are freed, then the first free slot is
+        inserted unless another process inserted it first (``ON CONFLICT DO NOTHING``).
+        """
         self.start()
         now = utcnow()
-        with self.db.transaction() as session:
+        holder = secrets.token_hex(16)
+        with self._slot_transaction() as session:
             held = session.execute(
                 select(
                     ProcessLease.slot,
@@ -156,35 +165,46 @@ class Leases:
                         ProcessLease.holder.in_([row.holder for row in dead])
                     )
                 )
-        taken = {row.slot for row in held} - {row.slot for row in dead}
-        for slot in range(limit):
-            if slot in taken:
-                continue
-            holder = secrets.token_hex(16)
-            try:
-                with self.db.transaction() as session:
-                    session.add(
-                        ProcessLease(
-                            name=name,
-                            slot=slot,
-                            holder=holder,
-                            owner=self.owner,
-                            expires_at=self.expiry(),
-                        )
-                    )
-            except IntegrityError:  # another process took it first
-                continue
-            with self._lock:
-                self._slots.add(holder)
-            return holder
-        return None
+            taken = {row.slot for row in held} - {row.slot for row in dead}
+            got = False
+            for slot in (n for n in range(limit) if n not in taken):
+                values = {
+                    "name": name,
+                    "slot": slot,
+                    "holder": holder,
+                    "owner": self.owner,
+                    "expires_at": self.expiry(),
+                }
+                statement = self._insert().values(**values).on_conflict_do_nothing()
+                if session.execute(statement.returning(ProcessLease.slot)).first() is not None:
+                    got = True
+                    break
+        if not got:
+            return None
+        with self._lock:
+            self._slots.add(holder)
+        return holder
 
     def give_back(self, holder: str) -> None:
         """Free the slot taken under ``holder``."""
         with self._lock:
             self._slots.discard(holder)
-        with self.db.transaction() as session:
+        with self._slot_transaction() as session:
             session.execute(delete(ProcessLease).where(ProcessLease.holder == holder))
+
+    def _insert(self) -> Any:
+        """The store's INSERT with ``on_conflict_do_nothing`` (PostgreSQL's or SQLite's)."""
+        return (pg_insert if self._postgres else sqlite_insert)(ProcessLease)
+
+    @contextmanager
+    def _slot_transaction(self) -> Iterator[Session]:
+        """A transaction for slot rows. On PostgreSQL its commit does not wait for the WAL to
+        reach the disk (``synchronous_commit = off``): a slot lost to a database crash is only
+        free early, and this halves what a slot costs a query."""
+        with self.db.transaction() as session:
+            if self._postgres:
+                session.execute(text("SET LOCAL synchronous_commit = off"))
+            yield session
 
     @contextmanager
     def mutex(self, name: str, wait_seconds: float = 600.0) -> Iterator[None]:
