@@ -127,6 +127,16 @@ class Leases:
         self.start()
         return {"lease_owner": self.owner, "lease_expires": self.expiry()}
 
+    def hold_source(self, source_id: uuid.UUID) -> None:
+        """Lease an existing source's row to this process (its ``updated_at`` unchanged)."""
+        values = self.source_lease(source_id)
+        with self.db.transaction() as session:
+            session.execute(
+                update(Source)
+                .where(Source.id == source_id)
+                .values(**values, updated_at=Source.updated_at)
+            )
+
     def release_source(self, source_id: uuid.UUID | str) -> None:
         """This process no longer works on the source."""
         with self._lock:
@@ -135,7 +145,7 @@ class Leases:
             session.execute(
                 update(Source)
                 .where(Source.id == source_id, Source.lease_owner == self.owner)
-                .values(lease_owner=None, lease_expires=None)
+                .values(lease_owner=None, lease_expires=None, updated_at=Source.updated_at)
             )
 
     # -- slots ---------------------------------------------------------------------------------------
@@ -234,7 +244,9 @@ class Leases:
         until = self.expiry()
         with self.db.transaction() as session:
             session.execute(
-                update(Source).where(Source.lease_owner == self.owner).values(lease_expires=until)
+                update(Source)
+                .where(Source.lease_owner == self.owner)
+                .values(lease_expires=until, updated_at=Source.updated_at)
             )
             session.execute(
                 update(ProcessLease)
@@ -269,7 +281,7 @@ class Leases:
                 session.execute(
                     update(Source)
                     .where(Source.lease_owner == self.owner)
-                    .values(lease_expires=utcnow())
+                    .values(lease_expires=utcnow(), updated_at=Source.updated_at)
                 )
 
     def _beat(self) -> None:
@@ -297,6 +309,9 @@ class NoLeases:
 
     def source_lease(self, source_id: uuid.UUID) -> dict[str, object]:
         return {}
+
+    def hold_source(self, source_id: uuid.UUID) -> None:
+        return
 
     def release_source(self, source_id: uuid.UUID | str) -> None:
         return

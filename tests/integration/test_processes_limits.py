@@ -74,7 +74,7 @@ def test_a_crashed_holders_query_slot_frees_after_its_lease(
         tmp_path,
         database_url,
         sql={"per_tenant_queries": 1},
-        processes={"lease_seconds": 1.5, "heartbeat_seconds": 0.2},
+        processes={"lease_seconds": 3.0, "heartbeat_seconds": 0.2},
     )
     try:
         ada = team(first)

@@ -17,8 +17,9 @@ from app.services.sources.service import SourceInfo
 from tests.conftest import STRONG_PASSWORD
 from tests.integration.conftest import make_settings
 
-SHORT_LEASES = {"lease_seconds": 1.0, "heartbeat_seconds": 0.2, "folder_grace_seconds": 60.0}
-"""Leases short enough for a test to wait one out."""
+SHORT_LEASES = {"lease_seconds": 3.0, "heartbeat_seconds": 0.2, "folder_grace_seconds": 60.0}
+"""Leases short enough for a test to wait one out, long enough for a heartbeat every 0.2 s
+to renew them on a busy machine."""
 
 
 def contexts(

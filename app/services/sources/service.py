@@ -347,7 +347,7 @@ class SourceService:
             )
         limit, too_large = self.quota.check_size(expected, replacing=info.size_bytes)
         part = self._folder(info) / (REPLACE_PART.format(uuid.uuid4().hex) + ext)
-        self._set(info.id, **self.leases.source_lease(info.id))  # no other process removes it
+        self.leases.hold_source(info.id)  # its part is in use: no other process removes it
         return Upload(info.id, part, limit, too_large)
 
     def abort_replace(self, source_id: uuid.UUID | str, part: Path) -> None:
