@@ -53,9 +53,8 @@ def test_two_contexts_together_run_at_most_the_tenants_query_limit(
         ]
         tenant = str(ada.tenant_id)
 
-        with Peak(
-            lambda: first.queries.executing(tenant) + second.queries.executing(tenant)
-        ) as peak:
+        running = [lambda ctx=ctx: ctx.queries.executing(tenant) for ctx in (first, second)]
+        with Peak(*running) as peak:
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -99,7 +98,8 @@ def test_two_contexts_together_run_at_most_the_tenants_ingest_limit(
         ada = team(first)
         data = numbers_csv(60_000)
         tenant = ada.tenant_id
-        with Peak(lambda: first.jobs.running(tenant) + second.jobs.running(tenant)) as peak:
+        running = [lambda ctx=ctx: ctx.jobs.running(tenant) for ctx in (first, second)]
+        with Peak(*running) as peak:
             made = [upload(ctx, ada, f"n{i}.csv", data) for i, ctx in enumerate([first, second])]
             made += [upload(ctx, ada, f"m{i}.csv", data) for i, ctx in enumerate([first, second])]
             ended = [
