@@ -1,4 +1,10 @@
-"""The composition root's shared objects: one per server process."""
+"""The composition root's shared objects: one per server process.
+
+Several server processes may share one store and one data directory; each context has its own
+:class:`~app.services.leases.Leases` (its owner id), through which the per-tenant query and ingest
+limits hold across all of them and interrupted uploads and ingests are recovered only once their
+process is gone (:meth:`AppContext.start_maintenance`).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,13 @@ from app.services.connections import ConnectionPools, ConnectionService
 from app.services.dashboards import DashboardService
 from app.services.explore import AnswerFunction, ExploreService, answerer_not_installed
 from app.services.explore.answerer import make_answerer
+from app.services.leases import Leases, TenantSlots
 from app.services.members import MemberService
 from app.services.model import ModelService
 from app.services.onboarding import OnboardingService
 from app.services.sources.files import SourceFiles
 from app.services.sources.jobs import IngestJobs
+from app.services.sources.recovery import recover_interrupted
 from app.services.sources.service import SourceService
 from app.services.sql.service import SqlService
 from app.services.workspaces import WorkspaceService
@@ -41,6 +49,7 @@ class AppContext:
 
     settings: Settings
     db: Database = field(init=False)
+    leases: Leases = field(init=False)
     accounts: AccountService = field(init=False)
     admin: AdminService = field(init=False)
     files: SourceFiles = field(init=False)
@@ -64,11 +73,16 @@ class AppContext:
             reload=(lambda: secrets_file_keys(data_dir)) if managed else None,
         )
         self.db = Database(self.settings.database_url, echo=self.settings.database.echo)
+        self.leases = Leases(self.db, self.settings.processes)
         self.accounts = AccountService(self.db, self.settings)
         self.admin = AdminService(self.db)
         self.files = SourceFiles(self.settings.storage.data_dir)
         uploads = self.settings.uploads
-        self.jobs = IngestJobs(uploads.ingest_workers, uploads.per_tenant_ingests)
+        self.jobs = IngestJobs(
+            uploads.ingest_workers,
+            uploads.per_tenant_ingests,
+            gate=TenantSlots(self.leases, "ingest", uploads.per_tenant_ingests),
+        )
         sql = self.settings.sql
         self.queries = QueryRunner(
             SandboxLimits(
@@ -79,6 +93,7 @@ class AppContext:
             ),
             per_tenant=sql.per_tenant_queries,
             cache_mb=sql.cache_mb,
+            gate=TenantSlots(self.leases, "query", sql.per_tenant_queries),
         )
         self.engines = EngineCache()
         self.connection_pools = ConnectionPools(self.settings.connections)
@@ -89,6 +104,14 @@ class AppContext:
         if self.answer is answerer_not_installed:
             self.answer = make_answerer(self)
 
+    def start_maintenance(self) -> None:
+        """Every lease period, in this process as in every other: fail and clean up the uploads
+        and ingests whose process is gone (the leases' heartbeat thread runs it)."""
+        self.leases.every(
+            self.settings.processes.lease_seconds,
+            lambda: recover_interrupted(self.db, self.files, full=False),
+        )
+
     def workspaces(self, principal: Principal) -> WorkspaceService:
         return WorkspaceService(self.db, principal, self.files)
 
@@ -96,7 +119,9 @@ class AppContext:
         return MemberService(self.accounts, principal)
 
     def sources(self, principal: Principal) -> SourceService:
-        return SourceService(self.db, self.settings, self.files, self.jobs, principal)
+        return SourceService(
+            self.db, self.settings, self.files, self.jobs, principal, leases=self.leases
+        )
 
     def models(self, principal: Principal) -> ModelService:
         return ModelService(

@@ -87,6 +87,7 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
     if affinity is not None:
         transforms.append(affinity)
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    ctx.start_maintenance()  # recovers what other, gone processes left half-way
     return pn.serve(
         apps,
         port=port,

@@ -250,7 +250,7 @@ class _SourceReplace:
 
     def abort(self) -> None:
         if self.part is not None:
-            self.part.unlink(missing_ok=True)
+            self.service.abort_replace(self.req.path["source_id"], self.part)
 
 
 def _file_bytes(content_length: int | None) -> int | None:

@@ -5,6 +5,10 @@ Called by ``datapilot serve`` after the demo account exists. Each file is upload
 and start-up does not wait for it. A workspace that already has sources is left alone: a restart
 never duplicates them, and a user's changes are kept. A demo workspace emptied by its users gets
 the sample data again on the next start.
+
+Several server processes starting at once over one store take turns (a mutex in the store, see
+:meth:`app.services.leases.Leases.mutex`): the first creates the account and queues the files,
+the others then find them there, so there is one demo tenant and one copy of each file.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ if TYPE_CHECKING:
     from app.principal import Principal
 
 log = logging.getLogger("datapilot.demo")
+DEMO_MUTEX = "demo-data"
 
 
 def ensure_demo_account(ctx: AppContext, tenant_slug: str, email: str) -> str | None:
     """Create the demo tenant, user and sample workspaces once; returns the password then."""
     workspaces = [(w.name, w.description) for w in DEMO_WORKSPACES]
-    return ctx.admin.ensure_demo(tenant_slug, email, workspaces)
+    with ctx.leases.mutex(DEMO_MUTEX):
+        return ctx.admin.ensure_demo(tenant_slug, email, workspaces)
 
 
 def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[SourceInfo]:
@@ -40,6 +46,11 @@ def load_demo_data(ctx: AppContext, tenant_slug: str, email: str) -> list[Source
 
     Returns the sources created (still ``ingesting``); empty when there was nothing to do.
     """
+    with ctx.leases.mutex(DEMO_MUTEX):
+        return _load(ctx, tenant_slug, email)
+
+
+def _load(ctx: AppContext, tenant_slug: str, email: str) -> list[SourceInfo]:
     principal = demo_principal(ctx, tenant_slug, email)
     if principal is None or not principal.can_edit:
         log.info("sample data not loaded: %s cannot add sources to %s", email, tenant_slug)

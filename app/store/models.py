@@ -215,6 +215,10 @@ class Source(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    """The server process uploading, ingesting or replacing it now (see app.services.leases)."""
+    lease_expires: Mapped[datetime | None]
+    """Until when ``lease_owner`` is known to be alive; renewed by its heartbeat."""
 
 
 class SemanticModelRecord(Base):
@@ -507,3 +511,20 @@ class DatabaseConnection(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessLease(Base):
+    """Slot ``slot`` of a limit named ``name`` (``query:<tenant>``, ``ingest:<tenant>``, or a
+    one-slot mutex such as ``demo-data``), held by one server process until ``expires_at``.
+
+    Not tenant data: a tenant's slots name it in ``name``; nothing here is shown to users.
+    """
+
+    __tablename__ = "process_leases"
+    __table_args__ = (Index("ix_process_leases_owner", "owner"),)
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime]

@@ -7,7 +7,9 @@ tenant's heavy queries wait behind each other instead of taking every worker. Re
 cached per tenant, workspace, model version, table files, SQL, row and byte limit; a result
 larger than its byte limit never exists, and none larger than the byte limit is cached. A query
 asked for while the same one (same cache key) runs waits for that run and shares its result
-(:mod:`pipelines.query.flights`).
+(:mod:`pipelines.query.flights`). The tenant's turns, within this process and (with a
+:class:`~pipelines.query.turns.SlotGate`) across server processes, are in
+:mod:`pipelines.query.turns`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,13 +31,11 @@ from .flights import Flight, Flights
 from .results import SqlResult, approx_bytes
 from .running import SandboxLimits
 from .sandbox import Sandbox
+from .turns import WAIT_STEP, SlotGate, TenantTurns
 from .verdicts import table_fingerprint
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-WAIT_STEP = 0.05
-"""Seconds between checks for a cancel while a query waits for its tenant's turn."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,9 @@ class QueryRunner:
         Open sandboxes kept; the least recently used is closed beyond this.
     workers : int
         Threads running queries for all tenants together.
+    gate : SlotGate, optional
+        The tenant's slots shared with other server processes; without it ``per_tenant``
+        holds for this process only.
     """
 
     def __init__(
@@ -112,6 +115,7 @@ class QueryRunner:
         *,
         max_sandboxes: int = 32,
         workers: int = 8,
+        gate: SlotGate | None = None,
     ) -> None:
         if per_tenant < 1 or max_sandboxes < 1 or workers < 1:
             raise ValueError("per_tenant, max_sandboxes and workers must be at least 1")
@@ -122,7 +126,7 @@ class QueryRunner:
         self._flights = Flights()
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="datapilot-sql")
         self._pool: OrderedDict[WorkspaceKey, _Entry] = OrderedDict()
-        self._tenants: dict[str, threading.BoundedSemaphore] = {}
+        self._turns = TenantTurns(per_tenant, gate)
         self._queries: dict[tuple[str, str], _Query] = {}
         self._counter = 0
         self._lock = threading.Lock()
@@ -281,6 +285,10 @@ class QueryRunner:
         with self._lock:
             return [qid for (tenant, qid) in self._queries if tenant == str(tenant_id)]
 
+    def executing(self, tenant_id: str) -> int:
+        """A tenant's queries of this runner that hold a turn now (running, not waiting)."""
+        return self._turns.holding(str(tenant_id))
+
     def open_sandboxes(self) -> list[WorkspaceKey]:
         """Keys of the pooled sandboxes, least recently used first."""
         with self._lock:
@@ -330,23 +338,9 @@ class QueryRunner:
             if self._queries.get((query.tenant_id, query.query_id)) is query:
                 del self._queries[(query.tenant_id, query.query_id)]
 
-    @contextmanager
-    def _turn(self, query: _Query) -> Iterator[None]:
+    def _turn(self, query: _Query) -> AbstractContextManager[None]:
         """Wait (cancellably, at most the time limit) for one of the tenant's query slots."""
-        with self._lock:
-            semaphore = self._tenants.setdefault(
-                query.tenant_id, threading.BoundedSemaphore(self.per_tenant)
-            )
-        deadline = time.monotonic() + self.limits.timeout_seconds
-        while not semaphore.acquire(timeout=WAIT_STEP):
-            if query.cancelled.is_set():
-                raise QueryCancelled("user")
-            if time.monotonic() > deadline:
-                raise QueryCancelled("timeout", self.limits.timeout_seconds)
-        try:
-            yield
-        finally:
-            semaphore.release()
+        return self._turns.turn(query.tenant_id, query.cancelled, self.limits.timeout_seconds)
 
     def _execute(
         self, query: _Query, sandbox: Sandbox, sql: str, limit: int, max_bytes: int | None

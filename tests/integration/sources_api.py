@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 import uuid
@@ -188,3 +189,9 @@ def big_csv(path: Path, megabytes: int) -> int:
         for _ in range(blocks):
             out.write(block)
     return blocks * 20_000
+
+
+def aged(folder: Path, seconds: float = 3600) -> None:
+    """Make ``folder`` look ``seconds`` old (past the orphan grace period of recovery)."""
+    then = time.time() - seconds
+    os.utime(folder, (then, then))

@@ -19,6 +19,7 @@ from tests.conftest import RunningServer, start_server
 from tests.integration.conftest import login_api_user, register_api_user
 from tests.integration.sources_api import (
     MIB,
+    aged,
     big_csv,
     create_workspace,
     multipart,
@@ -102,6 +103,7 @@ def test_kill_during_ingest_leaves_a_failed_source_and_no_partial_file(
     orphan = first.data_dir / tenant / workspace / str(uuid.uuid4())
     orphan.mkdir()
     (orphan / "original.csv").write_bytes(b"a\n1\n")
+    aged(orphan)  # a folder of no source, older than the grace period
     kept_folder = first.data_dir / tenant / workspace / kept["id"]
     kept_files = digests(kept_folder)
 

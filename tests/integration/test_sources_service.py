@@ -22,6 +22,7 @@ from app.services.workspaces import WorkspaceService
 from app.settings import Settings
 from app.store.models import Source
 from tests.integration.conftest import Store
+from tests.integration.sources_api import aged
 
 ORDERS = "order_id;customer;amount;shipped\n" + "".join(
     f"{i};Customer {i % 7};{i * 3 % 101},{i % 10}0;D{i % 28 + 1:02d}012024\n" for i in range(1, 121)
@@ -511,6 +512,7 @@ def test_start_up_recovery_fails_stuck_sources_and_removes_partial_files(
     orphan = sources.files.folder(sources.admin.tenant_id, sources.workspace_id, uuid.uuid4())
     orphan.mkdir()
     (orphan / "original.csv").write_text("a\n1\n")
+    aged(orphan)  # a folder of no source, older than the grace period
     foreign = sources.files.root / "not-a-tenant" / "cache" / "keep"
     foreign.mkdir(parents=True)
 

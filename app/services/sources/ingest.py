@@ -201,6 +201,9 @@ class IngestRunner:
         The configured bounds of one ingest (``settings.ingest``); None takes the defaults.
     remaining_quota
         The bytes of storage the tenant has left; decompressed data may not exceed them.
+    done
+        Called with the source id when the run ends, however it ends (the service frees the
+        source's lease there).
     """
 
     def __init__(
@@ -213,6 +216,7 @@ class IngestRunner:
         *,
         limits: IngestSettings | None = None,
         remaining_quota: Callable[[], int] | None = None,
+        done: Callable[[uuid.UUID], None] | None = None,
     ) -> None:
         self.files = files
         self.jobs = jobs
@@ -221,6 +225,7 @@ class IngestRunner:
         self.update = update
         self.limits = limits
         self.remaining_quota = remaining_quota
+        self.done = done
 
     def _max_bytes(self) -> tuple[int, bool]:
         """The unpacking limit, and whether the tenant's storage left is what bounds it."""
@@ -246,6 +251,8 @@ class IngestRunner:
                 self.files.remove(folder)
         finally:
             self.jobs.report(source_id, None)
+            if self.done is not None:
+                self.done(source_id)
 
     def _ingest(
         self,

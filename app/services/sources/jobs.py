@@ -3,12 +3,16 @@ cancellation, and recovery after a crash.
 
 A source is ``uploading`` while its bytes stream in, ``ingesting`` while a worker of
 :class:`IngestJobs` runs it, then ``ready`` or ``failed``. A stop in the middle leaves it
-half-way: :func:`recover_interrupted` marks it failed at the next start and removes its partial
-files.
+half-way: :func:`~app.services.sources.recovery.recover_interrupted` (in this process or another
+one sharing the store) marks it failed once its process's lease has expired, and removes its
+partial files.
 
 Scheduling is fair between tenants: each tenant has its own queue, served round-robin, and runs at
 most ``per_tenant`` ingests at a time. With more workers than that, a tenant with a backlog of slow
-files never holds every worker, so another tenant's small file starts at once.
+files never holds every worker, so another tenant's small file starts at once. With a ``gate``
+(store-backed tenant slots, :class:`app.services.leases.TenantSlots`) the ``per_tenant`` limit
+holds across every server process sharing the store: a job starts only once it has one of its
+tenant's slots there too.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from app.services.sources.recovery import recover_interrupted
+from pipelines.query.turns import SlotGate
 
-from app.services.sources.files import SourceFiles, is_source_folder
-from app.store.db import Database
-from app.store.models import Source, utcnow
+__all__ = ["IngestJobs", "Progress", "Work", "recover_interrupted"]
 
 log = logging.getLogger("datapilot.sources")
+
+GATE_POLL = 0.25
+"""Seconds between tries of the gate while every slot of a waiting tenant is taken."""
 
 Work = Callable[[threading.Event], None]
 """What a job runs; it should stop early (and leave nothing behind) once the event is set."""
@@ -45,6 +51,7 @@ class _Job:
     work: Work
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    token: object | None = None  # its tenant's slot in the gate, while it runs
 
 
 class IngestJobs:
@@ -56,11 +63,18 @@ class IngestJobs:
         Ingests that run at the same time in the whole server.
     per_tenant
         Ingests one tenant may run at the same time; its other files wait in its own queue.
+    gate
+        The tenant's ingest slots shared with other server processes (tried every
+        ``GATE_POLL`` seconds while they are all taken).
     """
 
-    def __init__(self, workers: int = 4, per_tenant: int = 1) -> None:
+    def __init__(
+        self, workers: int = 4, per_tenant: int = 1, *, gate: SlotGate | None = None
+    ) -> None:
         self.workers = workers
         self.per_tenant = per_tenant
+        self.gate = gate
+        self._gated = False  # a waiting job's tenant had no free slot in the gate
         self._progress: dict[uuid.UUID, Progress] = {}
         self._lock = threading.Lock()  # progress only; written from many threads
         self._cond = threading.Condition()  # the queues below
@@ -135,9 +149,17 @@ class IngestJobs:
 
     def _next(self) -> _Job | None:
         """The first waiting job, in round-robin order, of a tenant below its limit."""
+        self._gated = False
         for tenant, queue in self._queues.items():
             if self._busy[tenant] < self.per_tenant:
+                token = None
+                if self.gate is not None:
+                    token = self.gate.try_acquire(str(tenant))
+                    if token is None:  # its slots are taken in other processes
+                        self._gated = True
+                        continue
                 job = queue.popleft()
+                job.token = token
                 del self._queues[tenant]
                 if queue:  # its turn is over: to the back of the line
                     self._queues[tenant] = queue
@@ -150,7 +172,7 @@ class IngestJobs:
                 while (job := self._next()) is None:
                     if self._closed:
                         return
-                    self._cond.wait()
+                    self._cond.wait(GATE_POLL if self._gated else None)
                 self._running[job.source_id] = job
                 self._busy[job.tenant_id] += 1
             self.report(job.source_id, Progress("reading"))  # no longer "queued" from now on
@@ -165,6 +187,11 @@ class IngestJobs:
                     if not self._busy[job.tenant_id]:
                         del self._busy[job.tenant_id]
                     self._cond.notify_all()
+                if job.token is not None and self.gate is not None:
+                    try:
+                        self.gate.release(job.token)
+                    except Exception:  # its lease expires instead; never lose a worker
+                        log.exception("could not free the ingest slot of %s", job.source_id)
                 job.done.set()
 
     # -- progress ------------------------------------------------------------------------------------
@@ -178,63 +205,3 @@ class IngestJobs:
     def progress(self, source_id: uuid.UUID) -> Progress | None:
         with self._lock:
             return self._progress.get(source_id)
-
-
-STOPPED = "The server stopped while this file was being {}"
-KEPT = STOPPED + "; the uploaded file is kept, so you can retry it (or upload it again)."
-LOST = STOPPED + "; nothing was kept. Upload it again."
-
-
-def recover_interrupted(db: Database, files: SourceFiles) -> int:
-    """At start-up: fail sources a crash left mid-way and remove partial and orphan files.
-
-    A source whose original file was stored says it can be retried; one stopped while uploading
-    keeps no folder (nothing of it was kept). Returns how many sources were marked failed.
-    """
-    fixed = 0
-    with db.transaction() as session:
-        stuck = session.scalars(
-            select(Source).where(Source.status.in_(("uploading", "ingesting")))
-        ).all()
-        for row in stuck:
-            folder = files.folder(row.tenant_id, row.workspace_id, row.id)
-            stage = "uploaded" if row.status == "uploading" else "ingested"
-            kept = row.status == "ingesting" and (
-                files.original(folder, "." + row.file_format).is_file()
-            )
-            row.error = (KEPT if kept else LOST).format(stage)
-            row.status = "failed"
-            row.updated_at = utcnow()
-            fixed += 1
-        rows = session.execute(
-            select(Source.tenant_id, Source.workspace_id, Source.id, Source.status)
-        ).all()
-    known = {(str(t), str(w), str(s)): status for t, w, s, status in rows}
-    sizes: dict[uuid.UUID, int] = {}
-    for folder in files.root.glob("*/*/*"):
-        if not folder.is_dir() or not is_source_folder(folder):
-            continue  # other things may live in the data directory; only touch our layout
-        status = known.get((folder.parent.parent.name, folder.parent.name, folder.name))
-        if status is None:
-            files.remove(folder)
-            continue
-        for partial in folder.iterdir():
-            # upload and replace parts, staged Parquet and the ingest's work folders all start
-            # with a dot; a source's real files (original.*, data.parquet) never do.
-            if partial.name.startswith(".") or partial.name.endswith(".tmp"):
-                if partial.is_dir() and not partial.is_symlink():
-                    files.remove(partial)
-                else:
-                    partial.unlink(missing_ok=True)
-        if status == "failed":
-            files.parquet(folder).unlink(missing_ok=True)
-        if not any(folder.iterdir()):  # an upload the crash cut short: nothing to keep
-            folder.rmdir()
-            continue
-        sizes[uuid.UUID(folder.name)] = files.size(folder)
-    with db.transaction() as session:  # reserved bytes of broken uploads go back to the quota
-        for row in session.scalars(select(Source).where(Source.status == "failed")).all():
-            actual = sizes.get(row.id, 0)
-            if row.size_bytes != actual:
-                row.size_bytes = actual
-    return fixed

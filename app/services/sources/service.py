@@ -21,6 +21,7 @@ import duckdb
 
 from app.principal import Principal
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.leases import Leases, NoLeases
 from app.services.names import clean_name
 from app.services.sources.errors import SchemaMismatch
 from app.services.sources.files import (
@@ -65,8 +66,10 @@ class SourceService:
         files: SourceFiles,
         jobs: IngestJobs,
         principal: Principal,
+        leases: Leases | None = None,
     ) -> None:
         self.db = db
+        self.leases: Leases | NoLeases = leases or NoLeases()
         self.settings = settings
         self.files = files
         self.jobs = jobs
@@ -189,10 +192,12 @@ class SourceService:
         if sheet is not None and not 0 < len(sheet) <= 255:
             raise InvalidInput("A sheet name has 1 to 255 characters.", "sheet")
         limit, too_large = self.quota.check_size(expected_bytes)
+        new_id = uuid.uuid4()
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
             row = SourceRepository(session, self.principal).add(
                 Source(
+                    id=new_id,
                     workspace_id=workspace.id,
                     name=clean_name(name or _default_name(filename, ext), "name", 200),
                     filename=filename[:255],
@@ -201,6 +206,7 @@ class SourceService:
                     sheet=sheet,
                     size_bytes=expected_bytes or 0,
                     created_by=self.principal.user_id,
+                    **self.leases.source_lease(new_id),
                 )
             )
             folder = self.files.folder(self.principal.tenant_id, workspace.id, row.id)
@@ -216,6 +222,7 @@ class SourceService:
         part = folder / UPLOAD_PART
         original = self.files.original(folder, "." + info.file_format)
         part.replace(original)
+        # still leased since start_upload, until the ingest ends
         self._set(source_id, status="ingesting", size_bytes=original.stat().st_size, error=None)
         self._queue_ingest(source_id)
         return self.get(source_id, detail=False)
@@ -234,10 +241,12 @@ class SourceService:
                 if row is not None:
                     repo.delete(row)
             self.files.remove(self._folder(info))
+            self.leases.release_source(source_id)
             return
         folder = self._folder(info)
         (folder / UPLOAD_PART).unlink(missing_ok=True)
         self._set(source_id, status="failed", error=reason, size_bytes=self.files.size(folder))
+        self.leases.release_source(source_id)
 
     # -- ingest ------------------------------------------------------------------------------------
     def retry(
@@ -258,7 +267,8 @@ class SourceService:
         original = self.files.original(self._folder(info), "." + info.file_format)
         if not original.exists():
             raise Conflict(f"The original file of “{info.name}” is gone; upload it again.")
-        changes: dict[str, Any] = {"status": "ingesting", "error": None}
+        lease = self.leases.source_lease(info.id)
+        changes: dict[str, Any] = {"status": "ingesting", "error": None, **lease}
         changes["overrides"] = parsed
         if sheet is not None:
             changes["sheet"] = sheet
@@ -281,6 +291,7 @@ class SourceService:
             self._set,
             limits=self.settings.ingest,
             remaining_quota=self.quota.remaining,
+            done=self.leases.release_source,
         )
         self.jobs.submit(
             source_id,
@@ -336,7 +347,13 @@ class SourceService:
             )
         limit, too_large = self.quota.check_size(expected, replacing=info.size_bytes)
         part = self._folder(info) / (REPLACE_PART.format(uuid.uuid4().hex) + ext)
+        self.leases.hold_source(info.id)  # its part is in use: no other process removes it
         return Upload(info.id, part, limit, too_large)
+
+    def abort_replace(self, source_id: uuid.UUID | str, part: Path) -> None:
+        """A replacement that did not arrive whole: its part file goes, the data stays."""
+        part.unlink(missing_ok=True)
+        self.leases.release_source(source_id)
 
     def finish_replace(
         self, source_id: uuid.UUID, part: Path, filename: str | None = None
@@ -371,6 +388,7 @@ class SourceService:
         finally:
             part.unlink(missing_ok=True)
             staged.unlink(missing_ok=True)
+            self.leases.release_source(info.id)
         return self.get(info.id, detail=False)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -402,6 +420,8 @@ class SourceService:
         return row
 
     def _set(self, source_id: uuid.UUID, **values: Any) -> None:
+        if not values:
+            return
         if values.get("error"):  # the column holds 2,000 characters
             values["error"] = _shorten(values["error"], 2000)
         with self.db.transaction() as session:
