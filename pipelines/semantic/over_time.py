@@ -27,6 +27,8 @@ from .fields import DimensionField, FieldResolver, MeasureField
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
 from .over_time_bands import BAND, DAYS_PER_YEAR, band_label, band_of, band_rank, every_band
+from .backends import require
+from .combine import distinct
 from .over_time_query import PERIOD, TENURE_BAND, OverTime
 from .over_time_window import spine_of, window
 from .query import Filter, SemanticError, SemanticQuery
@@ -56,6 +58,7 @@ class SemanticEngine(Protocol):
     built with (the engine imports this module, so it is described here, not imported)."""
 
     model: SemanticModel
+    dialect: str
     _fields: FieldResolver
     _graph: JoinGraph
 
@@ -100,9 +103,10 @@ def compile_over_time(engine: SemanticEngine, query: SemanticQuery) -> CompiledQ
             "query; its periods are already in the rows (remove 'compare').",
             "compare",
         )
+    require(engine.dialect, "arrays")
     shape = _plan(engine, query)
     expr = _build(engine, shape)
-    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    sql = str(ibis.to_sql(expr, dialect=engine.dialect))
     schema = expr.schema()
     columns = tuple(schema.names)
     labels = {PERIOD: shape.spec.grain.capitalize(), TENURE_BAND: "Tenure"}
@@ -350,7 +354,7 @@ def _rows(engine: SemanticEngine, shape: _Shape) -> ir.Table:
     rel = engine._joined(tree, engine._semi_joined(node, semi), shape.dimensions, direct, inputs)
     dims = [d.field for d in shape.dimensions]
     if key is not None:
-        rel = rel.select(*dims, *inputs).distinct()
+        rel = distinct(rel, [*dims, *inputs], engine.dialect)
     start = _as_date(rel[shape.start.column.name], shape.start)
     end = (
         _as_date(rel[shape.end.column.name], shape.end)

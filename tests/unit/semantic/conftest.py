@@ -1,19 +1,50 @@
-"""Fixtures for the semantic engine tests: Parquet files of the shop and of the Sales sample."""
+"""Fixtures for the semantic engine tests: Parquet files of the shop and of the Sales sample,
+and the engines the known-answer tests run on (``bind``, see ``engines.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.semantic import SemanticEngine, SourceSchema
+from pipelines.semantic import SemanticEngine, SemanticModel, SourceSchema
 
+from .engines import ENGINES, LACKING, Engines
 from .data import ingest_sales, sales_model, shop_model, write_shop
 from .flights_data import write_flights
 from .helpers import connect
 from .hr_data import hr_model, write_hr
+
+
+Bind = Callable[[SemanticModel, Mapping[str, Path]], SemanticEngine]
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[Engines]:
+    """The engines' connections for the run (databases dropped, Spark stopped at its end)."""
+    found = Engines()
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """The engine a known-answer test runs on (module scope: its data loads once per module)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def bind(request: pytest.FixtureRequest, engines: Engines, engine_name: str) -> Bind:
+    """Open a semantic engine of a model over its Parquet files on the test's engine; a test
+    marked ``requires(feature)`` skips the engines lacking the feature."""
+    for marker in request.node.iter_markers("requires"):
+        for feature in marker.args:
+            reason = LACKING.get(engine_name, {}).get(feature)
+            if reason is not None:
+                pytest.skip(f"{engine_name} lacks {feature}: {reason}")
+    return engines.binder(engine_name)
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +70,8 @@ def hr_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def hr(hr_paths: dict[str, Path]) -> SemanticEngine:
-    return SemanticEngine(hr_model(), hr_paths)
+def hr(hr_paths: dict[str, Path], bind: Bind) -> SemanticEngine:
+    return bind(hr_model(), hr_paths)
 
 
 @pytest.fixture
@@ -51,13 +82,13 @@ def hr_sql(hr_paths: dict[str, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture
-def shop(shop_paths: dict[str, Path]) -> SemanticEngine:
-    return SemanticEngine(shop_model(), shop_paths)
+def shop(shop_paths: dict[str, Path], bind: Bind) -> SemanticEngine:
+    return bind(shop_model(), shop_paths)
 
 
 @pytest.fixture
-def sales(sales_paths: dict[str, Path]) -> SemanticEngine:
-    return SemanticEngine(sales_model(), sales_paths)
+def sales(sales_paths: dict[str, Path], bind: Bind) -> SemanticEngine:
+    return bind(sales_model(), sales_paths)
 
 
 @pytest.fixture
