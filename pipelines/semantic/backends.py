@@ -23,12 +23,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from typing import Any
+
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from .query import SemanticError
 
-__all__ = ["BACKEND_NAMES", "BoundTable", "bind_tables", "read_bound", "require"]
+__all__ = ["BACKEND_NAMES", "BoundTable", "bind_tables", "portable", "read_bound", "require"]
 
 BACKEND_NAMES: Mapping[str, str] = {
     "duckdb": "DuckDB",
@@ -101,3 +105,25 @@ def require(dialect: str, feature: str) -> None:
             "(import a snapshot of the tables) or leave the feature out",
             field=feature,
         )
+
+
+def portable(expr: ir.Table, dialect: str) -> ir.Table:
+    """``expr`` with what other backends compute differently from DuckDB made explicit.
+
+    An average of integers or decimals is a ``DOUBLE`` on DuckDB, a ``NUMERIC`` on PostgreSQL
+    and a ``DECIMAL`` with four more decimals (``div_precision_increment``) on MySQL, which
+    rounds it: elsewhere its argument is cast to a double first, so every backend gives the
+    same number (DuckDB's expression is left as it is)."""
+    if dialect == "duckdb":
+        return expr
+
+    def rewrite(node: Any, changed: dict[str, Any] | None) -> Any:
+        if changed:
+            node = node.copy(**changed)
+        if isinstance(node, ops.Mean) and not node.arg.dtype.is_floating():
+            return node.copy(arg=ops.Cast(node.arg, to=dt.float64))
+        return node
+
+    rewritten = expr.op().replace(rewrite)
+    assert isinstance(rewritten, ops.Relation)
+    return rewritten.to_expr()

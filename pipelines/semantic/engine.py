@@ -37,7 +37,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from .backends import BoundTable, bind_tables, read_bound
+from .backends import BoundTable, bind_tables, portable, read_bound
 from .combine import combine, distinct
 from .compare import CompareGroup, Shift, attach_previous, plan_compare
 from .compiled import (
@@ -166,7 +166,7 @@ class SemanticEngine:
     def _describe(self, plan: _Plan) -> CompiledQuery:
         self._views = plan.first_seen.views(self) if plan.first_seen is not None else {}
         try:
-            expr = self._build(plan)
+            expr = portable(self._build(plan), self.dialect)
         finally:
             self._views = {}
         sql = str(ibis.to_sql(expr, dialect=self.dialect))

@@ -21,14 +21,14 @@ from typing import Literal, Protocol
 import ibis
 import ibis.expr.types as ir
 
+from .backends import portable, require
+from .combine import distinct
 from .compiled import CompiledQuery
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
 from .graph import JoinGraph, JoinTree, Step
 from .model import SemanticModel
 from .over_time_bands import BAND, DAYS_PER_YEAR, band_label, band_of, band_rank, every_band
-from .backends import require
-from .combine import distinct
 from .over_time_query import PERIOD, TENURE_BAND, OverTime
 from .over_time_window import spine_of, window
 from .query import Filter, SemanticError, SemanticQuery
@@ -105,7 +105,7 @@ def compile_over_time(engine: SemanticEngine, query: SemanticQuery) -> CompiledQ
         )
     require(engine.dialect, "arrays")
     shape = _plan(engine, query)
-    expr = _build(engine, shape)
+    expr = portable(_build(engine, shape), engine.dialect)
     sql = str(ibis.to_sql(expr, dialect=engine.dialect))
     schema = expr.schema()
     columns = tuple(schema.names)

@@ -3,22 +3,19 @@ and the engines the known-answer tests run on (``bind``, see ``engines.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.semantic import SemanticEngine, SemanticModel, SourceSchema
+from pipelines.semantic import SemanticEngine, SourceSchema
 
-from .engines import ENGINES, LACKING, Engines
 from .data import ingest_sales, sales_model, shop_model, write_shop
+from .engines import ENGINES, LACKING, Bind, Engines
 from .flights_data import write_flights
 from .helpers import connect
 from .hr_data import hr_model, write_hr
-
-
-Bind = Callable[[SemanticModel, Mapping[str, Path]], SemanticEngine]
 
 
 @pytest.fixture(scope="session")
@@ -35,16 +32,23 @@ def engine_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def bind(request: pytest.FixtureRequest, engines: Engines, engine_name: str) -> Bind:
-    """Open a semantic engine of a model over its Parquet files on the test's engine; a test
-    marked ``requires(feature)`` skips the engines lacking the feature."""
+@pytest.fixture(scope="module")
+def bind(engines: Engines, engine_name: str) -> Bind:
+    """Open a semantic engine of a model over its Parquet files on the module's engine."""
+    return engines.binder(engine_name)
+
+
+@pytest.fixture(autouse=True)
+def _engine_capabilities(request: pytest.FixtureRequest) -> None:
+    """Skip, with the reason, a test marked ``requires(feature)`` on an engine lacking it."""
+    if "engine_name" not in request.fixturenames:
+        return
+    engine_name = request.getfixturevalue("engine_name")
     for marker in request.node.iter_markers("requires"):
         for feature in marker.args:
             reason = LACKING.get(engine_name, {}).get(feature)
             if reason is not None:
                 pytest.skip(f"{engine_name} lacks {feature}: {reason}")
-    return engines.binder(engine_name)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ from pipelines.semantic import SemanticEngine, SemanticModel
 from pipelines.semantic.backends import BoundTable
 
 ENGINES = ("duckdb", "postgres", "mysql", "spark")
+Bind = Callable[[SemanticModel, Mapping[str, Path]], SemanticEngine]
+"""Opens a semantic engine of a model over its Parquet files on the test's engine."""
 PG_URL = os.environ.get(
     "DATAPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -168,14 +170,12 @@ class Engines:
             bound[name] = BoundTable(self._loaded[key])
         return bound
 
-    def binder(self, engine: str) -> Callable[[SemanticModel, Mapping[str, Path]], SemanticEngine]:
+    def binder(self, engine: str) -> Bind:
         """A function opening a semantic engine on ``engine`` over a model's Parquet files."""
         if engine == "duckdb":
             return lambda model, paths: SemanticEngine(model, paths)
         con = self.con(engine)
-        return lambda model, paths: SemanticEngine(
-            model, con=con, tables=self.load(engine, paths)
-        )
+        return lambda model, paths: SemanticEngine(model, con=con, tables=self.load(engine, paths))
 
 
 def _load_mysql(con: Any, table: str, path: Path) -> None:
@@ -187,7 +187,7 @@ def _load_mysql(con: Any, table: str, path: Path) -> None:
     cursor = con.con.cursor()
     try:
         cursor.executemany(
-            f"INSERT INTO `{table}` VALUES ({marks})",  # noqa: S608 - names of our own
+            f"INSERT INTO `{table}` VALUES ({marks})",
             [tuple(row.values()) for row in data.to_pylist()],
         )
     finally:
