@@ -113,7 +113,9 @@ def portable(expr: ir.Table, dialect: str) -> ir.Table:
     An average of integers or decimals is a ``DOUBLE`` on DuckDB, a ``NUMERIC`` on PostgreSQL
     and a ``DECIMAL`` with four more decimals (``div_precision_increment``) on MySQL, which
     rounds it: elsewhere its argument is cast to a double first, so every backend gives the
-    same number (DuckDB's expression is left as it is)."""
+    same number. Spark reads a literal such as ``365.25`` as a ``DECIMAL``, so a division by it
+    is rounded to a few decimals: there it is cast to a double. DuckDB's expression is left
+    as it is."""
     if dialect == "duckdb":
         return expr
 
@@ -122,6 +124,8 @@ def portable(expr: ir.Table, dialect: str) -> ir.Table:
             node = node.copy(**changed)
         if isinstance(node, ops.Mean) and not node.arg.dtype.is_floating():
             return node.copy(arg=ops.Cast(node.arg, to=dt.float64))
+        if dialect == "pyspark" and isinstance(node, ops.Literal) and node.dtype.is_floating():
+            return ops.Cast(node, to=dt.float64)
         return node
 
     rewritten = expr.op().replace(rewrite)

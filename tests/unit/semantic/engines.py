@@ -41,7 +41,11 @@ LACKING: Mapping[str, Mapping[str, str]] = {
         "arrays": "MySQL/MariaDB has no arrays (over-time spines unnest them)",
         "duckdb_sql": "the SQL guard checks DuckDB SQL",
     },
-    "spark": {"duckdb_sql": "the SQL guard checks DuckDB SQL"},
+    "spark": {
+        "duckdb_sql": "the SQL guard checks DuckDB SQL",
+        "cheap_over_time": "an over-time query takes 10-30 s on Spark local[1]; "
+        "test_engines.py runs one there",
+    },
 }
 """Features each engine lacks, with the reason its tests skip (see ``requires``)."""
 

@@ -25,7 +25,7 @@ def quoted(engine: SemanticEngine, table: str) -> str:
     """Model table ``table`` as the engine's SQL names it (on DuckDB its view, elsewhere the
     table it is bound to), quoted in the engine's dialect."""
     name = engine.tables[table].name if table in engine.tables else table
-    return '`' + name + '`' if engine.dialect in ("mysql", "pyspark") else f'"{name}"'
+    return "`" + name + "`" if engine.dialect in ("mysql", "pyspark") else f'"{name}"'
 
 
 def rows(engine: SemanticEngine, **parts: Any) -> list[list[Any]]:

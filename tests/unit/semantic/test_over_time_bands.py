@@ -21,7 +21,7 @@ from pipelines.semantic.query import SemanticError
 
 from .engines import Bind
 
-pytestmark = pytest.mark.requires("arrays")  # over-time spines unnest arrays
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
 
 STAFF = """
     SELECT * FROM (VALUES

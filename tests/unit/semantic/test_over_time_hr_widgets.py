@@ -23,7 +23,7 @@ from .data import DEMO
 from .engines import Bind
 from .helpers import connect, normalise
 
-pytestmark = pytest.mark.requires("arrays")  # over-time spines unnest arrays
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
 
 SPAN = '"start": "employees.hire_date", "end": "employees.exit_date"'
 WIDGETS = {
