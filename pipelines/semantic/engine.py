@@ -23,7 +23,7 @@ the dated rows' table is read with it (``_views``), and everything else is the u
 A compiled query is kept by the engine (:mod:`pipelines.semantic.compiled`), so asking again
 only runs its SQL; on DuckDB each run has its own cursor, so one engine serves many threads.
 The tables are Parquet files read through DuckDB, or tables of another Ibis backend
-(PostgreSQL, MySQL/MariaDB, Spark; see :mod:`.backends`), whose SQL dialect the query compiles to.
+(PostgreSQL, MySQL/MariaDB, Spark; see :mod:`.backends`) in whose dialect queries compile.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
 from .first_seen import FirstSeenPlan, plan_first_seen, without_first_seen
 from .graph import JoinGraph, JoinTree, Step
+from .join_checks import column_of, join_on
 from .model import SemanticModel
 from .over_time import compile_over_time
 from .query import Filter, QueryResult, SemanticError, SemanticQuery
@@ -96,7 +97,7 @@ class SemanticEngine:
     Raises
     ------
     ValueError
-        With ``tables`` but no ``con``, or with both ``paths`` and ``tables``.
+        With ``tables`` but no ``con``, or with ``paths`` too.
     """
 
     def __init__(
@@ -115,9 +116,7 @@ class SemanticEngine:
         self._owns_con = con is None
         self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
-        self.dialect = self._con.name
-        """The SQL dialect of :meth:`sql`: the Ibis backend's name (``duckdb``, ``postgres``,
-        ``mysql``, ``pyspark``)."""
+        self.dialect = self._con.name  # of sql(): duckdb, postgres, mysql or pyspark
         share_session(self._con)
         self._tables: dict[str, ir.Table] = {}
         self._views: dict[str, ir.Table] = {}  # nodes read otherwise while one query is built
@@ -371,26 +370,24 @@ class SemanticEngine:
             right = self._table(step.target)
             refs[step.target] = right
             chain = chain.join(
-                right, self._on(step, refs[step.source], right), how=step.how,
+                right, join_on(step, refs[step.source], right), how=step.how,
                 rname=step.target + "__{name}",
             )  # fmt: skip
         values: dict[str, ir.Value] = {}
         for dimension in dimensions:
-            column = self._column(refs, dimension.table, dimension.column.name, dimension.field)
+            column = column_of(refs, dimension.table, dimension.column.name, dimension.field)
             if shift is not None and shift.applies(dimension):
                 column = shift.move(column)
             values[dimension.field] = dimension.value(column, self.dialect)
         for name in inputs:
-            values[name] = self._column(refs, tree.root, name, tree.root)
+            values[name] = column_of(refs, tree.root, name, tree.root)
         for i, (dimension, item) in enumerate(filters):
-            column = self._column(refs, dimension.table, dimension.column.name, item.field)
+            column = column_of(refs, dimension.table, dimension.column.name, item.field)
             if shift is not None and shift.applies(dimension):
                 column = shift.move(column)
             values[f"#filter{i}"] = dimension.value(column, self.dialect)
         if shift is not None and shift.to_date and shift.node in refs:  # see .compare
-            values["#to_date"] = shift.move(
-                self._column(refs, shift.node, shift.column, shift.column)
-            )
+            values["#to_date"] = shift.move(column_of(refs, shift.node, shift.column, shift.column))
         rel = chain.select(**values) if values else chain
         checks = [predicate(d, item, rel[f"#filter{i}"]) for i, (d, item) in enumerate(filters)]
         if shift is not None and "#to_date" in values:
@@ -414,28 +411,6 @@ class SemanticEngine:
             on = [base[a] == sub[b] for a, b in first.pairs]
             base = base.semi_join(sub, on)
         return base
-
-    def _on(self, step: Step, left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
-        on = []
-        for a, b in step.pairs:
-            for table, column in ((step.source, a), (step.target, b)):
-                if column not in (left if table == step.source else right).columns:
-                    raise SemanticError(
-                        f"Join {step.join.id!r}: column {column!r} is not in the data of "
-                        f"table {table!r}",
-                        field=table,
-                    )
-            on.append(left[a] == right[b])
-        return on
-
-    def _column(self, refs: dict[str, ir.Table], table: str, name: str, field: str) -> ir.Value:
-        if name not in refs[table].columns:
-            raise SemanticError(
-                f"{field!r}: column {name!r} is in the model but not in the data of table "
-                f"{table!r}",
-                field=field,
-            )
-        return refs[table][name]
 
     def _table(self, name: str) -> ir.Table:
         """The relation node ``name`` is read as: its stored view, or while a query with
