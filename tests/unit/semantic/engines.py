@@ -111,16 +111,21 @@ class Engines:
     def _open_spark(self) -> ibis.BaseBackend:
         from pyspark.sql import SparkSession
 
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no network: loopback only
         self._spark = (
             SparkSession.builder.master("local[1]")
             .appName(self.run)
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.shuffle.partitions", "1")
+            # Tiny tables: compiling generated code and re-planning cost more than they save.
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.adaptive.enabled", "false")
             .config("spark.default.parallelism", "1")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.ansi.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate()
         )
         self._spark.sparkContext.setLogLevel("ERROR")
