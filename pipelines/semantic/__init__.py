@@ -1,4 +1,5 @@
-"""Semantic model: tables, joins, column roles and measures, compiled to Ibis over DuckDB.
+"""Semantic model: tables, joins, column roles and measures, compiled to Ibis over DuckDB
+(Parquet files) or over tables already in PostgreSQL, MySQL/MariaDB or Spark (``BoundTable``).
 
 Plain Python, no web code::
 
@@ -10,6 +11,7 @@ Plain Python, no web code::
 from __future__ import annotations
 
 from .accept import Accepted, UnknownSuggestion, accept
+from .backends import BoundTable
 from .engine import SemanticEngine, run_query
 from .expressions import MeasureExpression, parse_measure
 from .model import (
@@ -41,6 +43,7 @@ __all__ = [
     "AGGREGATIONS",
     "GRAINS",
     "Aggregation",
+    "BoundTable",
     "CalculatedMeasure",
     "Cardinality",
     "Column",

@@ -1,4 +1,4 @@
-"""Compile semantic queries to Ibis over the workspace's Parquet tables, fan-out safe.
+"""Compile semantic queries to Ibis over the workspace's tables, fan-out safe.
 
 Each measure is aggregated at its own table's grain before anything is combined: for every
 table holding requested measures, only the tables the query's dimensions and filters need are
@@ -22,6 +22,8 @@ the dated rows' table is read with it (``_views``), and everything else is the u
 
 A compiled query is kept by the engine (:mod:`pipelines.semantic.compiled`), so asking again
 only runs its SQL; on DuckDB each run has its own cursor, so one engine serves many threads.
+The tables are Parquet files read through DuckDB, or tables of another Ibis backend
+(PostgreSQL, MySQL/MariaDB, Spark; see :mod:`.backends`) in whose dialect queries compile.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from .combine import combine
+from .backends import BoundTable, bind_tables, portable, read_bound
+from .combine import combine, distinct
 from .compare import CompareGroup, Shift, attach_previous, plan_compare
 from .compiled import (
     CompiledQueries,
@@ -50,6 +53,7 @@ from .fields import DimensionField, FieldResolver, MeasureField
 from .filters import predicate
 from .first_seen import FirstSeenPlan, plan_first_seen, without_first_seen
 from .graph import JoinGraph, JoinTree, Step
+from .join_checks import column_of, join_on
 from .model import SemanticModel
 from .over_time import compile_over_time
 from .query import Filter, QueryResult, SemanticError, SemanticQuery
@@ -73,7 +77,7 @@ class _Plan:
 
 
 class SemanticEngine:
-    """Compile and run semantic queries of one model over its tables' Parquet files.
+    """Compile and run semantic queries of one model over its tables.
 
     Parameters
     ----------
@@ -83,20 +87,36 @@ class SemanticEngine:
         Parquet file of each table, keyed by table name. Tables are registered (as views named
         like the table) on first use, so generated SQL names tables, not files.
     con
-        An Ibis DuckDB connection to use; a new in-memory one by default.
+        An Ibis connection to use: DuckDB for ``paths`` (a new in-memory one by default), or
+        the PostgreSQL, MySQL/MariaDB or Spark connection holding ``tables``.
+    tables
+        Instead of ``paths``, the backend table each model table reads (a name, or a
+        :class:`~pipelines.semantic.backends.BoundTable` with its schema or database);
+        needs ``con``. Queries compile to the backend's SQL dialect and run there.
+
+    Raises
+    ------
+    ValueError
+        With ``tables`` but no ``con``, or with ``paths`` too.
     """
 
     def __init__(
         self,
         model: SemanticModel,
-        paths: Mapping[str, Path | str],
+        paths: Mapping[str, Path | str] | None = None,
         con: ibis.BaseBackend | None = None,
+        *,
+        tables: Mapping[str, str | BoundTable] | None = None,
     ) -> None:
+        if tables is not None and (con is None or paths is not None):
+            raise ValueError("Give tables with the connection holding them, and no paths")
         self.model = model
-        self.paths = {name: Path(path) for name, path in paths.items()}
+        self.paths = {name: Path(path) for name, path in (paths or {}).items()}
+        self.tables = bind_tables(tables or {})
         self._owns_con = con is None
         self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
+        self.dialect = self._con.name  # of sql(): duckdb, postgres, mysql or pyspark
         share_session(self._con)
         self._tables: dict[str, ir.Table] = {}
         self._views: dict[str, ir.Table] = {}  # nodes read otherwise while one query is built
@@ -118,7 +138,7 @@ class SemanticEngine:
         return self.compiled(query).expr
 
     def sql(self, query: SemanticQuery) -> str:
-        """The DuckDB SQL of :meth:`compile` (pretty-printed)."""
+        """The SQL of :meth:`compile` in the backend's dialect (pretty-printed)."""
         return self.compiled(query).sql
 
     def execute(self, query: SemanticQuery) -> QueryResult:
@@ -145,10 +165,10 @@ class SemanticEngine:
     def _describe(self, plan: _Plan) -> CompiledQuery:
         self._views = plan.first_seen.views(self) if plan.first_seen is not None else {}
         try:
-            expr = self._build(plan)
+            expr = portable(self._build(plan), self.dialect)
         finally:
             self._views = {}
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        sql = str(ibis.to_sql(expr, dialect=self.dialect))
         schema = expr.schema()
         columns = tuple(schema.names)
         labels = {d.field: d.label for d in plan.dimensions}
@@ -181,7 +201,7 @@ class SemanticEngine:
         query = plan.query
         if plan.measures:
             parts = [self._measure_part(plan, t, ms) for t, ms in plan.by_table.items()]
-            result = combine(parts, [d.field for d in plan.dimensions])
+            result = combine(parts, [d.field for d in plan.dimensions], self.dialect)
         else:
             result = self._dimensions_only(plan)
         dims = [d.field for d in plan.dimensions]
@@ -207,7 +227,7 @@ class SemanticEngine:
         for measure in shifted.measures:
             shifted.by_table.setdefault(measure.table, []).append(measure)
         parts = [self._measure_part(shifted, t, ms) for t, ms in shifted.by_table.items()]
-        return combine(parts, [d.field for d in plan.dimensions])
+        return combine(parts, [d.field for d in plan.dimensions], self.dialect)
 
     # -- planning ----------------------------------------------------------------------------
     def _plan(self, query: SemanticQuery) -> _Plan:
@@ -303,7 +323,7 @@ class SemanticEngine:
         rel = self._joined(tree, base, plan.dimensions, direct, inputs, plan.shift)
         dims = [d.field for d in plan.dimensions]
         if key is not None:
-            rel = rel.select(*dims, *inputs).distinct()
+            rel = distinct(rel, [*dims, *inputs], self.dialect)
         metrics = {m.field: m.value(rel.__getitem__, rel.count) for m in measures}
         if dims:
             return rel.group_by(dims).aggregate(**metrics)
@@ -331,7 +351,7 @@ class SemanticEngine:
         tree = self._graph.tree(best.root, needed + [d.table for d, _ in direct])
         assert tree is not None
         rel = self._joined(tree, self._semi_joined(best.root, semi), plan.dimensions, direct, [])
-        return rel.select(*(d.field for d in plan.dimensions)).distinct()
+        return distinct(rel, [d.field for d in plan.dimensions], self.dialect)
 
     def _joined(
         self,
@@ -350,26 +370,24 @@ class SemanticEngine:
             right = self._table(step.target)
             refs[step.target] = right
             chain = chain.join(
-                right, self._on(step, refs[step.source], right), how=step.how,
+                right, join_on(step, refs[step.source], right), how=step.how,
                 rname=step.target + "__{name}",
             )  # fmt: skip
         values: dict[str, ir.Value] = {}
         for dimension in dimensions:
-            column = self._column(refs, dimension.table, dimension.column.name, dimension.field)
+            column = column_of(refs, dimension.table, dimension.column.name, dimension.field)
             if shift is not None and shift.applies(dimension):
                 column = shift.move(column)
-            values[dimension.field] = dimension.value(column)
+            values[dimension.field] = dimension.value(column, self.dialect)
         for name in inputs:
-            values[name] = self._column(refs, tree.root, name, tree.root)
+            values[name] = column_of(refs, tree.root, name, tree.root)
         for i, (dimension, item) in enumerate(filters):
-            column = self._column(refs, dimension.table, dimension.column.name, item.field)
+            column = column_of(refs, dimension.table, dimension.column.name, item.field)
             if shift is not None and shift.applies(dimension):
                 column = shift.move(column)
-            values[f"#filter{i}"] = dimension.value(column)
+            values[f"#filter{i}"] = dimension.value(column, self.dialect)
         if shift is not None and shift.to_date and shift.node in refs:  # see .compare
-            values["#to_date"] = shift.move(
-                self._column(refs, shift.node, shift.column, shift.column)
-            )
+            values["#to_date"] = shift.move(column_of(refs, shift.node, shift.column, shift.column))
         rel = chain.select(**values) if values else chain
         checks = [predicate(d, item, rel[f"#filter{i}"]) for i, (d, item) in enumerate(filters)]
         if shift is not None and "#to_date" in values:
@@ -394,28 +412,6 @@ class SemanticEngine:
             base = base.semi_join(sub, on)
         return base
 
-    def _on(self, step: Step, left: ir.Table, right: ir.Table) -> list[ir.BooleanValue]:
-        on = []
-        for a, b in step.pairs:
-            for table, column in ((step.source, a), (step.target, b)):
-                if column not in (left if table == step.source else right).columns:
-                    raise SemanticError(
-                        f"Join {step.join.id!r}: column {column!r} is not in the data of "
-                        f"table {table!r}",
-                        field=table,
-                    )
-            on.append(left[a] == right[b])
-        return on
-
-    def _column(self, refs: dict[str, ir.Table], table: str, name: str, field: str) -> ir.Value:
-        if name not in refs[table].columns:
-            raise SemanticError(
-                f"{field!r}: column {name!r} is in the model but not in the data of table "
-                f"{table!r}",
-                field=field,
-            )
-        return refs[table][name]
-
     def _table(self, name: str) -> ir.Table:
         """The relation node ``name`` is read as: its stored view, or while a query with
         ``first_seen`` is built, the dated rows with their status (:mod:`.first_seen`)."""
@@ -429,6 +425,9 @@ class SemanticEngine:
         base = self._graph.nodes.get(name, name)
         if table is None and base != name:
             table = self._stored(base).view()
+            self._tables[name] = table
+        if table is None and name in self.tables:
+            table = read_bound(self._con, name, self.tables[name])
             self._tables[name] = table
         if table is None:
             path = self.paths.get(name)

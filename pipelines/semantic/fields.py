@@ -46,10 +46,15 @@ class DimensionField:
         """Logical type of the values (a grain keeps the column's date/timestamp type)."""
         return self.column.type
 
-    def value(self, column: ir.Value) -> ir.Value:
-        """The dimension's value given the Ibis column it is computed from."""
+    def value(self, column: ir.Value, dialect: str = "duckdb") -> ir.Value:
+        """The dimension's value given the Ibis column it is computed from (on the backend
+        ``dialect``: MySQL has no week truncation, so there the week's Monday is computed)."""
         if self.grain is None:
             return column
+        if self.grain == "week" and dialect == "mysql":
+            assert isinstance(column, ir.TimestampValue | ir.DateValue)
+            day = column.truncate("D")
+            return day - day.day_of_week.index().as_interval("D")
         truncated = column.truncate(_TRUNCATE_UNITS[self.grain])
         if self.column.type == "date":
             # DuckDB's date_trunc returns a TIMESTAMP even for a DATE; Ibis believes it stays a

@@ -39,6 +39,7 @@ class SemanticEngine(Protocol):
     """The parts of :class:`~pipelines.semantic.engine.SemanticEngine` used here (the engine
     imports this module, so it is described, not imported)."""
 
+    dialect: str
     _fields: FieldResolver
     _graph: JoinGraph
 
@@ -204,7 +205,11 @@ def _marked(engine: SemanticEngine, plan: FirstSeenPlan) -> ir.Table:
     date = joined["#date"]
     status = ibis.cases(
         (date.isnull(), ibis.null("string")),
-        (plan.time.value(date) == plan.time.value(joined["#first"]), ibis.literal(NEW)),
+        (
+            plan.time.value(date, engine.dialect)
+            == plan.time.value(joined["#first"], engine.dialect),
+            ibis.literal(NEW),
+        ),
         else_=ibis.literal(RETURNING),
     )
     kept = (joined[c] for c in table.columns)

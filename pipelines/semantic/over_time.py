@@ -21,6 +21,8 @@ from typing import Literal, Protocol
 import ibis
 import ibis.expr.types as ir
 
+from .backends import portable, require
+from .combine import distinct
 from .compiled import CompiledQuery
 from .expressions import logical_type
 from .fields import DimensionField, FieldResolver, MeasureField
@@ -56,6 +58,7 @@ class SemanticEngine(Protocol):
     built with (the engine imports this module, so it is described here, not imported)."""
 
     model: SemanticModel
+    dialect: str
     _fields: FieldResolver
     _graph: JoinGraph
 
@@ -100,9 +103,10 @@ def compile_over_time(engine: SemanticEngine, query: SemanticQuery) -> CompiledQ
             "query; its periods are already in the rows (remove 'compare').",
             "compare",
         )
+    require(engine.dialect, "arrays")
     shape = _plan(engine, query)
-    expr = _build(engine, shape)
-    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    expr = portable(_build(engine, shape), engine.dialect)
+    sql = str(ibis.to_sql(expr, dialect=engine.dialect))
     schema = expr.schema()
     columns = tuple(schema.names)
     labels = {PERIOD: shape.spec.grain.capitalize(), TENURE_BAND: "Tenure"}
@@ -350,7 +354,7 @@ def _rows(engine: SemanticEngine, shape: _Shape) -> ir.Table:
     rel = engine._joined(tree, engine._semi_joined(node, semi), shape.dimensions, direct, inputs)
     dims = [d.field for d in shape.dimensions]
     if key is not None:
-        rel = rel.select(*dims, *inputs).distinct()
+        rel = distinct(rel, [*dims, *inputs], engine.dialect)
     start = _as_date(rel[shape.start.column.name], shape.start)
     end = (
         _as_date(rel[shape.end.column.name], shape.end)

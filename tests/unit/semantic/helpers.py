@@ -21,6 +21,13 @@ def connect(paths: dict[str, Path]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def quoted(engine: SemanticEngine, table: str) -> str:
+    """Model table ``table`` as the engine's SQL names it (on DuckDB its view, elsewhere the
+    table it is bound to), quoted in the engine's dialect."""
+    name = engine.tables[table].name if table in engine.tables else table
+    return "`" + name + "`" if engine.dialect in ("mysql", "pyspark") else f'"{name}"'
+
+
 def rows(engine: SemanticEngine, **parts: Any) -> list[list[Any]]:
     """Rows of a query given as the keyword parts of :class:`SemanticQuery`."""
     return engine.execute(SemanticQuery(**parts)).rows

@@ -19,6 +19,7 @@ from pipelines.semantic import Compare, Filter, SemanticEngine, SemanticError, S
 from pipelines.semantic.compare import compare_columns, compared_column
 
 from .compare_data import sales_model, write_sales
+from .engines import Bind
 from .helpers import connect, normalise
 
 YEAR_2024 = Filter(field="sales.sale_date", op="between", value=["2024-01-01", "2024-12-31"])
@@ -31,8 +32,8 @@ def sales_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def engine(sales_paths: dict[str, Path]) -> Iterator[SemanticEngine]:
-    engine = SemanticEngine(sales_model(), sales_paths)
+def engine(sales_paths: dict[str, Path], bind: Bind) -> Iterator[SemanticEngine]:
+    engine = bind(sales_model(), sales_paths)
     yield engine
     engine.close()
 

@@ -15,6 +15,7 @@ import pytest
 from pipelines.semantic import Compare, Filter, SemanticEngine, SemanticQuery
 
 from .compare_data import sales_model
+from .engines import Bind
 
 SALES_SQL = """
 SELECT row_number() OVER (ORDER BY d) AS sale_id, CAST(d AS DATE) AS sale_date,
@@ -31,14 +32,14 @@ YEAR_2023 = 5738.0  # every month's days summed (checked below against DuckDB)
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SemanticEngine]:
+def engine(tmp_path_factory: pytest.TempPathFactory, bind: Bind) -> Iterator[SemanticEngine]:
     path: Path = tmp_path_factory.mktemp("to_date") / "sales.parquet"
     con = duckdb.connect()
     con.execute(f"COPY ({SALES_SQL}) TO '{path}' (FORMAT parquet)")
     assert con.execute("SELECT sum(day(d)) FROM range(DATE '2023-01-01', DATE '2024-01-01', "
                        "INTERVAL 1 DAY) t(d)").fetchone() == (YEAR_2023,)  # fmt: skip
     con.close()
-    engine = SemanticEngine(sales_model(), {"sales": path})
+    engine = bind(sales_model(), {"sales": path})
     yield engine
     engine.close()
 

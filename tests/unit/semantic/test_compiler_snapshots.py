@@ -17,6 +17,13 @@ from pipelines.semantic import Filter, SemanticEngine, SemanticQuery, Sort
 
 from .data import shop_model
 
+
+@pytest.fixture(scope="module")
+def engine_name() -> str:
+    """DuckDB only: this module checks the engine itself, not its answers on each backend."""
+    return "duckdb"
+
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("DATAPILOT_UPDATE_SNAPSHOTS") == "1"
 

@@ -17,6 +17,13 @@ from pipelines.semantic.engines import EngineCache, EngineKey, files_identity, m
 
 from .data import shop_model, write_shop
 
+
+@pytest.fixture(scope="module")
+def engine_name() -> str:
+    """DuckDB only: this module checks the engine itself, not its answers on each backend."""
+    return "duckdb"
+
+
 QUERIES = [
     SemanticQuery(measures=["orders.total_amount"], dimensions=["customers.segment"]),
     SemanticQuery(

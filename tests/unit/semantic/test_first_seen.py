@@ -15,6 +15,7 @@ from pipelines.query.guard import check_sql
 from pipelines.semantic import Compare, Filter, SemanticEngine, SemanticQuery
 from pipelines.semantic.first_seen_query import FirstSeen
 
+from .engines import Bind
 from .first_seen_data import orders_model, write_orders
 from .helpers import connect, normalise
 
@@ -43,8 +44,8 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def engine(paths: dict[str, Path]) -> Iterator[SemanticEngine]:
-    engine = SemanticEngine(orders_model(), paths)
+def engine(paths: dict[str, Path], bind: Bind) -> Iterator[SemanticEngine]:
+    engine = bind(orders_model(), paths)
     yield engine
     engine.close()
 
@@ -182,6 +183,7 @@ def test_by_quarter_and_by_year_the_buckets_are_the_grain(engine: SemanticEngine
     )  # fmt: skip
 
 
+@pytest.mark.requires("duckdb_sql")
 def test_the_sql_passes_the_guard_and_the_compiled_query_is_kept(
     engine: SemanticEngine,
 ) -> None:

@@ -14,6 +14,7 @@ from pipelines.dashboards.reach import FilterReach
 from pipelines.semantic import SemanticEngine, SemanticError, SemanticQuery
 from pipelines.semantic.model import CalculatedMeasure, Column
 
+from .engines import Bind
 from .first_seen_data import orders_model, write_orders
 
 MONTH = "orders.order_date.month"
@@ -25,7 +26,7 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def engine(paths: dict[str, Path]) -> Iterator[SemanticEngine]:
+def engine(paths: dict[str, Path], bind: Bind) -> Iterator[SemanticEngine]:
     model = orders_model()
     customers = model.table("customers")
     assert customers is not None
@@ -33,7 +34,7 @@ def engine(paths: dict[str, Path]) -> Iterator[SemanticEngine]:
     model.measures.append(
         CalculatedMeasure(name="new_or_returning", table="orders", expression="count(*)")
     )
-    engine = SemanticEngine(model, paths)
+    engine = bind(model, paths)
     yield engine
     engine.close()
 

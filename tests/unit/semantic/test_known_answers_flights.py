@@ -27,6 +27,7 @@ from pipelines.semantic import (
     table_from_source,
 )
 
+from .engines import Bind
 from .helpers import connect, normalise, rows
 
 Sources = dict[str, SourceSchema]
@@ -58,8 +59,8 @@ def paths(flights_sources: Sources) -> dict[str, Path]:
 
 
 @pytest.fixture
-def flights(flights_sources: Sources, paths: dict[str, Path]) -> SemanticEngine:
-    return SemanticEngine(flights_model(flights_sources), paths)
+def flights(flights_sources: Sources, paths: dict[str, Path], bind: Bind) -> SemanticEngine:
+    return bind(flights_model(flights_sources), paths)
 
 
 @pytest.fixture
@@ -185,7 +186,7 @@ def test_row_count_across_one_to_many_without_a_key_is_refused(
 
 # -- a column literally named count --------------------------------------------------------------
 @pytest.fixture
-def visits(tmp_path: Path) -> SemanticEngine:
+def visits(tmp_path: Path, bind: Bind) -> SemanticEngine:
     path = tmp_path / "visits.parquet"
     duckdb.execute(
         f"COPY (SELECT * FROM (VALUES ('Mon', 10), ('Mon', 5), ('Tue', 7)) t(weekday, count)) "
@@ -210,7 +211,7 @@ def visits(tmp_path: Path) -> SemanticEngine:
             ]
         }
     )
-    return SemanticEngine(model, {"visits": path})
+    return bind(model, {"visits": path})
 
 
 def test_a_column_named_count_keeps_its_name_and_the_row_count_moves(

@@ -21,6 +21,8 @@ from pipelines.semantic import Filter, SemanticEngine, SemanticQuery
 from .helpers import normalise
 from .hr_data import hr_model
 
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
+
 HEADCOUNT = {"start": "employees.hire_date", "end": "employees.exit_date"}
 
 

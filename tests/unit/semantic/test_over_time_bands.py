@@ -19,6 +19,10 @@ from pipelines.semantic import Filter, SemanticEngine, SemanticModel, SemanticQu
 from pipelines.semantic.over_time_query import OverTime
 from pipelines.semantic.query import SemanticError
 
+from .engines import Bind
+
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
+
 STAFF = """
     SELECT * FROM (VALUES
         (1, 'A', DATE '2024-12-31', NULL),
@@ -41,7 +45,7 @@ DECEMBER = dt.date(2024, 12, 1)
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> SemanticEngine:
+def engine(tmp_path_factory: pytest.TempPathFactory, bind: Bind) -> SemanticEngine:
     path = tmp_path_factory.mktemp("staff") / "staff.parquet"
     con = duckdb.connect()
     con.execute(f"COPY ({STAFF}) TO '{path}' (FORMAT parquet)")
@@ -63,7 +67,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SemanticEngine:
             ]
         }
     )
-    return SemanticEngine(model, {"staff": path})
+    return bind(model, {"staff": path})
 
 
 def run(engine: SemanticEngine, **parts: Any) -> list[list[Any]]:
@@ -191,6 +195,7 @@ def test_bands_go_with_over_time_and_the_tenure_flow_only(engine: SemanticEngine
         run(engine, sort=[Sort(field="tenure_band")], over_time={"start": "staff.hired"})
 
 
+@pytest.mark.requires("duckdb_sql")
 def test_a_query_with_bands_passes_the_sql_guard(engine: SemanticEngine, tmp_path: Path) -> None:
     from pipelines.query.guard import check_sql
 

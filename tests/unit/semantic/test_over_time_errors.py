@@ -9,6 +9,8 @@ import pytest
 
 from pipelines.semantic import Filter, SemanticEngine, SemanticError, SemanticQuery, Sort
 
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
+
 HEADCOUNT = {"start": "employees.hire_date", "end": "employees.exit_date"}
 
 

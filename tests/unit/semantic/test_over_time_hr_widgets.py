@@ -20,7 +20,10 @@ from pipelines.semantic import SemanticEngine, SemanticModel, SemanticQuery, Sou
 from pipelines.semantic.suggest import apply_suggestion, suggest, table_from_source
 
 from .data import DEMO
+from .engines import Bind
 from .helpers import connect, normalise
+
+pytestmark = pytest.mark.requires("arrays", "cheap_over_time")  # spines unnest arrays
 
 SPAN = '"start": "employees.hire_date", "end": "employees.exit_date"'
 WIDGETS = {
@@ -53,8 +56,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[SemanticModel, dict[
 
 
 @pytest.fixture
-def engine(demo: tuple[SemanticModel, dict[str, Path]]) -> SemanticEngine:
-    return SemanticEngine(*demo)
+def engine(demo: tuple[SemanticModel, dict[str, Path]], bind: Bind) -> SemanticEngine:
+    return bind(*demo)
 
 
 @pytest.fixture
@@ -146,6 +149,7 @@ def test_tenure_widgets(engine: SemanticEngine, sql: duckdb.DuckDBPyConnection) 
     assert sum(r[1] for r in bands) == current[0]
 
 
+@pytest.mark.requires("duckdb_sql")
 @pytest.mark.parametrize("widget", sorted(WIDGETS))
 def test_every_widget_sql_passes_the_sql_guard(engine: SemanticEngine, widget: str) -> None:
     # Dashboards run a widget's SQL through the guard, which refuses range() and its kin.

@@ -19,7 +19,8 @@ from pipelines.semantic import (
     SemanticQuery,
 )
 
-from .helpers import connect, normalise, rows
+from .engines import Bind
+from .helpers import connect, normalise, quoted, rows
 from .roles_data import roles_model, write_roles
 
 
@@ -29,8 +30,8 @@ def roles_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def roles(roles_paths: dict[str, Path]) -> SemanticEngine:
-    return SemanticEngine(roles_model(), roles_paths)
+def roles(roles_paths: dict[str, Path], bind: Bind) -> SemanticEngine:
+    return bind(roles_model(), roles_paths)
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_origin_and_destination_names_in_one_query(
     assert normalise(result.rows) == normalise(expected)
     assert ["Schiphol", "Heathrow", 150] in result.rows
     assert ["Heathrow", "Schiphol", 80] in result.rows  # the reverse route is another row
-    assert result.sql.count('"airports" AS') == 2
+    assert result.sql.count(f"{quoted(roles, 'airports')} AS") == 2
 
 
 def test_alias_fields_are_labelled_with_the_join_label(roles: SemanticEngine) -> None:
