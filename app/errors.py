@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelines.query import GuardError
+
 
 class DomainError(Exception):
     """Base for errors a user can act on; ``str(error)`` is the message shown."""
@@ -32,6 +37,23 @@ class InvalidInput(DomainError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidSql(InvalidInput):
+    """An SQL guard refused the query: 422 with the position of the part at fault."""
+
+    def __init__(self, error: GuardError) -> None:
+        super().__init__(error.message, "sql")
+        self.position = {
+            "start": error.start,
+            "end": error.end,
+            "line": error.line,
+            "column": error.column,
+        }
+
+    @property
+    def problem_fields(self) -> dict[str, Any]:
+        return {"position": self.position}
 
 
 class AuthenticationFailed(DomainError):

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from app.api.framework import PREFIX, ApiRequest, Reply, Stream
 from app.api.v1 import api
 from app.context import AppContext
+from app.errors import InvalidSql
 from app.services.errors import Conflict, InvalidInput
 from app.services.sql.export import MEDIA_TYPES
 from app.services.sql.saved import MAX_DESCRIPTION, MAX_NAME, SavedChart
@@ -139,23 +140,6 @@ class SavedList(BaseModel):
 
 
 # -- errors -----------------------------------------------------------------------------------------
-class InvalidSql(InvalidInput):
-    """The SQL guard refused the query: 422 with the position of the part at fault."""
-
-    def __init__(self, error: GuardError) -> None:
-        super().__init__(error.message, "sql")
-        self.position = {
-            "start": error.start,
-            "end": error.end,
-            "line": error.line,
-            "column": error.column,
-        }
-
-    @property
-    def problem_fields(self) -> dict[str, Any]:
-        return {"position": self.position}
-
-
 class FailedSql(InvalidInput):
     """DuckDB could not run the query: 422, with the line and column when DuckDB gave them."""
 

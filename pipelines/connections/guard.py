@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import TokenType, exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
+from pipelines.query.guard import single_statement
 from pipelines.query.refusals import GuardError, statement_refused
 from pipelines.query.statements import FORBIDDEN_NODES, READ_STARTS, statement_keyword
 
@@ -71,25 +72,7 @@ def check_remote_sql(sql: str, dialect: str) -> str:
         tokens = reader.tokenize(sql)
     except TokenError as exc:
         raise GuardError(f"Cannot read the SQL: {_first_line(exc)}") from None
-    statements: list[list[sqlglot.Token]] = [[]]
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            statements.append([])
-        else:
-            statements[-1].append(token)
-    found = [s for s in statements if s]
-    if not found:
-        raise GuardError("The SQL is empty: write one SELECT query")
-    if len(found) > 1:
-        second = found[1][0]
-        raise GuardError(
-            "Only one statement can run at a time; remove the second statement "
-            f"(starting with {second.text!r}) or the ';' before it",
-            sql=sql,
-            start=second.start,
-            end=second.end + 1,
-        )
-    statement = found[0]
+    statement = single_statement(sql, tokens)
     first = next((t for t in statement if t.token_type != TokenType.L_PAREN), statement[0])
     if first.token_type not in READ_STARTS or first.token_type == TokenType.FROM:
         keyword = statement_keyword(statement, first)

@@ -135,7 +135,7 @@ def _check(sql: str, tables: Collection[str]) -> CheckedSql:
     if len(sql) > MAX_SQL_LENGTH:
         raise GuardError(f"The SQL is longer than {MAX_SQL_LENGTH:,} characters")
     tokens = _tokenize(sql, known)
-    statement = _single_statement(sql, tokens)
+    statement = single_statement(sql, tokens)
     _check_start(sql, statement)
     _check_nesting(sql, statement)
     body = sql[: statement[-1].end + 1]
@@ -160,7 +160,9 @@ def _tokenize(sql: str, known: dict[str, str]) -> list[Token]:
     return tokens
 
 
-def _single_statement(sql: str, tokens: list[Token]) -> list[Token]:
+def single_statement(sql: str, tokens: list[Token]) -> list[Token]:
+    """The tokens of the one statement in ``tokens``; GuardError for none, or for a second one
+    (pointing at it in ``sql``)."""
     statements: list[list[Token]] = [[]]
     for token in tokens:
         if token.token_type == TokenType.SEMICOLON:

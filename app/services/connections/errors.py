@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.errors import InvalidSql
 from app.services.errors import Conflict, DomainError, InvalidInput
 from pipelines.connections import ConnectionFailed, RemoteQueryCancelled, RemoteQueryFailed
-from pipelines.query import GuardError
 
 
 class ConnectionUnavailable(DomainError):
@@ -24,21 +24,8 @@ class ConnectionUnavailable(DomainError):
         return {"kind": self.kind}
 
 
-class ConnectionSqlRefused(InvalidInput):
-    """The guard refused the SQL: 422 with the position of the part at fault."""
-
-    def __init__(self, error: GuardError) -> None:
-        super().__init__(error.message, "sql")
-        self.position = {
-            "start": error.start,
-            "end": error.end,
-            "line": error.line,
-            "column": error.column,
-        }
-
-    @property
-    def problem_fields(self) -> dict[str, Any]:
-        return {"position": self.position}
+class ConnectionSqlRefused(InvalidSql):
+    """The guard refused the SQL (in the connection's dialect): 422 with the position."""
 
 
 class ConnectionQueryFailed(InvalidInput):
