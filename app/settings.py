@@ -79,7 +79,7 @@ class ServerSettings(_Section):
     secure_cookies: bool = False
     trusted_proxies: EnvList = Field(default_factory=list)
     hsts_seconds: int = Field(31536000, ge=0)
-    prefetch_pages: bool = True
+    prefetch_pages: bool = False
     node: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     @field_validator("allowed_websocket_origins", "trusted_proxies", mode="before")

@@ -98,7 +98,9 @@ def test_click_to_usable_page_and_memory_per_page(tmp_path: Path) -> None:
         pytest.skip("Debian Chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    server = start_server(tmp_path, settings={"demo": {"sample_data": True}})
+    server = start_server(
+        tmp_path, settings={"demo": {"sample_data": True}, "server": {"prefetch_pages": True}}
+    )
     assert server.demo_password
     try:
         with sync_playwright() as playwright:

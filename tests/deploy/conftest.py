@@ -1,8 +1,8 @@
 """Deploy fixtures: PostgreSQL, nginx and two ``datapilot serve`` processes, once per module.
 
 They skip without PostgreSQL or nginx, and fail instead when ``DATAPILOT_REQUIRE_POSTGRES=1``
-(CI installs nginx in ``.ci/run``). The browser fixtures and the browser guard of
-``tests/ui/conftest.py`` apply here too.
+(CI installs nginx in ``.ci/run``). The browser test drives its own Chromium in a thread of its
+own: the browser suite's Playwright keeps an event loop running in the main thread.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from tests.deploy.stack import (
     require_deploy_parts,
     start_stack,
 )
-from tests.ui.conftest import (  # noqa: F401  (fixtures and hooks used by this directory)
-    browser,
-    new_page,
+from tests.ui.conftest import (  # noqa: F401  (hooks used by this directory)
     pytest_runtest_call,
     pytest_runtest_makereport,
 )

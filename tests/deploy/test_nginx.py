@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -22,7 +24,18 @@ from tests.integration.sources_api import ORDERS, create_workspace, upload, wait
 from tests.integration.sql_api import run_sql
 from tests.ui.conftest import sign_in, wait_for_shell
 
+T = TypeVar("T")
 NODE = "x-datapilot-node"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def in_own_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` in a new thread: asyncio.run and Playwright's sync API refuse to run where
+    the browser suite's Playwright already keeps an event loop (the main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 TOKEN = re.compile(r'"token":\s*"([^"]+)"')
 
 
@@ -115,7 +128,10 @@ def test_a_form_sign_in_stays_on_one_process_for_pages_and_the_websocket(stack: 
         match = TOKEN.search(pages[-1].text)
         assert match, "the page has no Bokeh session token"
         cookies = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
-        handshake = asyncio.run(open_websocket(stack, "/sources/ws", cookies, match.group(1)))
+        token = match.group(1)
+        handshake = in_own_thread(
+            lambda: asyncio.run(open_websocket(stack, "/sources/ws", cookies, token))
+        )
         assert handshake["node"] == node
         assert '"msgtype":"ACK"' in handshake["first"].replace(" ", "")
 
@@ -158,14 +174,29 @@ async def open_websocket(stack: Stack, path: str, cookies: str, token: str) -> d
 
 
 @pytest.mark.ui
-def test_a_browser_signs_in_through_nginx_and_runs_a_sql_query(stack: Stack, new_page: Any) -> None:
+def test_a_browser_signs_in_through_nginx_and_runs_a_sql_query(stack: Stack) -> None:
     with through_nginx(stack) as http:
         user = register_api_user(http)
         workspace = create_workspace(http, user, "Sales")  # the first: the page opens on it
         uploaded = upload(http, user, workspace, "orders.csv", ORDERS.encode())
         assert wait_settled(http, user, workspace, uploaded.json()["id"])["status"] == "ready"
+    in_own_thread(lambda: _sql_through_nginx(stack, user))
 
-    page = new_page(base_url=stack.nginx.https_url, ignore_https_errors=True)
+
+def _sql_through_nginx(stack: Stack, user: Any) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context = browser.new_context(base_url=stack.nginx.https_url, ignore_https_errors=True)
+            context.set_default_timeout(30_000)
+            _run_sql(stack, context.new_page(), user)
+        finally:
+            browser.close()
+
+
+def _run_sql(stack: Stack, page: Any, user: Any) -> None:
     sockets: list[str] = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
     sign_in(page, user.email, user.password)

@@ -4,15 +4,28 @@ following (see ``app/pages/shell/router.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, start_server
 from tests.ui.conftest import api_account, sign_in, wait_for_shell
 from tests.ui.test_sql import Api, orders_csv, put_sql, result_rows
 
 MARK = "window.__dpSameDocument"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server that draws the sidebar's pages ahead (``server.prefetch_pages``, off by
+    default)."""
+    running = start_server(
+        tmp_path_factory.mktemp("prefetch"), settings={"server": {"prefetch_pages": True}}
+    )
+    yield running
+    running.stop()
 
 
 def go(page: Any, label: str, slug: str) -> None:
