@@ -69,9 +69,9 @@ def _stat_value(text: str | None, kind: ColumnType) -> JsonValue:
     return text
 
 
-def _ordered(name: str, kind: ColumnType) -> str:
-    """The column as min/max should compare it: text by :data:`TEXT_ORDER`."""
-    return f"{ident(name)} COLLATE {TEXT_ORDER}" if kind == "text" else ident(name)
+def _collated(name: str) -> str:
+    """A text column as its min and max should compare it: by :data:`TEXT_ORDER`."""
+    return f"{ident(name)} COLLATE {TEXT_ORDER}"
 
 
 def _scan(
@@ -167,7 +167,7 @@ def build_profile(
         con,
         path,
         names,
-        [_ordered(names[i], "text") for i in texts],
+        [_collated(names[i]) for i in texts],
         row_count,
         exact_distinct_rows,
     )
