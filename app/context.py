@@ -96,7 +96,12 @@ class AppContext:
             gate=TenantSlots(self.leases, "query", sql.per_tenant_queries),
         )
         self.engines = EngineCache()
-        self.connection_pools = ConnectionPools(self.settings.connections)
+        self.connection_pools = ConnectionPools(
+            self.settings.connections,
+            gate=TenantSlots(
+                self.leases, "connection-query", self.settings.connections.per_tenant_queries
+            ),
+        )
         self.sql_threads = ThreadPoolExecutor(SQL_REQUEST_THREADS, thread_name_prefix="sql-request")
         self.widget_threads = ThreadPoolExecutor(
             DASHBOARD_WIDGET_THREADS, thread_name_prefix="dashboard-widget"

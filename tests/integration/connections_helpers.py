@@ -9,6 +9,7 @@ from typing import Any
 from app.principal import Principal
 from app.services.ai.vault import KeyVault
 from app.services.connections import ConnectionInfo, ConnectionPools, ConnectionService
+from app.services.leases import Leases, TenantSlots
 from app.settings import ConnectionSettings
 from tests.integration.conftest import Store
 from tests.integration.live_databases import LiveDatabase
@@ -17,17 +18,27 @@ from tests.integration.live_databases import LiveDatabase
 class Connections:
     """Builds :class:`ConnectionService` for principals over one store and one set of pools."""
 
-    def __init__(self, store: Store, **settings: Any) -> None:
+    def __init__(self, store: Store, shared_limit: bool = False, **settings: Any) -> None:
+        """With ``shared_limit``, the tenant's turns are slots in the store, as a server
+        process has them (each :class:`Connections` is then one process)."""
         self.store = store
         self.settings = ConnectionSettings(**{"connect_timeout_seconds": 3, **settings})
         self.vault = KeyVault(store.settings.secrets.encryption_keys)
-        self.pools = ConnectionPools(self.settings)
+        self.leases = Leases(store.db, store.settings.processes) if shared_limit else None
+        gate = (
+            None
+            if self.leases is None
+            else TenantSlots(self.leases, "connection-query", self.settings.per_tenant_queries)
+        )
+        self.pools = ConnectionPools(self.settings, gate=gate)
 
     def service(self, principal: Principal) -> ConnectionService:
         return ConnectionService(self.store.db, self.vault, self.pools, self.settings, principal)
 
     def close(self) -> None:
         self.pools.dispose_all()
+        if self.leases is not None:
+            self.leases.close()
 
 
 def add_connection(

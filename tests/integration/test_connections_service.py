@@ -196,6 +196,40 @@ def test_a_tenant_runs_at_most_its_turns_and_cancel_stops_its_query(
         connections.close()
 
 
+def test_two_processes_together_keep_to_the_tenants_turns(
+    store: Store, live_db: LiveDatabase
+) -> None:
+    """Each server process has its own pools; the tenant's limit is shared through the store."""
+    first = Connections(store, shared_limit=True, per_tenant_queries=1, queue_seconds=0)
+    second = Connections(store, shared_limit=True, per_tenant_queries=1, queue_seconds=0)
+    try:
+        a, b = store.register("Ada"), store.register("Bob")
+        ws_a, ws_b = _workspace(store, a), _workspace(store, b)
+        conn_a = add_connection(first.service(a), ws_a, live_db)
+        conn_b = add_connection(second.service(b), ws_b, live_db)
+        outcome: list[BaseException] = []
+
+        def long_query() -> None:
+            try:
+                first.service(a).run(ws_a, conn_a.id, sleep_sql(live_db.kind, 31), query_id="l")
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=long_query)
+        thread.start()
+        wait_for(sleeping(live_db, live_db.reader, 31))
+        with pytest.raises(Throttled):  # the other process: the tenant's one turn is taken
+            second.service(a).run(ws_a, conn_a.id, "SELECT 1 AS one")
+        assert second.service(b).run(ws_b, conn_b.id, "SELECT 1 AS one").rows == [[1]]
+        assert first.service(a).cancel(ws_a, conn_a.id, "l")
+        thread.join(10)
+        assert len(outcome) == 1 and isinstance(outcome[0], ConnectionQueryCancelled)
+        assert second.service(a).run(ws_a, conn_a.id, "SELECT 1 AS one").rows == [[1]]
+    finally:
+        first.close()
+        second.close()
+
+
 def test_the_statement_timeout_answers_a_cancelled_query(
     store: Store, live_db: LiveDatabase
 ) -> None:

@@ -4,7 +4,8 @@ One :class:`~pipelines.connections.ReadOnlyRunner` (an engine with a bounded poo
 connection, kept while the row is unchanged: an update or delete disposes it here, and a row
 changed by another process is noticed by its ``updated_at`` and reopened. A tenant runs at most
 ``per_tenant_queries`` queries, previews and profiles at once over all its connections; more
-wait up to ``queue_seconds``, then are refused with a message.
+wait up to ``queue_seconds``, then are refused with a message. With a ``gate`` (the store's
+tenant slots, as the app gives it) that limit holds across every server process together.
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from app.services.errors import Throttled
 from app.settings import ConnectionSettings
 from pipelines.connections import ConnectionSpec, ReadOnlyRunner, open_engine
+from pipelines.query import QueryCancelled
+from pipelines.query.turns import SlotGate, TenantTurns
 
 
 class ConnectionPools:
-    """Runners by connection id, and per-tenant query turns (one per server process)."""
+    """Runners by connection id, and per-tenant query turns (over every process with a
+    ``gate``)."""
 
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(self, settings: ConnectionSettings, gate: SlotGate | None = None) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._runners: dict[uuid.UUID, tuple[str, ReadOnlyRunner]] = {}
-        self._turns: dict[uuid.UUID, threading.BoundedSemaphore] = {}
+        self._turns = TenantTurns(settings.per_tenant_queries, gate)
 
     def runner(
         self, connection_id: uuid.UUID, version: str, spec: ConnectionSpec
@@ -69,20 +73,16 @@ class ConnectionPools:
     @contextmanager
     def turn(self, tenant_id: uuid.UUID) -> Iterator[None]:
         """Hold one of the tenant's query turns while the block runs (Throttled if none frees)."""
-        with self._lock:
-            turns = self._turns.get(tenant_id)
-            if turns is None:
-                turns = threading.BoundedSemaphore(self.settings.per_tenant_queries)
-                self._turns[tenant_id] = turns
-        wait = self.settings.queue_seconds
-        acquired = turns.acquire(timeout=wait) if wait > 0 else turns.acquire(blocking=False)
-        if not acquired:
+        held = ExitStack()
+        try:
+            held.enter_context(
+                self._turns.turn(str(tenant_id), threading.Event(), self.settings.queue_seconds)
+            )
+        except QueryCancelled:  # no turn came in time
             raise Throttled(
                 f"Your organisation already runs {self.settings.per_tenant_queries} queries on its "
                 "database connections; try again when one has finished.",
-                retry_after=max(1, round(wait)),
-            )
-        try:
+                retry_after=max(1, round(self.settings.queue_seconds)),
+            ) from None
+        with held:
             yield
-        finally:
-            turns.release()
