@@ -127,7 +127,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     ctx = _ready_context(settings)
     from app.services.sources.jobs import recover_interrupted
 
-    recovered = recover_interrupted(ctx.db, ctx.files)
+    recovered = recover_interrupted(
+        ctx.db, ctx.files, grace_seconds=settings.processes.folder_grace_seconds
+    )
     if recovered:
         logging.getLogger("datapilot").warning(
             "%d source(s) were interrupted by a stop and are marked failed", recovered

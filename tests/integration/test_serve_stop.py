@@ -1,7 +1,7 @@
-"""A ``datapilot serve`` process stopped cleanly (SIGTERM: a supervisor, systemd, docker stop)
+"""A ``datapilot serve`` process over the shared store. Stopped cleanly (SIGTERM: a supervisor, systemd, docker stop)
 gives back what it holds in the shared store at once: its ingest leases expire now instead of a
 lease period later, so another process (on any host) recovers the job at once, and no query slot
-stays counted."""
+stays counted. Starting, it removes orphan folders past the configured grace period."""
 
 from __future__ import annotations
 
@@ -49,3 +49,14 @@ def test_sigterm_mid_ingest_releases_the_processs_leases(tmp_path: Path) -> None
             assert session.scalars(select(ProcessLease)).all() == []  # its ingest slot too
     finally:
         engine.dispose()
+
+
+def test_serve_start_up_removes_orphan_folders_past_the_configured_grace(tmp_path: Path) -> None:
+    """A folder of no source (left by a process that died before its row was written) goes at
+    start-up once older than ``processes.folder_grace_seconds``, here 0."""
+    orphan = tmp_path / "data" / str(uuid.uuid4()) / str(uuid.uuid4()) / str(uuid.uuid4())
+    orphan.mkdir(parents=True)
+    (orphan / "original.csv").write_text("a,b\n1,2\n")
+    server = start_server(tmp_path, {"processes": {"folder_grace_seconds": 0}}, demo=False)
+    server.stop()
+    assert not orphan.exists(), server.log()
