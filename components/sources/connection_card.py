@@ -98,8 +98,8 @@ class ConnectionCard(pn.viewable.Viewer):
         self._test = self._button("Test", "cc-test")
         self._edit = self._button("Edit", "cc-edit")
         self._delete = self._button("Delete", "cc-delete")
-        self._test.on_click(lambda _: self._call("test"))
-        self._edit.on_click(lambda _: self._call("edit"))
+        self._test.on_click(self._clicked)
+        self._edit.on_click(self._clicked)
         self._delete.on_click(lambda _: self._open_confirm())
         self._confirm = ConfirmDelete(
             what="connection",
@@ -148,6 +148,9 @@ class ConnectionCard(pn.viewable.Viewer):
     def _close_confirm(self) -> None:
         self._confirm_box.visible = False
         self._actions.visible = True
+
+    def _clicked(self, event: param.parameterized.Event) -> None:
+        self._call("test" if event.obj is self._test else "edit")
 
     def _call(self, action: str) -> bool:
         done = bool(self.act(action)) if self.act is not None else False

@@ -23,6 +23,7 @@ import panel as pn
 import param
 
 from components.assets import read_asset
+from components.sources.connection_keys import EscapeKey, PasswordField
 from pipelines.connections import DEFAULT_PORTS
 
 KINDS = {"PostgreSQL": "postgres", "MySQL / MariaDB": "mysql"}
@@ -139,44 +140,6 @@ def check_markup(check: Mapping[str, Any] | None) -> str:
     )
 
 
-class PasswordField(pn.widgets.PasswordInput):
-    """A password input that, like ``TextInput``, reports Enter as ``enter_pressed``."""
-
-    enter_pressed = param.Event(doc="Event when the Enter key has been pressed.")
-
-    _rename = {"enter_pressed": None}
-
-    def _get_model(self, doc: Any, root: Any = None, parent: Any = None, comm: Any = None) -> Any:
-        model = super()._get_model(doc, root, parent, comm)
-        # Bokeh's text inputs (the password one included) send value_submit on Enter.
-        self._register_events("value_submit", model=model, doc=doc, comm=comm)
-        return model
-
-    def _process_event(self, event: Any) -> None:
-        if event.event_name == "value_submit":
-            self.value = self.value_input = event.value
-            self.param.trigger("enter_pressed")
-
-
-class EscapeKey(pn.custom.JSComponent):
-    """Invisible: reports Escape pressed inside the element with the CSS class ``scope``."""
-
-    scope = param.String(default="", doc="CSS class of the element whose Escape is reported.")
-    pressed = param.Event(doc="Escape was pressed inside ``scope``.")
-
-    _esm = "connection_form.js"
-
-    def __init__(self, **params: Any) -> None:
-        params.setdefault("height", 0)
-        params.setdefault("width", 0)
-        params.setdefault("margin", 0)
-        super().__init__(**params)
-
-    def _handle_msg(self, msg: Any) -> None:
-        if isinstance(msg, dict) and msg.get("type") == "escape":
-            self.param.trigger("pressed")
-
-
 class ConnectionForm(pn.viewable.Viewer):
     """Kind, name, host, port, database, user, password, TLS and schema of one connection."""
 
@@ -190,7 +153,7 @@ class ConnectionForm(pn.viewable.Viewer):
     check = param.Dict(
         default=None, allow_None=True, doc="The last test of these settings (``as_json()``)."
     )
-    busy = param.Selector(
+    busy: param.Selector[str] = param.Selector(
         default="", objects=["", "testing", "saving"], doc="What the page is doing with the form."
     )
     data = param.Dict(default={}, doc="The checked values, set before ``submitted``/``tested``.")
@@ -276,9 +239,9 @@ class ConnectionForm(pn.viewable.Viewer):
             )
 
         self._save = button("Save", "cf-save", "primary")
-        self._save.on_click(lambda _: self.submit())
+        self._save.on_click(self._clicked)
         self._test = button("Test connection", "cf-test")
-        self._test.on_click(lambda _: self.test())
+        self._test.on_click(self._clicked)
         self._cancel = button("Cancel", "cf-cancel")
         self._cancel.on_click(lambda _: self.param.trigger("cancelled"))
         self._escape = EscapeKey(scope="cf-form")
@@ -331,7 +294,7 @@ class ConnectionForm(pn.viewable.Viewer):
     def raw(self) -> dict[str, str]:
         """The text of every field as typed (``kind`` and ``tls`` as the service's values)."""
 
-        def typed(widget: pn.widgets.TextInput) -> str:
+        def typed(widget: pn.widgets.TextInput | pn.widgets.PasswordInput) -> str:
             current = widget.value_input
             return str(widget.value if current is None else current)
 
@@ -377,6 +340,12 @@ class ConnectionForm(pn.viewable.Viewer):
             self.param.update(errors={}, message=message)
 
     # -- internals -----------------------------------------------------------------------------------
+    def _clicked(self, event: param.parameterized.Event) -> None:
+        if event.obj is self._save:
+            self.submit()
+        else:
+            self.test()
+
     def _widget(self, field: str) -> Any:
         return getattr(self, f"_{field}")
 

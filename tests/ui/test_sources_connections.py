@@ -3,7 +3,7 @@
 One journey on one server: an editor connects a database as a read-only user (tested before
 saving), another as a user who can write (warned), changes the first one keeping its password,
 browses to a table and pages its rows, runs SQL (rows; a refused statement shows why and dims
-the previous result), and deletes a connection after typing its name.
+the previous result; a long one is cancelled), and deletes a connection after typing its name.
 """
 
 from __future__ import annotations
@@ -56,9 +56,7 @@ def fill_form(page: Any, live_db: LiveDatabase, name: str, who: str) -> None:
 
 
 def card(page: Any, name: str) -> Any:
-    return page.locator(".dp-connection-card").filter(
-        has=page.locator(".cc-name", has_text=name)
-    )
+    return page.locator(".dp-connection-card").filter(has=page.locator(".cc-name", has_text=name))
 
 
 def test_connect_test_browse_query_and_delete_a_database(
@@ -164,6 +162,15 @@ def test_connect_test_browse_query_and_delete_a_database(
     expect(note).to_contain_text("This query was not run.")
     expect(page.locator(".dp-conn-sql .dp-result-stale-note")).to_be_visible()
     expect(rows).to_have_count(3)
+
+    # A long query is stopped with Cancel, in the database.
+    put_sql(page, "SELECT pg_sleep(30) AS slept")
+    page.locator(".dp-conn-sql-run button").click()
+    cancel = page.locator(".dp-conn-sql-cancel button")
+    expect(page.locator(".dp-conn-sql .dp-running")).to_contain_text("Running")
+    cancel.click()
+    expect(note).to_contain_text("Cancelled.")
+    expect(cancel).to_be_hidden()
 
     # Delete the writer after typing its name; the database is not touched.
     page.locator(".dp-back").first.click()

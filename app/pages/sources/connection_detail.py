@@ -232,8 +232,9 @@ class ConnectionDetail(pn.viewable.Viewer):
 
     def test(self) -> None:
         """Test the saved connection in a worker thread."""
+        assert self.workspace is not None
         self.testing = True
-        workspace_id = self.workspace.id if self.workspace else None
+        workspace_id = self.workspace.id
 
         def done(outcome: Any) -> None:
             if isinstance(outcome, Exception):

@@ -279,7 +279,7 @@ class ConnectionsSection(pn.viewable.Viewer):
             return
         workspace_id = self._workspace_id
         if cid and "password" not in values:
-            saved = next((c for c in self.connections if c["id"] == cid), {})
+            saved: dict[str, Any] = next((c for c in self.connections if c["id"] == cid), {})
             where = ("kind", "host", "port", "database", "user", "tls", "schema")
             changed = any(saved.get(k) != values.get(k) for k in where)
             if changed and saved.get("password_set"):

@@ -1,4 +1,4 @@
-// Escape pressed inside the connection form (see connection_form.py): the server cancels it.
+// Escape pressed inside the connection form (see connection_keys.py): the server cancels it.
 // Panel draws every widget in its own shadow root, so the form is found on the event's
 // composed path by the CSS class Python gives it.
 export function render({ model, el }) {
