@@ -64,6 +64,9 @@ class PagedTable(pn.viewable.Viewer):
     total_pages = param.Integer(default=1, doc="Pages in the whole table (from the last fetch).")
     error = param.String(default="", doc="Why the last fetch failed, if it did.")
     height = param.Integer(default=420, doc="Height of the table in pixels.")
+    sortable = param.Boolean(
+        default=True, doc="Whether header clicks sort (off when ``fetch`` cannot sort)."
+    )
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -155,7 +158,7 @@ class PagedTable(pn.viewable.Viewer):
             configuration={
                 "sortMode": "remote",
                 "renderVertical": "basic",
-                "columnDefaults": {"headerSortTristate": False},
+                "columnDefaults": {"headerSortTristate": False, "headerSort": self.sortable},
             },
             sizing_mode="stretch_width",
             height=self.height,

@@ -60,6 +60,9 @@ class ConfirmDelete(pn.viewable.Viewer):
 
     name_to_type = param.String(doc="The name the user must type to confirm.")
     what = param.String(default="item", doc="What is being deleted, e.g. 'workspace'.")
+    consequence = param.String(
+        default="Everything in it is removed for good.", doc="What deleting it does, one sentence."
+    )
     confirmed = param.Event(doc="Fires when the user confirms.")
     cancelled = param.Event(doc="Fires when the user cancels.")
 
@@ -101,12 +104,12 @@ class ConfirmDelete(pn.viewable.Viewer):
         )
         self._reset()
 
-    @param.depends("name_to_type", "what", watch=True)
+    @param.depends("name_to_type", "what", "consequence", watch=True)
     def _reset(self) -> None:
         what, name = html.escape(self.what), html.escape(self.name_to_type)
         self._text.object = (
             f'<div class="dp-confirm-text"><p class="dp-confirm-title">Delete {what} '
-            f"“{name}”?</p><p>Everything in it is removed for good. Type <b>{name}</b> "
+            f"“{name}”?</p><p>{html.escape(self.consequence)} Type <b>{name}</b> "
             "to confirm.</p></div>"
         )
         self._input.value = self._input.value_input = ""

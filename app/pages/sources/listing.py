@@ -385,12 +385,16 @@ class SourcesView(pn.viewable.Viewer):
 
 def page(state: ShellState) -> pn.viewable.Viewable:
     """The Sources page's content for this session: the list, or one source's detail."""
+    from app.pages.sources.connection_detail import ConnectionDetail
+    from app.pages.sources.connections import ConnectionsSection, SourcesAndDatabases
     from app.pages.sources.detail import SourceDetail
 
     # Tables appear only once their data has arrived: load Tabulator's assets with the page.
     pn.extension("tabulator")
     first: dict[str, Any] = {}
     wanted = session_query("source")
+    if session_query("connection"):
+        first["connection"] = session_query("connection")
     if wanted:
         found = _source_workspace(state, wanted)
         if found is None:
@@ -405,10 +409,12 @@ def page(state: ShellState) -> pn.viewable.Viewable:
         source_id = first.pop("source", None)  # only the first render opens the detail
         if source_id:
             return SourceDetail(state, workspace, source_id)
-        view = SourcesView(state, workspace)
-        if first.pop("missing", False):
-            return pn.Column(_missing_notice(), view, sizing_mode="stretch_width")
-        return view
+        connection_id = first.pop("connection", None)
+        if connection_id:
+            return ConnectionDetail(state, workspace, connection_id)
+        notice = [_missing_notice()] if first.pop("missing", False) else []
+        databases = ConnectionsSection(state, workspace)
+        return SourcesAndDatabases(SourcesView(state, workspace), databases, *notice)
 
     return workspace_page(state, ICON, render)
 
