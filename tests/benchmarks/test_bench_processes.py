@@ -6,7 +6,9 @@ whose upstreams all point at the first process, one that spreads over both. The 
 load (``CLIENTS`` threads of a client on 127.0.0.1, each waiting for its answer before the next
 request, for ``SECONDS``) posts dashboard-sized semantic queries (revenue and orders by customer
 over ``ROWS`` orders, each with its own filter so no answer comes from the result cache) to
-``POST /api/v1/workspaces/{id}/query``. Reported: requests per second, p50 and p95, the gain of
+``POST /api/v1/workspaces/{id}/query``. The load comes from ``wrk`` (Debian's package, a C
+client: on a 2-core machine a Python client's own CPU would take a third of a core from the
+servers it measures) and from a Python client when ``wrk`` is not installed. Reported: requests per second, p50 and p95, the gain of
 the second process, and the CPU each part used (cores: each server, nginx, the PostgreSQL
 backends, this client, and the rest of the machine), which says what limits it. A process runs
 REST calls in threads under one GIL, so it uses at most about one core: on an idle 2-core
@@ -16,9 +18,13 @@ it. No timed assertion; run with ``make bench``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
+import shutil
 import statistics
+import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +52,8 @@ CLIENTS = 8
 SECONDS = 15.0
 WARM_UP = 3.0
 TICKS = os.sysconf("SC_CLK_TCK")
+RUNS = itertools.count(1)
+"""Each load run's seed: no run repeats another's filters (the result cache would answer)."""
 
 
 def orders_csv(rows: int) -> bytes:
@@ -106,7 +114,7 @@ def run_load(base_url: str, cert: Path, headers: dict[str, str], workspace: str)
     measure_from, stop_at = start + WARM_UP, start + WARM_UP + SECONDS
 
     def client(seed: int) -> None:
-        pick = random.Random(seed)
+        pick = random.Random(seed + CLIENTS * next(RUNS))  # other filters than other runs'
         with httpx.Client(base_url=base_url, verify=trust, headers=headers, timeout=60) as http:
             while (now := time.monotonic()) < stop_at:
                 query = {
@@ -130,6 +138,55 @@ def run_load(base_url: str, cert: Path, headers: dict[str, str], workspace: str)
     return {"latencies": latencies, "failures": failures}
 
 
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+%(headers)s
+local number = 0
+function setup(thread)
+  number = number + 1
+  thread:set("seed", number)
+end
+function init(args)
+  math.randomseed(%(seed)d * 100 + seed)
+end
+function request()
+  local body = string.format(
+    '{"measures": ["orders.amount", "order_count"], "dimensions": ["orders.customer"], '
+    .. '"filters": [{"field": "orders.order_id", "op": "gt", "value": %%d}], '
+    .. '"sort": [{"field": "orders.amount", "descending": true}]}', math.random(0, %(rows)d - 1))
+  return wrk.format(nil, "%(path)s", nil, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("DP %%d %%d %%d %%d %%d\\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50),
+    latency:percentile(95), summary.duration))
+end
+"""
+
+
+def run_wrk(base_url: str, headers: dict[str, str], workspace: str, folder: Path) -> dict:
+    """The same closed loop from ``wrk``: ``CLIENTS`` connections, each waiting for its
+    answer, a warm-up run then the measured one."""
+    lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    script = folder / "query.lua"
+    answers = []
+    for seconds in (WARM_UP, SECONDS):
+        # Every run draws other filters: a repeated one would be answered from the result cache.
+        values = {"headers": lines, "rows": ROWS, "path": query_url(workspace), "seed": next(RUNS)}
+        script.write_text(WRK_SCRIPT % values)
+        run = subprocess.run(
+            ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds:.0f}s", "--timeout", "60s",
+             "-s", str(script), base_url],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        answers.append(next(line for line in run.stdout.splitlines() if line.startswith("DP ")))
+    requests, errors, p50, p95, duration = (int(v) for v in answers[-1].split()[1:])
+    return {"requests": requests, "errors": errors, "p50": p50 / 1000, "p95": p95 / 1000,
+            "seconds": duration / 1e6}  # fmt: skip
+
+
 def measure(
     label: str,
     nginx: Nginx,
@@ -142,10 +199,14 @@ def measure(
     postgres = postgres_pids(database_url)
     before = {name: cpu_seconds(pid) for name, pid in every.items()}
     postgres_before = {pid: cpu_seconds(pid) for pid in postgres}
-    client_before = sum(os.times()[:2])
+    client_before = sum(os.times()[:4])  # with waited-for children (wrk)
     busy_before, total_before = machine_busy()
     started = time.monotonic()
-    load = run_load(nginx.https_url, nginx.cert, headers, workspace)
+    if shutil.which("wrk"):
+        with tempfile.TemporaryDirectory() as folder:
+            load = run_wrk(nginx.https_url, headers, workspace, Path(folder))
+    else:
+        load = run_load(nginx.https_url, nginx.cert, headers, workspace)
     wall = time.monotonic() - started
     cpu = {name: (cpu_seconds(pid) - before[name]) / wall for name, pid in every.items()}
     cpu["postgresql backends"] = (
@@ -156,23 +217,26 @@ def measure(
         )
         / wall
     )
-    cpu["client (this pytest)"] = (sum(os.times()[:2]) - client_before) / wall
+    client = "client (wrk)" if "requests" in load else "client (this pytest)"
+    cpu[client] = (sum(os.times()[:4]) - client_before) / wall
     busy_after, total_after = machine_busy()
     cores = os.cpu_count() or 1
     machine = (busy_after - busy_before) / (total_after - total_before) * cores
     cpu["other work on the machine"] = max(0.0, machine - sum(cpu.values()))
-    lat = sorted(load["latencies"])
-    assert not load["failures"], load["failures"][:5]
-    assert lat, "no request finished in the measured part"
-    result = {
-        "label": label,
-        "rps": len(lat) / SECONDS,
-        "p50": statistics.median(lat) * 1000,
-        "p95": lat[int(0.95 * (len(lat) - 1))] * 1000,
-        "cpu": cpu,
-    }
+    if "requests" in load:
+        assert not load["errors"], f"{load['errors']} requests failed"
+        assert load["requests"], "no request finished in the measured part"
+        count, rps = load["requests"], load["requests"] / load["seconds"]
+        p50, p95 = load["p50"], load["p95"]
+    else:
+        lat = sorted(load["latencies"])
+        assert not load["failures"], load["failures"][:5]
+        assert lat, "no request finished in the measured part"
+        count, rps = len(lat), len(lat) / SECONDS
+        p50, p95 = statistics.median(lat) * 1000, lat[int(0.95 * (len(lat) - 1))] * 1000
+    result = {"label": label, "rps": rps, "p50": p50, "p95": p95, "cpu": cpu}
     print(f"\n{label}: {result['rps']:.1f} req/s, p50 {result['p50']:.0f} ms, "
-          f"p95 {result['p95']:.0f} ms ({len(lat)} requests in {SECONDS:.0f} s)")  # fmt: skip
+          f"p95 {result['p95']:.0f} ms ({count} requests in {SECONDS:.0f} s)")  # fmt: skip
     for name, cores in cpu.items():
         if cores >= 0.005:
             print(f"    CPU {name:<22} {cores:.2f} cores")
