@@ -28,8 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
+from app.services import model_live
+from app.services.connections import ConnectionService
 from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.model_homes import choose_home, elsewhere_problems, homes
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import SemanticModelRecord, SemanticModelVersion, Workspace
@@ -117,7 +120,7 @@ def check_structure(model: SemanticModel, sources: Mapping[str, str]) -> None:
         Naming the first table whose source is not in the workspace.
     """
     for table in model.tables:
-        if table.source_id not in sources:
+        if table.connection is None and table.source_id not in sources:
             raise InvalidInput(
                 f"Table “{table.name}” uses a source that is not in this workspace; pick one of "
                 "the workspace's sources or remove the table.",
@@ -136,6 +139,7 @@ class ModelService:
         principal: Principal,
         keep_versions: int = DEFAULT_KEEP_VERSIONS,
         engines: EngineCache | None = None,
+        connections: ConnectionService | None = None,
     ) -> None:
         if keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
@@ -144,6 +148,8 @@ class ModelService:
         self.principal = principal
         self.keep_versions = keep_versions
         self.engines = engines if engines is not None else SHARED_ENGINES
+        self.connections = connections
+        """Reaches the model's connection tables; without it, such tables cannot be queried."""
 
     # -- the stored model ----------------------------------------------------------------------
     def get(self, workspace_id: uuid.UUID | str) -> SemanticModel:
@@ -177,6 +183,19 @@ class ModelService:
                 workspace = self._workspace(session, workspace_id)
                 saved_in = workspace.id
                 check_structure(model, self._source_names(session, workspace.id))
+                if model.tables and any(t.connection is not None for t in model.tables):
+                    current = SemanticModelRepository(session, self.principal).for_workspace(
+                        workspace.id
+                    )
+                    known = (
+                        set()
+                        if current is None
+                        else model_live.references(model_of(current.document, current.version))
+                    )
+                    model_live.check_references(
+                        model, self._connection_names(workspace.id), known, self.connections,
+                        workspace.id,
+                    )  # fmt: skip
                 self._write(session, workspace.id, expected_version, document)
         except IntegrityError:
             # Two first saves raced: the other one inserted the model row first.
@@ -282,6 +301,8 @@ class ModelService:
         paths: dict[str, Path] = {}
         problems: dict[str, str] = {}
         for table in model.tables:
+            if table.connection is not None:
+                continue  # read where it is (see _run)
             row = by_id.get(table.source_id)
             problem = _unreadable(table.name, row)
             if problem is None:
@@ -303,7 +324,15 @@ class ModelService:
         """Problems of ``model`` (default: the saved one) against the workspace's sources."""
         if model is None:
             model = self.get(workspace_id)
-        return validate_model(model, self.sources(workspace_id))
+        live, unreadable = model_live.schemas(model, self.connections, workspace_id)
+        issues = validate_model(model, {**self.sources(workspace_id), **live})
+        if unreadable:
+            tables = {i.table for i in unreadable}
+            issues = [i for i in issues if not (i.code == "source_deleted" and i.table in tables)]
+        if live or unreadable:
+            names = self._connection_names(workspace_id)
+            issues += model_live.cross_engine_joins(model, homes(model, names))
+        return [*unreadable, *issues]
 
     def suggest(
         self, workspace_id: uuid.UUID | str, model: SemanticModel | None = None
@@ -311,7 +340,8 @@ class ModelService:
         """Tables, joins and measures the model (default: the saved one) could add."""
         if model is None:
             model = self.get(workspace_id)
-        return suggest_model(model, self.sources(workspace_id))
+        live, _ = model_live.schemas(model, self.connections, workspace_id)
+        return suggest_model(model, {**self.sources(workspace_id), **live})
 
     def accept_suggestions(
         self, workspace_id: uuid.UUID | str, ids: list[str] | None, expected_version: int
@@ -379,8 +409,27 @@ class ModelService:
     def _run(
         self, workspace_id: uuid.UUID, model: SemanticModel, paths: TablePaths, query: SemanticQuery
     ) -> QueryResult:
-        key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
-        return use_engine(self.engines, key, model, paths, lambda engine: engine.execute(query))
+        if all(t.connection is None for t in model.tables):
+            key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
+            return use_engine(self.engines, key, model, paths, lambda e: e.execute(query))
+        names = self._connection_names(workspace_id)
+        table_homes = homes(model, names)
+        anchor, home = choose_home(model, query, table_homes)
+        if not home.is_files and home.key not in names:
+            raise SemanticError(
+                f"Table “{anchor}” uses a database connection that is not in this workspace; "
+                "pick one of the workspace's connections for it.",
+                anchor,
+            )
+        problems = elsewhere_problems(anchor, home, table_homes)
+        if home.is_files:
+            paths = TablePaths(paths, {**paths.problems, **problems})
+            key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
+            return use_engine(self.engines, key, model, paths, lambda e: e.execute(query))
+        return model_live.run_live(
+            self.engines, self.connections, self.principal.tenant_id, workspace_id, model, home,
+            problems, lambda e: e.execute(query),
+        )  # fmt: skip
 
     # -- helpers -------------------------------------------------------------------------------
     def _workspace(self, session: Session, workspace_id: uuid.UUID | str) -> Workspace:
@@ -388,6 +437,10 @@ class ModelService:
         if workspace is None:
             raise NotFound("No such workspace.")
         return workspace
+
+    def _connection_names(self, workspace_id: uuid.UUID | str) -> dict[str, str]:
+        """The workspace's connections by id (none without a connection service)."""
+        return {} if self.connections is None else self.connections.names(workspace_id)
 
     def _source_names(self, session: Session, workspace_id: uuid.UUID) -> dict[str, str]:
         rows = SourceRepository(session, self.principal).list(workspace_id)

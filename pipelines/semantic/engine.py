@@ -93,6 +93,8 @@ class SemanticEngine:
         Instead of ``paths``, the backend table each model table reads (a name, or a
         :class:`~pipelines.semantic.backends.BoundTable` with its schema or database);
         needs ``con``. Queries compile to the backend's SQL dialect and run there.
+    close_con
+        Close ``con`` when the engine is closed (it was opened for this engine alone).
 
     Raises
     ------
@@ -107,13 +109,14 @@ class SemanticEngine:
         con: ibis.BaseBackend | None = None,
         *,
         tables: Mapping[str, str | BoundTable] | None = None,
+        close_con: bool = False,
     ) -> None:
         if tables is not None and (con is None or paths is not None):
             raise ValueError("Give tables with the connection holding them, and no paths")
         self.model = model
         self.paths = {name: Path(path) for name, path in (paths or {}).items()}
         self.tables = bind_tables(tables or {})
-        self._owns_con = con is None
+        self._owns_con = con is None or close_con
         self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
         self.dialect = self._con.name  # of sql(): duckdb, postgres, mysql or pyspark

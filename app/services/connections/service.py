@@ -60,6 +60,8 @@ from pipelines.connections import (
     SampledProfile,
     UnknownTable,
 )
+from pipelines.connections.ibis_backend import driver_error, open_ibis
+from pipelines.connections.snapshot import export_parquet
 from pipelines.query import GuardError
 
 R = TypeVar("R")
@@ -323,6 +325,59 @@ class ConnectionService:
         """Stop the caller's own query ``query_id`` on the connection; False if none runs."""
         runner = self._runner(workspace_id, connection_id)
         return runner.cancel(f"{self.principal.user_id}/{clean_query_id(query_id)}")
+
+    # -- for the semantic model and snapshots ----------------------------------------------------
+    def names(self, workspace_id: uuid.UUID | str) -> dict[str, str]:
+        """Name of each of the workspace's connections, by id (text)."""
+        return {str(i.id): i.name for i in self.list(workspace_id)}
+
+    def model_backend(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
+    ) -> tuple[str, Callable[[], Any]]:
+        """The connection's version (its ``updated_at``: new settings, new engines) and a
+        function opening it as a read-only Ibis backend with the statement timeout. The
+        credentials stay inside the function; nothing here logs them."""
+        spec, _, version = self._spec(workspace_id, connection_id)
+        timeout = self.settings.timeout_seconds
+
+        def open_backend() -> Any:
+            with self._errors():
+                return open_ibis(spec, timeout)
+
+        return version, open_backend
+
+    def snapshot_reader(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
+        table: str,
+    ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn], Callable[..., Any]]:  # fmt: skip
+        """The catalog table and its columns, and a function streaming its rows in batches
+        (see :func:`pipelines.connections.snapshot.export_parquet`) to a Parquet file."""
+        runner = self._runner(workspace_id, connection_id)
+        found, columns = self._table(runner, schema, table)
+
+        def export(dest: Any, **options: Any) -> Any:
+            with self._errors(), self.pools.turn(self.principal.tenant_id):
+                return export_parquet(runner, found, columns, dest, **options)
+
+        return found, columns, export
+
+    @contextmanager
+    def query_turn(self) -> Iterator[None]:
+        """One of the tenant's connection query turns, held while the block runs."""
+        with self.pools.turn(self.principal.tenant_id):
+            yield
+
+    @contextmanager
+    def model_errors(self) -> Iterator[None]:
+        """Errors of a query the semantic engine ran on a connection, as domain errors."""
+        with self._errors():
+            try:
+                yield
+            except Exception as exc:
+                translated = driver_error(exc, self.settings.timeout_seconds)
+                if translated is None:
+                    raise
+                raise translated from None
 
     # -- helpers --------------------------------------------------------------------------------
     def _workspace(self, session: Any, workspace_id: uuid.UUID | str) -> uuid.UUID:
