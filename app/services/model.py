@@ -32,7 +32,6 @@ from app.services import model_live
 from app.services.connections import ConnectionService
 from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.model_homes import choose_home, elsewhere_problems, homes
 from app.services.sources.files import SourceFiles
 from app.store.db import Database
 from app.store.models import SemanticModelRecord, SemanticModelVersion, Workspace
@@ -183,19 +182,11 @@ class ModelService:
                 workspace = self._workspace(session, workspace_id)
                 saved_in = workspace.id
                 check_structure(model, self._source_names(session, workspace.id))
-                if model.tables and any(t.connection is not None for t in model.tables):
-                    current = SemanticModelRepository(session, self.principal).for_workspace(
+                if any(t.connection is not None for t in model.tables):
+                    saved = SemanticModelRepository(session, self.principal).for_workspace(
                         workspace.id
                     )
-                    known = (
-                        set()
-                        if current is None
-                        else model_live.references(model_of(current.document, current.version))
-                    )
-                    model_live.check_references(
-                        model, self._connection_names(workspace.id), known, self.connections,
-                        workspace.id,
-                    )  # fmt: skip
+                    model_live.check_references(model, saved, self.connections, workspace.id)
                 self._write(session, workspace.id, expected_version, document)
         except IntegrityError:
             # Two first saves raced: the other one inserted the model row first.
@@ -324,15 +315,9 @@ class ModelService:
         """Problems of ``model`` (default: the saved one) against the workspace's sources."""
         if model is None:
             model = self.get(workspace_id)
-        live, unreadable = model_live.schemas(model, self.connections, workspace_id)
-        issues = validate_model(model, {**self.sources(workspace_id), **live})
-        if unreadable:
-            tables = {i.table for i in unreadable}
-            issues = [i for i in issues if not (i.code == "source_deleted" and i.table in tables)]
-        if live or unreadable:
-            names = self._connection_names(workspace_id)
-            issues += model_live.cross_engine_joins(model, homes(model, names))
-        return [*unreadable, *issues]
+        if all(t.connection is None for t in model.tables):
+            return validate_model(model, self.sources(workspace_id))
+        return model_live.issues(model, self.sources(workspace_id), self.connections, workspace_id)
 
     def suggest(
         self, workspace_id: uuid.UUID | str, model: SemanticModel | None = None
@@ -412,16 +397,7 @@ class ModelService:
         if all(t.connection is None for t in model.tables):
             key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
             return use_engine(self.engines, key, model, paths, lambda e: e.execute(query))
-        names = self._connection_names(workspace_id)
-        table_homes = homes(model, names)
-        anchor, home = choose_home(model, query, table_homes)
-        if not home.is_files and home.key not in names:
-            raise SemanticError(
-                f"Table “{anchor}” uses a database connection that is not in this workspace; "
-                "pick one of the workspace's connections for it.",
-                anchor,
-            )
-        problems = elsewhere_problems(anchor, home, table_homes)
+        home, problems = model_live.plan(model, query, self.connections, workspace_id)
         if home.is_files:
             paths = TablePaths(paths, {**paths.problems, **problems})
             key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
@@ -437,10 +413,6 @@ class ModelService:
         if workspace is None:
             raise NotFound("No such workspace.")
         return workspace
-
-    def _connection_names(self, workspace_id: uuid.UUID | str) -> dict[str, str]:
-        """The workspace's connections by id (none without a connection service)."""
-        return {} if self.connections is None else self.connections.names(workspace_id)
 
     def _source_names(self, session: Session, workspace_id: uuid.UUID) -> dict[str, str]:
         rows = SourceRepository(session, self.principal).list(workspace_id)

@@ -18,14 +18,16 @@ from app.services.connections import ConnectionService
 from app.services.connections.errors import ConnectionUnavailable
 from app.services.engine_lease import TablePaths, use_engine
 from app.services.errors import InvalidInput, NotFound
-from app.services.model_homes import Home
+from app.services.model_homes import Home, choose_home, elsewhere_problems, homes
+from app.store.models import SemanticModelRecord
 from pipelines.semantic.backends import BoundTable
 from pipelines.semantic.engine import SemanticEngine
 from pipelines.semantic.engines import EngineCache, EngineKey, model_digest
 from pipelines.semantic.model import ConnectionTable, SemanticModel
-from pipelines.semantic.query import SemanticError
+from pipelines.semantic.query import SemanticError, SemanticQuery
 from pipelines.semantic.sources import SourceColumn, SourceSchema
 from pipelines.semantic.validate import Issue
+from pipelines.semantic.validate import validate as validate_model
 
 T = TypeVar("T")
 
@@ -37,25 +39,34 @@ def no_connections() -> SemanticError:
     )
 
 
+def names_of(
+    connections: ConnectionService | None, workspace_id: uuid.UUID | str
+) -> dict[str, str]:
+    """The workspace's connections by id (none without a connection service)."""
+    return {} if connections is None else connections.names(workspace_id)
+
+
 def check_references(
     model: SemanticModel,
-    names: Mapping[str, str],
-    known: set[tuple[str, str, str]],
+    saved: SemanticModelRecord | None,
     connections: ConnectionService | None,
     workspace_id: uuid.UUID | str,
 ) -> None:
     """Refuse a model whose connection tables are not in the workspace.
 
-    Every connection must be one of the workspace's (``names``: another tenant's or workspace's
-    is missing); every table reference not already saved (``known``) must exist in the
-    connection's catalog. A database that cannot be reached does not block a save (validation
-    reports it).
+    Every connection must be one of the workspace's (another tenant's or workspace's is
+    missing); every table reference not in the ``saved`` model must exist in the connection's
+    catalog. A database that cannot be reached does not block a save (validation reports it).
 
     Raises
     ------
     InvalidInput
         Naming the table and the connection or the missing table.
     """
+    names = names_of(connections, workspace_id)
+    known: set[tuple[str, str, str]] = set()
+    if saved is not None:
+        known = references(SemanticModel.from_dict({**saved.document, "version": saved.version}))
     for table in model.tables:
         ref = table.connection
         if ref is None:
@@ -103,7 +114,7 @@ def schemas(
     }
     if not refs:
         return found, issues
-    names = connections.names(workspace_id) if connections is not None else {}
+    names = names_of(connections, workspace_id)
     for key, (name, ref) in refs.items():
         where = names.get(ref.connection_id)
         problem = None
@@ -131,6 +142,48 @@ def schemas(
         if problem is not None:
             issues.append(Issue("error", "connection_table_unreadable", problem, table=name))
     return found, issues
+
+
+def issues(
+    model: SemanticModel,
+    file_sources: Mapping[str, SourceSchema],
+    connections: ConnectionService | None,
+    workspace_id: uuid.UUID | str,
+) -> list[Issue]:
+    """:func:`~pipelines.semantic.validate.validate` of a model with connection tables: their
+    columns from the catalog, a clear issue for one that cannot be read (instead of "source
+    deleted"), and a warning for each join across engines."""
+    live, unreadable = schemas(model, connections, workspace_id)
+    found = validate_model(model, {**file_sources, **live})
+    tables = {i.table for i in unreadable}
+    found = [i for i in found if not (i.code == "source_deleted" and i.table in tables)]
+    found += cross_engine_joins(model, homes(model, names_of(connections, workspace_id)))
+    return [*unreadable, *found]
+
+
+def plan(
+    model: SemanticModel,
+    query: SemanticQuery,
+    connections: ConnectionService | None,
+    workspace_id: uuid.UUID | str,
+) -> tuple[Home, dict[str, str]]:
+    """Where ``query`` runs, and why each table elsewhere cannot be read by it.
+
+    Raises
+    ------
+    SemanticError
+        When the query names tables of two places, or a connection not in the workspace.
+    """
+    names = names_of(connections, workspace_id)
+    table_homes = homes(model, names)
+    anchor, home = choose_home(model, query, table_homes)
+    if not home.is_files and home.key not in names:
+        raise SemanticError(
+            f"Table “{anchor}” uses a database connection that is not in this workspace; "
+            "pick one of the workspace's connections for it.",
+            anchor,
+        )
+    return home, elsewhere_problems(anchor, home, table_homes)
 
 
 def cross_engine_joins(model: SemanticModel, homes: Mapping[str, Home]) -> list[Issue]:

@@ -86,15 +86,13 @@ class SemanticEngine:
     paths
         Parquet file of each table, keyed by table name. Tables are registered (as views named
         like the table) on first use, so generated SQL names tables, not files.
-    con
+    con, close_con, tables
         An Ibis connection to use: DuckDB for ``paths`` (a new in-memory one by default), or
-        the PostgreSQL, MySQL/MariaDB or Spark connection holding ``tables``.
-    tables
-        Instead of ``paths``, the backend table each model table reads (a name, or a
+        the PostgreSQL, MySQL/MariaDB or Spark connection holding ``tables``; closed with
+        the engine when ``close_con``. ``tables``: instead of ``paths``, the backend table
+        each model table reads (a name, or a
         :class:`~pipelines.semantic.backends.BoundTable` with its schema or database);
         needs ``con``. Queries compile to the backend's SQL dialect and run there.
-    close_con
-        Close ``con`` when the engine is closed (it was opened for this engine alone).
 
     Raises
     ------

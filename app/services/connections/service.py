@@ -15,8 +15,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +27,7 @@ from app.services.connections.errors import (
     ConnectionSqlRefused,
     ConnectionUnavailable,
 )
+from app.services.connections.info import ConnectionInfo, connection_info
 from app.services.connections.pools import ConnectionPools
 from app.services.connections.validation import (
     KEEP,
@@ -69,50 +68,6 @@ log = logging.getLogger(__name__)
 FIELDS = ("name", "kind", "host", "port", "database", "user", "password", "tls", "schema")
 
 
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """A connection as anyone may see it: never the password, only whether one is stored."""
-
-    id: uuid.UUID
-    workspace_id: uuid.UUID
-    name: str
-    kind: str
-    host: str
-    port: int
-    database: str
-    user: str
-    tls: str
-    schema: str | None
-    password_set: bool
-    created_at: datetime
-    updated_at: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "workspace_id": str(self.workspace_id),
-            "name": self.name,
-            "kind": self.kind,
-            "host": self.host,
-            "port": self.port,
-            "database": self.database,
-            "user": self.user,
-            "tls": self.tls,
-            "schema": self.schema,
-            "password_set": self.password_set,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-def _info(row: DatabaseConnection) -> ConnectionInfo:
-    return ConnectionInfo(
-        row.id, row.workspace_id, row.name, row.kind, row.host, row.port, row.database,
-        row.username, row.tls, row.schema_name, row.encrypted_password is not None,
-        row.created_at, row.updated_at,
-    )  # fmt: skip
-
-
 class ConnectionService:
     """The connections of the principal's tenant's workspaces."""
 
@@ -134,11 +89,14 @@ class ConnectionService:
     def list(self, workspace_id: uuid.UUID | str) -> Sequence[ConnectionInfo]:
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
-            return [_info(r) for r in ConnectionRepository(session, self.principal).list(workspace)]
+            return [
+                connection_info(r)
+                for r in ConnectionRepository(session, self.principal).list(workspace)
+            ]
 
     def get(self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str) -> ConnectionInfo:
         with self.db.transaction() as session:
-            return _info(self._row(session, workspace_id, connection_id))
+            return connection_info(self._row(session, workspace_id, connection_id))
 
     def create(
         self,
@@ -171,7 +129,7 @@ class ConnectionService:
                     f"This workspace already has a connection “{values['name']}”."
                 ) from None
             log.info("connection %s added (%s at %s:%s)", row.id, row.kind, row.host, row.port)
-            return _info(row)
+            return connection_info(row)
 
     def update(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, **changes: Any
@@ -192,7 +150,7 @@ class ConnectionService:
             self._apply(row, values)
             row.updated_at = utcnow()
             session.flush()
-            info = _info(row)
+            info = connection_info(row)
         self.pools.dispose(info.id)
         log.info("connection %s changed (%s); its pool is closed", info.id, ", ".join(values))
         return info
