@@ -32,10 +32,11 @@ from pipelines.semantic.validate import validate as validate_model
 T = TypeVar("T")
 
 
-def no_connections() -> SemanticError:
+def no_connections(table: str | None) -> SemanticError:
     return SemanticError(
-        "This model reads tables of a database connection, which cannot be queried here; "
-        "open it from the Model page or the REST API."
+        f"Table “{table}” is in a database connection, which this part of DataPilot cannot "
+        "query yet; import a snapshot of it as a source to use it here.",
+        table,
     )
 
 
@@ -177,6 +178,8 @@ def plan(
     names = names_of(connections, workspace_id)
     table_homes = homes(model, names)
     anchor, home = choose_home(model, query, table_homes)
+    if not home.is_files and connections is None:
+        raise no_connections(anchor)
     if not home.is_files and home.key not in names:
         raise SemanticError(
             f"Table “{anchor}” uses a database connection that is not in this workspace; "
@@ -217,13 +220,13 @@ def run_live(
     work: Callable[[SemanticEngine], T],
 ) -> T:
     """``work(engine)`` on the engine of the connection ``home`` (kept in ``engines``)."""
-    if connections is None:
-        raise no_connections()
     bound = {
         t.name: BoundTable(t.connection.table, t.connection.schema_name)
         for t in model.tables
         if t.connection is not None and t.connection.connection_id == home.key
     }
+    if connections is None:
+        raise no_connections(next(iter(bound), None))
     version, open_backend = connections.model_backend(workspace_id, home.key)
     identity = "\n".join(
         [f"connection\0{home.key}\0{version}"]
@@ -233,7 +236,8 @@ def run_live(
         tenant_id=str(tenant_id),
         workspace_id=str(workspace_id),
         model_version=model.version,
-        model=model_digest(model),
+        # the home in the digest: the workspace's DuckDB engine of the same model is not stale
+        model=f"{model_digest(model)}@{home.key}",
         files=hashlib.sha256(identity.encode()).hexdigest(),
     )
     paths = TablePaths({}, problems)

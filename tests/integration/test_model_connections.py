@@ -305,3 +305,40 @@ def test_snapshots_are_for_editors_and_known_tables(bench: Bench) -> None:
     with pytest.raises(NotFound):
         bench.snapshot("no_such_table")
     assert bench.sources().list(bench.workspace_id) == []
+
+
+def test_a_snapshot_streams_in_batches_and_reports_its_progress(bench: Bench) -> None:
+    service = bench.connections.service(bench.admin)
+    found, columns, export = service.snapshot_reader(
+        bench.workspace_id, bench.connection.id, None, "flights"
+    )
+    seen: list[int] = []
+    dest = bench.files.root / "flights-batches.parquet"
+
+    written = export(dest, batch_rows=100, progress=seen.append)
+
+    assert written == FLIGHT_ROWS and seen == list(range(100, FLIGHT_ROWS + 1, 100))
+    assert pq.ParquetFile(dest).metadata.num_row_groups == FLIGHT_ROWS // 100
+    assert [c.name for c in columns] == pq.read_schema(dest).names and found.name == "flights"
+
+
+def test_a_model_service_without_connections_names_the_table_it_cannot_query(bench: Bench) -> None:
+    bench.models().save(bench.workspace_id, bench.model(), 0)
+    plain = ModelService(bench.store.db, bench.files, bench.admin)
+    with pytest.raises(SemanticError, match="Table “flights” is in a database connection"):
+        plain.query(bench.workspace_id, SemanticQuery(measures=["flights.count"]))
+
+
+def test_the_file_and_database_engines_of_one_model_are_both_kept(bench: Bench) -> None:
+    targets = upload(bench, "targets.csv", TARGETS_CSV)
+    service = bench.models()
+    service.save(bench.workspace_id, bench.model(str(targets.id)), 0)
+    live = SemanticQuery(measures=["flights.distance"])
+    files = SemanticQuery(measures=["targets.target"])
+
+    for query in (live, files, live, files):
+        service.query(bench.workspace_id, query)
+
+    kept = [k for k in service.engines.open_engines() if k.workspace_id == str(bench.workspace_id)]
+    assert len(kept) == 2
+    assert sorted(k.model.endswith(f"@{bench.connection.id}") for k in kept) == [False, True]
