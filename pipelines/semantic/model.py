@@ -40,6 +40,8 @@ from .vocabulary import NUMERIC_TYPES as NUMERIC_TYPES
 from .vocabulary import TIME_TYPES as TIME_TYPES
 from .vocabulary import Aggregation, Cardinality, ColumnType, Grain, JoinType, Role
 
+CONNECTION_KEY = "connection:"
+"""How the key of a connection table's schema among a model's sources starts."""
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 Synonym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -110,7 +112,7 @@ class ConnectionTable(_Base):
     @property
     def key(self) -> str:
         """The key its schema is found under among a model's sources."""
-        return f"connection:{self.connection_id}:{self.schema_name}.{self.table}"
+        return f"{CONNECTION_KEY}{self.connection_id}:{self.schema_name}.{self.table}"
 
     @property
     def display(self) -> str:

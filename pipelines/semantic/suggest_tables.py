@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from .model import SemanticModel
+from .model import CONNECTION_KEY, SemanticModel
 from .probes import DataProbe
 from .roles import table_from_source
 from .sources import SourceSchema
@@ -38,8 +38,8 @@ def table_suggestions(
     taken = {t.name for t in model.tables}
     found: list[Suggestion] = []
     for source in sorted(sources.values(), key=lambda s: (s.name.casefold(), s.source_id)):
-        if source.source_id in used:
-            continue
+        if source.source_id in used or source.source_id.startswith(CONNECTION_KEY):
+            continue  # a connection's table is added by naming it (see ConnectionTable)
         table = table_from_source(source, taken, probe=probe)
         taken.add(table.name)
         measures = sum(1 for c in table.columns if c.role == "measure")

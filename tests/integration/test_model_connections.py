@@ -342,3 +342,22 @@ def test_the_file_and_database_engines_of_one_model_are_both_kept(bench: Bench) 
     kept = [k for k in service.engines.open_engines() if k.workspace_id == str(bench.workspace_id)]
     assert len(kept) == 2
     assert sorted(k.model.endswith(f"@{bench.connection.id}") for k in kept) == [False, True]
+
+
+def test_the_model_page_opens_a_model_of_connection_tables(bench: Bench) -> None:
+    from app.pages.model import ModelView
+    from tests.integration.test_model_page import wait_until, widgets
+
+    service = bench.models()
+    service.save(bench.workspace_id, bench.model(), 0)
+    info = WorkspaceService(bench.store.db, bench.admin, bench.files).get(bench.workspace_id)
+
+    view = ModelView(service=service, workspace=info, can_edit=True)
+
+    assert view.phase == "ready"
+    assert [t.name for t in view.editor.model.tables] == ["flights", "airlines"]
+    view.editor.apply(bench.model())
+    wait_until(lambda: not view.checking)
+    assert not [i for i in view.issues if i.level == "error"], view.issues
+    assert widgets(view)["status"] is not None
+
