@@ -360,4 +360,3 @@ def test_the_model_page_opens_a_model_of_connection_tables(bench: Bench) -> None
     wait_until(lambda: not view.checking)
     assert not [i for i in view.issues if i.level == "error"], view.issues
     assert widgets(view)["status"] is not None
-
