@@ -24,6 +24,7 @@ from app.services.sources.jobs import IngestJobs
 from app.services.sources.service import SourceInfo, SourceService
 from app.services.sources.snapshot import import_snapshot
 from app.services.workspaces import WorkspaceService
+from app.store.models import Source
 from pipelines.semantic import SemanticError, SemanticModel, SemanticQuery
 from tests.integration.conftest import Store
 from tests.integration.connections_helpers import Connections, add_connection
@@ -360,3 +361,27 @@ def test_the_model_page_opens_a_model_of_connection_tables(bench: Bench) -> None
     wait_until(lambda: not view.checking)
     assert not [i for i in view.issues if i.level == "error"], view.issues
     assert widgets(view)["status"] is not None
+
+
+def test_a_snapshot_larger_than_the_storage_left_fails_saying_so(bench: Bench) -> None:
+    first = settled(bench.sources(), bench.snapshot("airlines").id)
+    with bench.store.db.transaction() as session:  # the tenant's storage is now all used
+        session.get(Source, first.id).size_bytes = 1024 * 1024
+    uploads = bench.store.settings.uploads.model_copy(update={"tenant_quota_mb": 1})
+    settings = bench.store.settings.model_copy(update={"uploads": uploads})
+    sources = SourceService(bench.store.db, settings, bench.files, bench.jobs, bench.admin)
+    service = bench.connections.service(bench.admin)
+
+    started = import_snapshot(
+        sources, service, bench.workspace_id, bench.connection.id, None, "flights"
+    )
+    info = settled(sources, started.id)
+
+    assert info.status == "failed"
+    assert info.error == (
+        f"The snapshot of {bench.schema}.flights failed: The table is larger than the storage "
+        "your team has left (0.0 MB); delete sources you no longer need, or import a smaller "
+        "table or a view of it."
+    )
+    folder = bench.files.folder(bench.admin.tenant_id, bench.workspace_id, info.id)
+    assert not any(folder.iterdir())

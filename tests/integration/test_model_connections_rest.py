@@ -62,6 +62,16 @@ def test_a_model_on_a_connection_is_saved_validated_and_queried(
         "reads one engine; import a snapshot of airlines"
     )
 
+    moved = client.patch(connection_url(ws, cid), json={"port": 1}, headers=user.headers)
+    assert moved.status_code == 200
+    unreachable = client.post(
+        query_url(ws),
+        json={"measures": ["flights.distance"], "dimensions": ["airlines.name"]},
+        headers=user.headers,
+    )
+    assert assert_problem(unreachable, 502)["kind"] == "refused"
+    assert live_db.password not in unreachable.text
+
 
 def test_a_connection_of_another_tenant_cannot_be_put_in_a_model(
     client: httpx.Client, live_db: LiveDatabase

@@ -14,7 +14,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING
 
-from app.services.errors import Conflict, DomainError
+from app.services.errors import Conflict, DomainError, InvalidInput
 from app.services.names import clean_name
 from app.services.sources.ingest import IngestRunner
 from app.services.sources.jobs import Progress
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("datapilot.sources")
 SNAPSHOT_PART = ".snapshot.part"
+DAY = 24 * 3600
 
 
 def import_snapshot(
@@ -88,12 +89,16 @@ def import_snapshot(
         remaining_quota=sources.quota.remaining,
         done=sources.leases.release_source,
     )
-    timeout = sources.settings.ingest.timeout_seconds
+    timeout = sources.settings.ingest.timeout_seconds or DAY  # 0: no limit of its own
+    max_bytes = sources.quota.max_ingest_bytes()
 
     def work(cancel: threading.Event) -> None:
         part = folder / SNAPSHOT_PART
+        limit = min(max_bytes, sources.quota.remaining())
 
         def progress(rows: int) -> None:
+            if part.stat().st_size > limit:
+                raise InvalidInput(_too_large(limit, by_quota=limit < max_bytes), "table")
             fraction = min(0.99, rows / estimate) if estimate else None
             sources.jobs.report(new_id, Progress("reading", fraction))
 
@@ -123,6 +128,16 @@ def _fail(sources: SourceService, source_id: uuid.UUID, reason: str) -> None:
         log.info("snapshot source %s is gone", source_id)
     sources.jobs.report(source_id, None)
     sources.leases.release_source(source_id)
+
+
+def _too_large(limit: int, *, by_quota: bool) -> str:
+    size = f"{limit / 1e6:,.1f} MB"
+    if by_quota:
+        return (
+            f"The table is larger than the storage your team has left ({size}); delete sources "
+            "you no longer need, or import a smaller table or a view of it."
+        )
+    return f"The table is larger than {size}, the most one source may hold; import a smaller table."
 
 
 def _free_name(base: str, taken: set[str], *, given: bool) -> str:
