@@ -6,15 +6,17 @@ can be restored). Saves are optimistic: the caller names the version it edited, 
 bumps it with one conditional UPDATE, so a stale save is refused with a Conflict instead of
 overwriting someone else's work.
 
-Saves refuse only documents that are malformed (not a model, or a table whose source is not
-in the workspace); semantic problems (duplicate names, a join to a missing table, a column gone
+Saves refuse only documents that are malformed (not a model, a table whose source or
+connection is not in the workspace, or a connection table its database does not have);
+semantic problems (duplicate names, a join to a missing table, a column gone
 from its source) are reported by :meth:`ModelService.validate` so unfinished work can still be
 saved.
 
 Queries run on engines kept per workspace, model and table files
 (:class:`~pipelines.semantic.engines.EngineCache`), so a repeated query only runs its SQL; a save
 closes the workspace's engines, and a re-ingested or deleted source changes the files' identity,
-so no answer ever comes from an older model or older data.
+so no answer ever comes from an older model or older data. Tables of a live connection are
+queried in their database (:mod:`app.services.model_live`); a query reads one engine.
 """
 
 from __future__ import annotations
@@ -175,6 +177,9 @@ class ModelService:
         self.principal.require("editor", "change the model")
         if expected_version < 0:
             raise InvalidInput("version must be 0 or more.", "version")
+        if any(t.connection is not None for t in model.tables):  # before: it reads the catalog
+            saved = self.get(workspace_id)
+            model_live.check_references(model, saved, self.connections, workspace_id)
         document = document_of(model)
         new_version = expected_version + 1
         try:
@@ -182,11 +187,6 @@ class ModelService:
                 workspace = self._workspace(session, workspace_id)
                 saved_in = workspace.id
                 check_structure(model, self._source_names(session, workspace.id))
-                if any(t.connection is not None for t in model.tables):
-                    saved = SemanticModelRepository(session, self.principal).for_workspace(
-                        workspace.id
-                    )
-                    model_live.check_references(model, saved, self.connections, workspace.id)
                 self._write(session, workspace.id, expected_version, document)
         except IntegrityError:
             # Two first saves raced: the other one inserted the model row first.

@@ -19,7 +19,6 @@ from app.services.connections.errors import ConnectionUnavailable
 from app.services.engine_lease import TablePaths, use_engine
 from app.services.errors import InvalidInput, NotFound
 from app.services.model_homes import Home, choose_home, elsewhere_problems, homes
-from app.store.models import SemanticModelRecord
 from pipelines.semantic.backends import BoundTable
 from pipelines.semantic.engine import SemanticEngine
 from pipelines.semantic.engines import EngineCache, EngineKey, model_digest
@@ -49,7 +48,7 @@ def names_of(
 
 def check_references(
     model: SemanticModel,
-    saved: SemanticModelRecord | None,
+    saved: SemanticModel,
     connections: ConnectionService | None,
     workspace_id: uuid.UUID | str,
 ) -> None:
@@ -65,9 +64,7 @@ def check_references(
         Naming the table and the connection or the missing table.
     """
     names = names_of(connections, workspace_id)
-    known: set[tuple[str, str, str]] = set()
-    if saved is not None:
-        known = references(SemanticModel.from_dict({**saved.document, "version": saved.version}))
+    known = references(saved)
     for table in model.tables:
         ref = table.connection
         if ref is None:
