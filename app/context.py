@@ -135,6 +135,7 @@ class AppContext:
             principal,
             keep_versions=self.settings.model.keep_versions,
             engines=self.engines,
+            connections=self.connections(principal),
         )
 
     def sql(self, principal: Principal) -> SqlService:

@@ -16,11 +16,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.framework import PREFIX, ApiRequest, Reply
+from app.api.sources import SourceOut
 from app.api.sql import sql_threads
 from app.api.v1 import api
 from app.services.connections import ConnectionInfo, ConnectionService
 from app.services.connections.validation import KEEP
 from app.services.errors import InvalidInput
+from app.services.sources.snapshot import import_snapshot
 
 CONNECTIONS = f"{PREFIX}/workspaces/{{workspace_id}}/connections"
 CONNECTION = f"{CONNECTIONS}/{{connection_id}}"
@@ -355,3 +357,35 @@ def run_connection_sql(req: ApiRequest) -> dict[str, Any]:
 )  # fmt: skip
 def cancel_connection_sql(req: ApiRequest) -> ConnectionCancelOut:
     return ConnectionCancelOut(cancelled=_service(req).cancel(*_ids(req), req.path["query_id"]))
+
+
+# -- snapshots --------------------------------------------------------------------------------------
+class SnapshotBody(_Schema):
+    schema_: str | None = Field(
+        None, alias="schema", max_length=255, description=TABLE_QUERY["schema"]
+    )
+    table: str = Field(min_length=1, max_length=255, description=TABLE_QUERY["table"])
+    name: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="The new source's name; the table's when left out (with (2), (3)… when "
+        "taken). A name given that is taken is refused (409).",
+    )  # fmt: skip
+
+
+@api.operation(
+    "POST", f"{CONNECTION}/snapshot",
+    "Import a snapshot of a table (editor): its rows are streamed in batches into a new source "
+    "of the workspace (Parquet, profiled like an upload), which can then be joined with files. "
+    "Answers 202 with the source 'ingesting'; follow it on GET …/sources/{id}.",
+    body=SnapshotBody, response=SourceOut, status=202, tag="connections",
+    errors=(403, 409, 429, 502), executor=sql_threads,
+)  # fmt: skip
+def import_connection_snapshot(req: ApiRequest) -> Reply:
+    b: SnapshotBody = req.body
+    workspace_id, connection_id = _ids(req)
+    info = import_snapshot(
+        req.ctx.sources(req.caller), _service(req), workspace_id, connection_id, b.schema_,
+        b.table, b.name,
+    )  # fmt: skip
+    location = f"{PREFIX}/workspaces/{info.workspace_id}/sources/{info.id}"
+    return Reply(SourceOut.model_validate(info.as_json()), 202, {"Location": location})

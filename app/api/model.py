@@ -300,10 +300,14 @@ def accept_model_suggestions(req: ApiRequest) -> AcceptedOut:
     "POST",
     QUERY,
     "Run a semantic query (measures by dimensions, filtered, sorted, limited) on the saved "
-    "model. A problem with the query or the model answers 422 naming the field at fault.",
+    "model. A problem with the query or the model answers 422 naming the field at fault. "
+    "Tables of a database connection are queried there: a query stopped by the time limit "
+    "answers 409, one over the tenant's connection queries 429, a database that cannot be "
+    "reached 502.",
     body=SemanticQuery,
     response=QueryOut,
     tag="model",
+    errors=(409, 429, 502),
 )
 def run_semantic_query(req: ApiRequest) -> dict[str, Any]:
     try:
@@ -321,6 +325,7 @@ def run_semantic_query(req: ApiRequest) -> dict[str, Any]:
     body=SemanticQuery,
     response=QueryOut,
     tag="model",
+    errors=(409, 429, 502),
 )
 def run_model_query(req: ApiRequest) -> dict[str, Any]:
     return run_semantic_query(req)

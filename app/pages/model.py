@@ -237,7 +237,12 @@ class ModelView(pn.viewable.Viewer):
 
         sources = dict(self.sources)
         self.checking = True
-        self._checks.submit(lambda: validate(model, sources), self._show_issues)
+        if any(t.connection is not None for t in model.tables):
+            # a connection table's columns come from its database's catalog, read by the service
+            workspace = self._workspace_id
+            self._checks.submit(lambda: self._service.validate(workspace, model), self._show_issues)
+        else:
+            self._checks.submit(lambda: validate(model, sources), self._show_issues)
         structure = model_edits.structure(model)
         if self.can_edit and structure != self._structure:
             self._structure = structure
@@ -254,7 +259,13 @@ class ModelView(pn.viewable.Viewer):
 
         sources = dict(self.sources)
         self.suggesting = True
-        self._suggesting.submit(lambda: suggest(model, sources), self._show_suggestions)
+        if any(t.connection is not None for t in model.tables):
+            workspace = self._workspace_id
+            self._suggesting.submit(
+                lambda: self._service.suggest(workspace, model), self._show_suggestions
+            )
+        else:
+            self._suggesting.submit(lambda: suggest(model, sources), self._show_suggestions)
 
     def _show_suggestions(self, result: Any) -> None:
         if isinstance(result, Exception):

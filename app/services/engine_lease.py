@@ -52,13 +52,16 @@ def use_engine(
     model: SemanticModel,
     paths: TablePaths,
     work: Callable[[SemanticEngine], T],
+    open_engine: Callable[[], SemanticEngine] | None = None,
 ) -> T:
     """``work(engine)`` with the workspace's semantic engine (built on first use, then kept).
 
     A :class:`SemanticError` about a table the engine has no data for says why instead
-    (its source deleted, failed or still ingesting)."""
+    (its source deleted, failed or still ingesting). ``open_engine`` opens it on another
+    backend (a live connection's tables) instead of DuckDB over ``paths``."""
+    opener = open_engine or (lambda: SemanticEngine(model, paths))
     try:
-        with engines.lease(key, lambda: SemanticEngine(model, paths)) as engine:
+        with engines.lease(key, opener) as engine:
             return work(engine)
     except SemanticError as exc:
         problem = paths.problems.get(exc.field or "")

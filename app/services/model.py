@@ -6,15 +6,17 @@ can be restored). Saves are optimistic: the caller names the version it edited, 
 bumps it with one conditional UPDATE, so a stale save is refused with a Conflict instead of
 overwriting someone else's work.
 
-Saves refuse only documents that are malformed (not a model, or a table whose source is not
-in the workspace); semantic problems (duplicate names, a join to a missing table, a column gone
+Saves refuse only documents that are malformed (not a model, a table whose source or
+connection is not in the workspace, or a connection table its database does not have);
+semantic problems (duplicate names, a join to a missing table, a column gone
 from its source) are reported by :meth:`ModelService.validate` so unfinished work can still be
 saved.
 
 Queries run on engines kept per workspace, model and table files
 (:class:`~pipelines.semantic.engines.EngineCache`), so a repeated query only runs its SQL; a save
 closes the workspace's engines, and a re-ingested or deleted source changes the files' identity,
-so no answer ever comes from an older model or older data.
+so no answer ever comes from an older model or older data. Tables of a live connection are
+queried in their database (:mod:`app.services.model_live`); a query reads one engine.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
+from app.services import model_live
+from app.services.connections import ConnectionService
 from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.sources.files import SourceFiles
@@ -117,7 +121,7 @@ def check_structure(model: SemanticModel, sources: Mapping[str, str]) -> None:
         Naming the first table whose source is not in the workspace.
     """
     for table in model.tables:
-        if table.source_id not in sources:
+        if table.connection is None and table.source_id not in sources:
             raise InvalidInput(
                 f"Table “{table.name}” uses a source that is not in this workspace; pick one of "
                 "the workspace's sources or remove the table.",
@@ -136,6 +140,7 @@ class ModelService:
         principal: Principal,
         keep_versions: int = DEFAULT_KEEP_VERSIONS,
         engines: EngineCache | None = None,
+        connections: ConnectionService | None = None,
     ) -> None:
         if keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
@@ -144,6 +149,8 @@ class ModelService:
         self.principal = principal
         self.keep_versions = keep_versions
         self.engines = engines if engines is not None else SHARED_ENGINES
+        self.connections = connections
+        """Reaches the model's connection tables; without it, such tables cannot be queried."""
 
     # -- the stored model ----------------------------------------------------------------------
     def get(self, workspace_id: uuid.UUID | str) -> SemanticModel:
@@ -170,6 +177,9 @@ class ModelService:
         self.principal.require("editor", "change the model")
         if expected_version < 0:
             raise InvalidInput("version must be 0 or more.", "version")
+        if any(t.connection is not None for t in model.tables):  # before: it reads the catalog
+            saved = self.get(workspace_id)
+            model_live.check_references(model, saved, self.connections, workspace_id)
         document = document_of(model)
         new_version = expected_version + 1
         try:
@@ -282,6 +292,8 @@ class ModelService:
         paths: dict[str, Path] = {}
         problems: dict[str, str] = {}
         for table in model.tables:
+            if table.connection is not None:
+                continue  # read where it is (see _run)
             row = by_id.get(table.source_id)
             problem = _unreadable(table.name, row)
             if problem is None:
@@ -303,7 +315,9 @@ class ModelService:
         """Problems of ``model`` (default: the saved one) against the workspace's sources."""
         if model is None:
             model = self.get(workspace_id)
-        return validate_model(model, self.sources(workspace_id))
+        if all(t.connection is None for t in model.tables):
+            return validate_model(model, self.sources(workspace_id))
+        return model_live.issues(model, self.sources(workspace_id), self.connections, workspace_id)
 
     def suggest(
         self, workspace_id: uuid.UUID | str, model: SemanticModel | None = None
@@ -311,7 +325,8 @@ class ModelService:
         """Tables, joins and measures the model (default: the saved one) could add."""
         if model is None:
             model = self.get(workspace_id)
-        return suggest_model(model, self.sources(workspace_id))
+        live, _ = model_live.schemas(model, self.connections, workspace_id)
+        return suggest_model(model, {**self.sources(workspace_id), **live})
 
     def accept_suggestions(
         self, workspace_id: uuid.UUID | str, ids: list[str] | None, expected_version: int
@@ -379,8 +394,18 @@ class ModelService:
     def _run(
         self, workspace_id: uuid.UUID, model: SemanticModel, paths: TablePaths, query: SemanticQuery
     ) -> QueryResult:
-        key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
-        return use_engine(self.engines, key, model, paths, lambda engine: engine.execute(query))
+        if all(t.connection is None for t in model.tables):
+            key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
+            return use_engine(self.engines, key, model, paths, lambda e: e.execute(query))
+        home, problems = model_live.plan(model, query, self.connections, workspace_id)
+        if home.is_files:
+            paths = TablePaths(paths, {**paths.problems, **problems})
+            key = engine_key(self.principal.tenant_id, workspace_id, model, paths)
+            return use_engine(self.engines, key, model, paths, lambda e: e.execute(query))
+        return model_live.run_live(
+            self.engines, self.connections, self.principal.tenant_id, workspace_id, model, home,
+            problems, lambda e: e.execute(query),
+        )  # fmt: skip
 
     # -- helpers -------------------------------------------------------------------------------
     def _workspace(self, session: Session, workspace_id: uuid.UUID | str) -> Workspace:

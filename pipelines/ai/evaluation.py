@@ -180,7 +180,7 @@ def build_workspace(name: str, files: Mapping[str, Path], folder: Path) -> Works
         if not pending:
             break
         model = apply_suggestion(model, pending[0])
-    paths = {t.name: Path(str(sources[t.source_id].path)) for t in model.tables}
+    paths = {t.name: Path(str(sources[t.source_key].path)) for t in model.tables}
     model.bind(dict(paths))
     return Workspace(name, model, build_catalog(model, paths), paths)
 

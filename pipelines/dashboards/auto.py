@@ -177,7 +177,7 @@ class _Planner:
             column = base.column(item.field.split(".", 1)[1])
             if column is None:
                 continue
-            source = self.sources.get(base.source_id)
+            source = self.sources.get(base.source_key)
             if item.aggregation in SUMMABLE and not _summable(self.model, base, column, source):
                 continue
             if item.aggregation == "sum":

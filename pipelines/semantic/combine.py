@@ -37,7 +37,7 @@ def combine(parts: list[ir.Table], dims: list[str], dialect: str = "duckdb") -> 
 
 def _combine_by_union(parts: list[ir.Table], dims: list[str]) -> ir.Table:
     """:func:`combine` without a full join: every dimension value, then each part beside it."""
-    result = ibis.union(*(part.select(*dims) for part in parts), distinct=True)
+    result = ibis.union(*(_nullable(part, dims) for part in parts), distinct=True)
     for part in parts:
         part = part.view()
         on = [result[d].identical_to(part[d]) for d in dims]
@@ -45,6 +45,19 @@ def _combine_by_union(parts: list[ir.Table], dims: list[str]) -> ir.Table:
         measures = {c: part[c] for c in part.columns if c not in dims}
         result = joined.select(*(result[c] for c in result.columns), **measures)
     return result
+
+
+def _nullable(part: ir.Table, dims: list[str]) -> ir.Table:
+    """``part``'s dimension columns, all nullable: a NOT NULL column of a database table is
+    nullable once outer-joined in another part, and a union needs equal schemas."""
+    columns = []
+    for name in dims:
+        column = part[name]
+        kind = column.type()
+        columns.append(
+            column if kind.nullable else column.cast(kind.copy(nullable=True)).name(name)
+        )
+    return part.select(*columns)
 
 
 def distinct(rel: ir.Table, names: list[str], dialect: str = "duckdb") -> ir.Table:

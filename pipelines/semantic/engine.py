@@ -86,11 +86,11 @@ class SemanticEngine:
     paths
         Parquet file of each table, keyed by table name. Tables are registered (as views named
         like the table) on first use, so generated SQL names tables, not files.
-    con
+    con, close_con, tables
         An Ibis connection to use: DuckDB for ``paths`` (a new in-memory one by default), or
-        the PostgreSQL, MySQL/MariaDB or Spark connection holding ``tables``.
-    tables
-        Instead of ``paths``, the backend table each model table reads (a name, or a
+        the PostgreSQL, MySQL/MariaDB or Spark connection holding ``tables``; closed with
+        the engine when ``close_con``. ``tables``: instead of ``paths``, the backend table
+        each model table reads (a name, or a
         :class:`~pipelines.semantic.backends.BoundTable` with its schema or database);
         needs ``con``. Queries compile to the backend's SQL dialect and run there.
 
@@ -107,13 +107,14 @@ class SemanticEngine:
         con: ibis.BaseBackend | None = None,
         *,
         tables: Mapping[str, str | BoundTable] | None = None,
+        close_con: bool = False,
     ) -> None:
         if tables is not None and (con is None or paths is not None):
             raise ValueError("Give tables with the connection holding them, and no paths")
         self.model = model
         self.paths = {name: Path(path) for name, path in (paths or {}).items()}
         self.tables = bind_tables(tables or {})
-        self._owns_con = con is None
+        self._owns_con = con is None or close_con
         self._closed = False
         self._con = con if con is not None else ibis.duckdb.connect()
         self.dialect = self._con.name  # of sql(): duckdb, postgres, mysql or pyspark

@@ -28,6 +28,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from .query import Compare, Filter, QueryResult, SemanticError, SemanticQuery, Sort
@@ -39,6 +40,8 @@ from .vocabulary import NUMERIC_TYPES as NUMERIC_TYPES
 from .vocabulary import TIME_TYPES as TIME_TYPES
 from .vocabulary import Aggregation, Cardinality, ColumnType, Grain, JoinType, Role
 
+CONNECTION_KEY = "connection:"
+"""How the key of a connection table's schema among a model's sources starts."""
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 Synonym = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -94,12 +97,37 @@ class Column(_Base):
         return self.label or self.name
 
 
+class ConnectionTable(_Base):
+    """A table of a live database connection, read where it is (nothing is copied).
+
+    ``connection_id`` is the saved connection (a UUID in the app), ``schema_name`` the schema
+    (MySQL: the database) and ``table`` the table or view, exactly as the connection's catalog
+    lists them.
+    """
+
+    connection_id: str = Field(min_length=1, max_length=64)
+    schema_name: str = Field(min_length=1, max_length=255)
+    table: str = Field(min_length=1, max_length=255)
+
+    @property
+    def key(self) -> str:
+        """The key its schema is found under among a model's sources."""
+        return f"{CONNECTION_KEY}{self.connection_id}:{self.schema_name}.{self.table}"
+
+    @property
+    def display(self) -> str:
+        return f"{self.schema_name}.{self.table}"
+
+
 class Table(_Base):
-    """One table of the model: one source of the workspace."""
+    """One table of the model: one source of the workspace, or one table of a connection."""
 
     name: str
-    source_id: str
-    """The source whose Parquet file holds the data (a UUID in the app; any key in a notebook)."""
+    source_id: str = Field(default="", exclude_if=lambda v: v == "")
+    """The source whose Parquet file holds the data (a UUID in the app; any key in a notebook);
+    empty for a table of a connection."""
+    connection: ConnectionTable | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The connection's table the data stays in, instead of a source (None for a file)."""
     label: str = ""
     description: str = ""
     primary_key: str | None = None
@@ -112,6 +140,21 @@ class Table(_Base):
     @classmethod
     def _name(cls, value: str) -> str:
         return _check_name(value, "Table name")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> Table:
+        if bool(self.source_id) == (self.connection is not None):
+            raise ValueError(
+                f"Table {self.name!r} reads either a source (source_id) or a connection's "
+                "table (connection), exactly one of them"
+            )
+        return self
+
+    @property
+    def source_key(self) -> str:
+        """The key of its schema among a model's sources: the source id, or the connection
+        table's :attr:`ConnectionTable.key`."""
+        return self.connection.key if self.connection is not None else self.source_id
 
     @property
     def display(self) -> str:

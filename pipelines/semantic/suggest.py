@@ -73,7 +73,7 @@ class _Context:
         self.model = model
         self.probe = probe
         self.sources = {
-            t.name: sources[t.source_id] for t in model.tables if t.source_id in sources
+            t.name: sources[t.source_key] for t in model.tables if t.source_key in sources
         }
         self.keys: dict[str, tuple[str | None, bool]] = {}
         for table in model.tables:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from .model import SemanticModel
+from .model import CONNECTION_KEY, SemanticModel
 from .probes import DataProbe
 from .roles import table_from_source
 from .sources import SourceSchema
@@ -34,12 +34,12 @@ def table_suggestions(
     Sources are taken by name (then id), so the suggested table names are the same from one
     call to the next; a name already in the model gets a ``_2`` suffix.
     """
-    used = {t.source_id for t in model.tables}
+    used = {t.source_key for t in model.tables}
     taken = {t.name for t in model.tables}
     found: list[Suggestion] = []
     for source in sorted(sources.values(), key=lambda s: (s.name.casefold(), s.source_id)):
-        if source.source_id in used:
-            continue
+        if source.source_id in used or source.source_id.startswith(CONNECTION_KEY):
+            continue  # a connection's table is added by naming it (see ConnectionTable)
         table = table_from_source(source, taken, probe=probe)
         taken.add(table.name)
         measures = sum(1 for c in table.columns if c.role == "measure")
@@ -88,7 +88,7 @@ def add_table(new: SemanticModel, suggestion: Suggestion) -> SemanticModel:
         raise stale(suggestion, "it has no table")
     if new.table(table.name) is not None:
         raise stale(suggestion, f"the model already has a table named {table.name!r}")
-    if any(t.source_id == table.source_id for t in new.tables):
+    if any(t.source_key == table.source_key for t in new.tables):
         raise stale(suggestion, "its source is already a table of the model")
     new.tables = [*new.tables, table.model_copy(deep=True)]
     return new

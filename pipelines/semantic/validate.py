@@ -163,7 +163,7 @@ def _table_issues(table: Table, sources: Mapping[str, SourceSchema] | None) -> l
             issues.append(_issue("grains_on_non_time_column", table=t, column=c, type=kind))
     if sources is None:
         return issues
-    source = sources.get(table.source_id)
+    source = sources.get(table.source_key)
     if source is None:
         return [*issues, _issue("source_deleted", table=t)]
     for column in table.columns:

@@ -103,6 +103,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/connections/{connection_id}/sql/{query_id}/cancel"): lambda h, u, w, c, d: h.post(
         _url(w, c, "/sql/q1/cancel"), headers=u.headers
     ),
+    ("POST", "/connections/{connection_id}/snapshot"): lambda h, u, w, c, d: h.post(
+        _url(w, c, "/snapshot"), json={"table": "airlines"}, headers=u.headers
+    ),
 }
 
 

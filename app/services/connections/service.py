@@ -15,8 +15,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +27,7 @@ from app.services.connections.errors import (
     ConnectionSqlRefused,
     ConnectionUnavailable,
 )
+from app.services.connections.info import ConnectionInfo, connection_info
 from app.services.connections.pools import ConnectionPools
 from app.services.connections.validation import (
     KEEP,
@@ -60,55 +59,13 @@ from pipelines.connections import (
     SampledProfile,
     UnknownTable,
 )
+from pipelines.connections.ibis_backend import driver_error, open_ibis
+from pipelines.connections.snapshot import export_parquet
 from pipelines.query import GuardError
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
 FIELDS = ("name", "kind", "host", "port", "database", "user", "password", "tls", "schema")
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """A connection as anyone may see it: never the password, only whether one is stored."""
-
-    id: uuid.UUID
-    workspace_id: uuid.UUID
-    name: str
-    kind: str
-    host: str
-    port: int
-    database: str
-    user: str
-    tls: str
-    schema: str | None
-    password_set: bool
-    created_at: datetime
-    updated_at: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "workspace_id": str(self.workspace_id),
-            "name": self.name,
-            "kind": self.kind,
-            "host": self.host,
-            "port": self.port,
-            "database": self.database,
-            "user": self.user,
-            "tls": self.tls,
-            "schema": self.schema,
-            "password_set": self.password_set,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-def _info(row: DatabaseConnection) -> ConnectionInfo:
-    return ConnectionInfo(
-        row.id, row.workspace_id, row.name, row.kind, row.host, row.port, row.database,
-        row.username, row.tls, row.schema_name, row.encrypted_password is not None,
-        row.created_at, row.updated_at,
-    )  # fmt: skip
 
 
 class ConnectionService:
@@ -132,11 +89,14 @@ class ConnectionService:
     def list(self, workspace_id: uuid.UUID | str) -> Sequence[ConnectionInfo]:
         with self.db.transaction() as session:
             workspace = self._workspace(session, workspace_id)
-            return [_info(r) for r in ConnectionRepository(session, self.principal).list(workspace)]
+            return [
+                connection_info(r)
+                for r in ConnectionRepository(session, self.principal).list(workspace)
+            ]
 
     def get(self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str) -> ConnectionInfo:
         with self.db.transaction() as session:
-            return _info(self._row(session, workspace_id, connection_id))
+            return connection_info(self._row(session, workspace_id, connection_id))
 
     def create(
         self,
@@ -169,7 +129,7 @@ class ConnectionService:
                     f"This workspace already has a connection “{values['name']}”."
                 ) from None
             log.info("connection %s added (%s at %s:%s)", row.id, row.kind, row.host, row.port)
-            return _info(row)
+            return connection_info(row)
 
     def update(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, **changes: Any
@@ -190,7 +150,7 @@ class ConnectionService:
             self._apply(row, values)
             row.updated_at = utcnow()
             session.flush()
-            info = _info(row)
+            info = connection_info(row)
         self.pools.dispose(info.id)
         log.info("connection %s changed (%s); its pool is closed", info.id, ", ".join(values))
         return info
@@ -323,6 +283,59 @@ class ConnectionService:
         """Stop the caller's own query ``query_id`` on the connection; False if none runs."""
         runner = self._runner(workspace_id, connection_id)
         return runner.cancel(f"{self.principal.user_id}/{clean_query_id(query_id)}")
+
+    # -- for the semantic model and snapshots ----------------------------------------------------
+    def names(self, workspace_id: uuid.UUID | str) -> dict[str, str]:
+        """Name of each of the workspace's connections, by id (text)."""
+        return {str(i.id): i.name for i in self.list(workspace_id)}
+
+    def model_backend(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
+    ) -> tuple[str, Callable[[], Any]]:
+        """The connection's version (its ``updated_at``: new settings, new engines) and a
+        function opening it as a read-only Ibis backend with the statement timeout. The
+        credentials stay inside the function; nothing here logs them."""
+        spec, _, version = self._spec(workspace_id, connection_id)
+        timeout = self.settings.timeout_seconds
+
+        def open_backend() -> Any:
+            with self._errors():
+                return open_ibis(spec, timeout)
+
+        return version, open_backend
+
+    def snapshot_reader(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
+        table: str,
+    ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn], Callable[..., Any]]:  # fmt: skip
+        """The catalog table and its columns, and a function streaming its rows in batches
+        (see :func:`pipelines.connections.snapshot.export_parquet`) to a Parquet file."""
+        runner = self._runner(workspace_id, connection_id)
+        found, columns = self._table(runner, schema, table)
+
+        def export(dest: Any, **options: Any) -> Any:
+            with self._errors(), self.pools.turn(self.principal.tenant_id):
+                return export_parquet(runner, found, columns, dest, **options)
+
+        return found, columns, export
+
+    @contextmanager
+    def query_turn(self) -> Iterator[None]:
+        """One of the tenant's connection query turns, held while the block runs."""
+        with self.pools.turn(self.principal.tenant_id):
+            yield
+
+    @contextmanager
+    def model_errors(self) -> Iterator[None]:
+        """Errors of a query the semantic engine ran on a connection, as domain errors."""
+        with self._errors():
+            try:
+                yield
+            except Exception as exc:
+                translated = driver_error(exc, self.settings.timeout_seconds)
+                if translated is None:
+                    raise
+                raise translated from None
 
     # -- helpers --------------------------------------------------------------------------------
     def _workspace(self, session: Any, workspace_id: uuid.UUID | str) -> uuid.UUID:
