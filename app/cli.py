@@ -12,7 +12,6 @@ import argparse
 import getpass
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -163,7 +162,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             principal = demo_principal(ctx, settings.demo.tenant, settings.demo.email)
             if principal is not None and principal.can_edit:
                 build_when_ingested(ctx, principal, [source.id for source in queued])
-    from app.server import build_server
+    from app.server import build_server, run_until_stopped
 
     try:
         server = build_server(ctx)
@@ -171,24 +170,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         where = f"{settings.server.host}:{settings.server.port}"
         raise SetupError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     print(f"  DataPilot is running on {settings.server.base_url}  (Ctrl+C to stop)", flush=True)
-    server.start()
-    # SIGTERM (a supervisor, systemd, docker stop) stops as cleanly as Ctrl+C does.
-    server.io_loop.asyncio_loop.add_signal_handler(signal.SIGTERM, server.io_loop.stop)
-    try:
-        server.io_loop.start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        # A clean stop frees this process's query slots and ingest leases at once, so another
-        # process (on any host) neither waits for them to expire nor counts them.
-        ctx.leases.close(release=True)
-        ctx.connection_pools.dispose_all()
-    print("  DataPilot stopped.", flush=True)
-    logging.shutdown()
-    # Work cut short (an ingest inside DuckDB) runs in daemon threads: the interpreter's own
-    # shutdown would tear them down mid-call and abort. What they held is released above and
-    # recovered like an interrupted job, so the process ends here.
-    os._exit(0)
+    run_until_stopped(ctx, server)
 
 
 def cmd_health(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import ParseResult, urlparse
 
 import panel as pn
@@ -108,3 +110,24 @@ def build_server(ctx: AppContext, start: bool = False) -> Any:
         # Reaches Tornado's Application: every response, Panel's and Bokeh's own included.
         transforms=transforms,
     )
+
+
+def run_until_stopped(ctx: AppContext, server: Any) -> NoReturn:
+    """Serve until Ctrl+C or SIGTERM (a supervisor, systemd, ``docker stop``), then stop cleanly:
+    this process's query slots and ingest leases are freed at once, so another process (on any
+    host) neither waits for them to expire nor counts them."""
+    server.start()
+    server.io_loop.asyncio_loop.add_signal_handler(signal.SIGTERM, server.io_loop.stop)
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ctx.leases.close(release=True)
+        ctx.connection_pools.dispose_all()
+    print("  DataPilot stopped.", flush=True)
+    logging.shutdown()
+    # Work cut short (an ingest inside DuckDB) runs in daemon threads: the interpreter's own
+    # shutdown would tear them down mid-call and abort. What they held is released above and
+    # recovered like an interrupted job, so the process ends here.
+    os._exit(0)
