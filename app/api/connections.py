@@ -44,6 +44,17 @@ class _Schema(BaseModel):
     )
 
 
+class ConnectionTestOut(BaseModel):
+    ok: bool = Field(description="Whether DataPilot could sign in")
+    message: str = Field(description="What happened; a clear warning when the user can write")
+    kind: str | None = Field(
+        description="On failure: refused, unknown_host, auth, unknown_database, tls, timeout, other"
+    )
+    read_only: bool | None = Field(description="Whether the user cannot change anything")
+    writes: list[str] = Field(description="What the user can write to")
+    server_version: str | None
+
+
 class ConnectionOut(_Schema):
     id: str
     workspace_id: str
@@ -58,6 +69,10 @@ class ConnectionOut(_Schema):
     password_set: bool = Field(description="Whether a password is stored (it is never returned)")
     created_at: str
     updated_at: str
+    last_check: ConnectionTestOut | None = Field(
+        None, description="The last test of these settings; null when untested or changed since"
+    )
+    last_tested_at: str | None = None
 
 
 class ConnectionList(BaseModel):
@@ -87,17 +102,6 @@ class ConnectionUpdate(_Schema):
     )
     tls: Tls | None = None
     schema_: str | None = Field(None, alias="schema", max_length=255)
-
-
-class ConnectionTestOut(BaseModel):
-    ok: bool = Field(description="Whether DataPilot could sign in")
-    message: str = Field(description="What happened; a clear warning when the user can write")
-    kind: str | None = Field(
-        description="On failure: refused, unknown_host, auth, unknown_database, tls, timeout, other"
-    )
-    read_only: bool | None = Field(description="Whether the user cannot change anything")
-    writes: list[str] = Field(description="What the user can write to")
-    server_version: str | None
 
 
 class ConnectionSchemaList(BaseModel):

@@ -511,6 +511,10 @@ class DatabaseConnection(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The last "Test connection" of these settings (``ConnectionCheck.as_json()``); cleared
+    when the settings change."""
+    last_tested_at: Mapped[datetime | None]
 
 
 class ProcessLease(Base):

@@ -76,8 +76,11 @@ def test_create_list_test_browse_preview_profile_and_run(
         assert [c["id"] for c in listed] == [cid]
         assert live_db.password not in str(listed)
 
+        assert listed[0]["last_check"] is None  # not tested yet
         check = client.post(f"{connection_url(ws, cid)}/test", headers=headers).json()
         assert check["ok"] is True and check["read_only"] is True
+        kept = client.get(connection_url(ws, cid), headers=headers).json()
+        assert kept["last_check"] == check and kept["last_tested_at"]
 
         tables = client.get(f"{connection_url(ws, cid)}/tables", headers=headers).json()["items"]
         assert {t["name"] for t in tables} == {"airlines", "airports", "flights"}

@@ -87,6 +87,25 @@ def test_a_writer_account_is_warned(
     assert check.ok and check.read_only is False and "can write to" in check.message
 
 
+def test_the_last_test_is_kept_for_every_member_until_the_settings_change(
+    store: Store, connections: Connections, live_db: LiveDatabase
+) -> None:
+    admin = store.register()
+    ws = _workspace(store, admin)
+    service = connections.service(admin)
+    info = add_connection(service, ws, live_db, "writer")
+    assert info.last_check is None and info.last_tested_at is None
+    viewer, _ = store.add_member(admin, "viewer")
+    connections.service(viewer).test(ws, info.id)  # any member may test; all see the outcome
+    kept = service.get(ws, info.id)
+    assert kept.last_check is not None and kept.last_tested_at is not None
+    assert kept.last_check["ok"] is True and kept.last_check["read_only"] is False
+    assert "can write to" in kept.last_check["message"]
+    assert live_db.password not in str(kept.as_json())
+    assert service.update(ws, info.id, name="Renamed").last_check is None
+    assert service.get(ws, info.id).last_tested_at is None
+
+
 def test_viewers_browse_and_query_but_cannot_change_connections(
     store: Store, connections: Connections, live_db: LiveDatabase
 ) -> None:

@@ -131,6 +131,7 @@ def test_connect_test_browse_query_and_delete_a_database(
     page.wait_for_url("**/sources?connection=*")
     wait_for_shell(page)
     expect(page.locator(".dp-conn-header .dp-detail-name")).to_have_text("Flights warehouse")
+    expect(page.locator(".dp-conn-header .cc-status")).to_have_text("Read-only")  # kept
     tables = page.locator(".dp-conn-tables .tabulator-row")
     expect(tables).to_have_count(3)
     flights = tables.filter(has_text="flights")

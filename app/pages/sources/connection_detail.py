@@ -255,6 +255,8 @@ class ConnectionDetail(pn.viewable.Viewer):
             self.error = error_message(exc)
             return
         self.info = info
+        if self.check is None:  # the last test, as every member sees it
+            self.check = info.last_check
         self._body.visible = True
         self._tables_box.loading = True
         try:

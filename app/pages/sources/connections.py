@@ -75,7 +75,7 @@ class ConnectionsSection(pn.viewable.Viewer):
         self.can_edit = state.principal.can_edit
         self._lock = threading.RLock()
         self._cards: dict[str, ConnectionCard] = {}
-        self._checks: dict[str, dict[str, Any]] = {}  # the last test of each, this session
+        self._checks: dict[str, dict[str, Any]] = {}  # tests in this session; else the stored
         self._testers: dict[str, Latest] = {}
         self._form_work = Latest("connection-form")
         self._form = ConnectionForm()
@@ -165,7 +165,7 @@ class ConnectionsSection(pn.viewable.Viewer):
                 else:
                     if card.connection.get("updated_at") != data["updated_at"]:
                         self._checks.pop(data["id"], None)  # changed: the old test says nothing
-                    card.param.update(connection=data, check=self._checks.get(data["id"]))
+                    card.param.update(connection=data, check=self._check_of(data))
             self.param.update(connections=found, loaded=True)
             self._grid.objects = [self._cards[c["id"]] for c in found]
 
@@ -175,7 +175,7 @@ class ConnectionsSection(pn.viewable.Viewer):
     def _card(self, data: dict[str, Any]) -> ConnectionCard:
         return ConnectionCard(
             connection=data,
-            check=self._checks.get(data["id"]),
+            check=self._check_of(data),
             can_edit=self.can_edit,
             detail_url=connection_url(data["id"]),
             act=self._actions_for(data["id"]),
@@ -213,6 +213,11 @@ class ConnectionsSection(pn.viewable.Viewer):
             return True
         return False
 
+    def _check_of(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The connection's last test: this session's, else the one stored with it."""
+        found: dict[str, Any] | None = self._checks.get(data["id"]) or data.get("last_check")
+        return found
+
     def _test_saved(self, cid: str) -> None:
         card = self._cards[cid]
         card.testing = True
@@ -238,7 +243,7 @@ class ConnectionsSection(pn.viewable.Viewer):
         if cid and current is None:
             return
         self._form.param.update(connection=current, busy="")
-        self._form.check = self._checks.get(cid) if cid else None
+        self._form.check = self._check_of(current) if current else None
         self.editing = cid
         self._add.visible = False
 

@@ -27,6 +27,9 @@ class ConnectionInfo:
     password_set: bool
     created_at: datetime
     updated_at: datetime
+    last_check: dict[str, Any] | None = None
+    """The last test of these settings (``ConnectionCheck.as_json()``), None if untested."""
+    last_tested_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,8 @@ class ConnectionInfo:
             "password_set": self.password_set,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "last_check": self.last_check,
+            "last_tested_at": self.last_tested_at.isoformat() if self.last_tested_at else None,
         }
 
 
@@ -50,5 +55,5 @@ def connection_info(row: DatabaseConnection) -> ConnectionInfo:
     return ConnectionInfo(
         row.id, row.workspace_id, row.name, row.kind, row.host, row.port, row.database,
         row.username, row.tls, row.schema_name, row.encrypted_password is not None,
-        row.created_at, row.updated_at,
+        row.created_at, row.updated_at, row.last_check, row.last_tested_at,
     )  # fmt: skip

@@ -149,6 +149,7 @@ class ConnectionService:
                 raise Conflict(f"This workspace already has a connection “{values['name']}”.")
             self._apply(row, values)
             row.updated_at = utcnow()
+            row.last_check = row.last_tested_at = None  # a test of other settings
             session.flush()
             info = connection_info(row)
         self.pools.dispose(info.id)
@@ -170,13 +171,16 @@ class ConnectionService:
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str
     ) -> ConnectionCheck:
         """Reach the database and say whether the user can write (a failure is a result)."""
-        spec, found, _ = self._spec(workspace_id, connection_id)
+        spec, found, version = self._spec(workspace_id, connection_id)
         result = live.test_connection(spec)
-        if not result.ok:
-            outcome = f"failed ({result.kind})"
-        else:
-            outcome = "read-only" if result.read_only else "can write"
-        log.info("connection %s tested: %s", found, outcome)
+        with self.db.transaction() as session:  # every member sees it, until the settings change
+            row = self._row(session, workspace_id, connection_id)
+            if row.updated_at.isoformat() == version:
+                row.last_check, row.last_tested_at = result.as_json(), utcnow()
+        verdict = "read-only" if result.read_only else "can write"
+        log.info(
+            "connection %s tested: %s", found, verdict if result.ok else f"failed ({result.kind})"
+        )
         return result
 
     def test_settings(
