@@ -228,6 +228,20 @@ class ConnectionService:
         runner = self._runner(workspace_id, connection_id)
         return self._table(runner, schema, table)
 
+    def describe(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
+        table: str,
+    ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn], builtins.list[str]]:  # fmt: skip
+        """A catalog table with its columns and its primary key's columns (one session)."""
+        runner = self._runner(workspace_id, connection_id)
+        name = schema or runner.spec.default_schema
+
+        def read(conn: Any) -> tuple[RemoteTable, list[live.RemoteColumn], list[str]]:
+            found = live.find_table(conn, runner.spec.kind, name, table)
+            return found, live.list_columns(conn, found), live.catalog.primary_key(conn, found)
+
+        return self._catalog(runner, read)
+
     def preview(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
         table: str, *, limit: int = 100, offset: int = 0,

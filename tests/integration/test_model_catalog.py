@@ -1,0 +1,101 @@
+"""Picking a connection's tables for the model (the Model page's "Add table" picker), through
+the model service on a real PostgreSQL / MariaDB: the tables listed with their labels, a note
+for a connection that cannot be reached, and a model table built from the catalog that saves
+and answers with the generated data's numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services.errors import NotFound
+from app.services.model_catalog import catalog_tables
+from app.services.workspaces import WorkspaceService
+from pipelines.semantic import SemanticModel, SemanticQuery
+from pipelines.semantic.model import ConnectionTable, Join
+from tests.integration import test_model_connections as shared
+from tests.integration.live_databases import LiveDatabase
+from tests.integration.model_connections_data import distance_by_airline
+from tests.integration.test_model_connections import Bench, rows
+
+bench = shared.bench  # the fixture: one workspace with the connection “Warehouse”
+
+
+def test_the_connections_tables_are_listed_with_a_note_for_one_that_cannot_be_reached(
+    bench: Bench, live_db: LiveDatabase
+) -> None:
+    service = bench.connections.service(bench.admin)
+    service.create(
+        bench.workspace_id, name="Archive", kind=bench.connection.kind, host="127.0.0.1",
+        port=1, database="old", user="nobody", password="x", tls="disable",
+    )  # fmt: skip
+
+    found = bench.models().connection_tables(bench.workspace_id)
+
+    labels = [label for label, _ in found.tables]
+    assert f"Warehouse \u00b7 {bench.schema}.flights" in labels
+    assert f"Warehouse \u00b7 {bench.schema}.airlines" in labels
+    assert not any(label.startswith("Archive") for label in labels)
+    assert len(found.notes) == 1 and found.notes[0].startswith(
+        "The tables of “Archive” could not be read:"
+    )
+    ref = dict(found.tables)[f"Warehouse \u00b7 {bench.schema}.flights"]
+    assert ref == ConnectionTable(
+        connection_id=str(bench.connection.id), schema_name=bench.schema, table="flights"
+    )
+
+
+def test_a_workspace_without_connections_lists_nothing(bench: Bench) -> None:
+    empty = WorkspaceService(bench.store.db, bench.admin, bench.files).create("Empty")
+    models = bench.models()
+    assert models.has_connections(bench.workspace_id)
+    assert not models.has_connections(empty.id)
+    assert models.connection_tables(empty.id) == catalog_tables(None, empty.id)
+    assert catalog_tables(None, empty.id).tables == []
+
+
+def test_a_table_built_from_the_catalog_saves_and_answers(bench: Bench) -> None:
+    models = bench.models()
+    ref = {
+        name: ConnectionTable(
+            connection_id=str(bench.connection.id), schema_name=bench.schema, table=name
+        )
+        for name in ("flights", "airlines")
+    }
+    flights = models.connection_table(bench.workspace_id, ref["flights"], set())
+    airlines = models.connection_table(bench.workspace_id, ref["airlines"], {"flights"})
+
+    assert (flights.name, flights.source_id, flights.connection) == ("flights", "", ref["flights"])
+    assert {"id", "carrier", "origin", "distance", "dep_delay"} <= {c.name for c in flights.columns}
+    assert airlines.connection == ref["airlines"] and airlines.primary_key == "carrier"
+    # a name already taken gets a suffix
+    again = models.connection_table(bench.workspace_id, ref["flights"], {"flights"})
+    assert again.name == "flights_2"
+
+    model = SemanticModel(
+        tables=[flights, airlines],
+        joins=[
+            Join.model_validate(
+                {
+                    "id": "flights_airlines",
+                    "left_table": "flights",
+                    "right_table": "airlines",
+                    "on": [{"left": "carrier", "right": "carrier"}],
+                }
+            )
+        ],
+    )
+    saved = models.save(bench.workspace_id, model, 0)
+    assert [t.connection for t in saved.tables] == [ref["flights"], ref["airlines"]]
+    distance = flights.column("distance")
+    assert distance is not None and distance.role == "measure"
+    result = models.query(
+        bench.workspace_id,
+        SemanticQuery(measures=["flights.distance"], dimensions=["airlines.name"]),
+    )
+    assert rows(result) == distance_by_airline()
+
+
+def test_a_table_of_a_connection_not_in_the_workspace_is_refused(bench: Bench) -> None:
+    ref = ConnectionTable(connection_id=str(bench.workspace_id), schema_name="x", table="y")
+    with pytest.raises(NotFound):
+        bench.models().connection_table(bench.workspace_id, ref, set())
