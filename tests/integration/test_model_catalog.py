@@ -5,8 +5,11 @@ and answers with the generated data's numbers."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from app.pages.model import ModelView
 from app.services.errors import NotFound
 from app.services.model_catalog import catalog_tables
 from app.services.workspaces import WorkspaceService
@@ -16,6 +19,7 @@ from tests.integration import test_model_connections as shared
 from tests.integration.live_databases import LiveDatabase
 from tests.integration.model_connections_data import distance_by_airline
 from tests.integration.test_model_connections import Bench, rows
+from tests.integration.test_model_page import wait_until
 
 bench = shared.bench  # the fixture: one workspace with the connection “Warehouse”
 
@@ -99,3 +103,40 @@ def test_a_table_of_a_connection_not_in_the_workspace_is_refused(bench: Bench) -
     ref = ConnectionTable(connection_id=str(bench.workspace_id), schema_name="x", table="y")
     with pytest.raises(NotFound):
         bench.models().connection_table(bench.workspace_id, ref, set())
+
+
+# -- the Model page (ModelView over the real services, no browser) -----------------------------------
+def model_view(bench: Bench) -> ModelView:
+    info = WorkspaceService(bench.store.db, bench.admin, bench.files).get(bench.workspace_id)
+    return ModelView(service=bench.models(), workspace=info, can_edit=True)
+
+
+def test_the_model_page_offers_the_connections_tables_and_adds_one(bench: Bench) -> None:
+    view = model_view(bench)  # no file, no model: the connection is enough to start modelling
+
+    assert view.phase == "ready"
+    wait_until(lambda: not view.editor.listing_connections)
+    offered = view.editor._source_select.options
+    assert offered[f"Warehouse \u00b7 {bench.schema}.flights"] == (
+        f"connection:{bench.connection.id}:{bench.schema}.flights"
+    )
+    flights = dict(view.editor.connection_tables)[f"Warehouse \u00b7 {bench.schema}.flights"]
+
+    assert asyncio.run(view.editor.add_connection_table(flights))
+
+    table = view.editor.model.table("flights")
+    assert table is not None and table.connection == flights and view.dirty
+    assert {"carrier", "distance"} <= {c.name for c in table.columns}
+    wait_until(lambda: not view.checking)
+    assert not [i for i in view.issues if i.level == "error"], view.issues
+    assert view.save() and view.saved is not None and view.saved.tables[0].connection == flights
+
+
+def test_the_model_page_of_a_workspace_without_connections_lists_none(bench: Bench) -> None:
+    empty = WorkspaceService(bench.store.db, bench.admin, bench.files).create("Empty")
+    view = ModelView(service=bench.models(), workspace=empty, can_edit=True)
+
+    assert view.phase == "no_sources"
+    view.shown_again()
+    assert view.editor.connection_tables == [] and not view.editor.listing_connections
+    assert not view.editor._catalog.visible
