@@ -1,9 +1,8 @@
 """Model page: the workspace's semantic model as an ERD, its editing panels and "Try it".
 
 Everything is read off the event loop (an onload thread); validation and suggestions run in a
-worker thread after each edit, newest wins. When the workspace has database connections, their
-tables are listed for the ERD's picker in a worker thread after the page shows (a connection
-that cannot be read gets a note); a workspace without connections makes no such call. The model is edited locally (with undo) and only
+worker thread after each edit, newest wins, and so are the tables of the workspace's database
+connections (:mod:`app.pages.model_connections`). The model is edited locally (with undo) and only
 stored on Save, with optimistic concurrency: a save based on an old version is refused with a
 message offering to reload. "Try it" runs the engine on the model as edited, so a user can try
 before saving.
@@ -24,6 +23,7 @@ import panel as pn
 import param
 
 from app.pages.background import Latest
+from app.pages.model_connections import ConnectionTables
 from app.pages.shell import (
     STYLES,
     ShellState,
@@ -32,10 +32,8 @@ from app.pages.shell import (
     notify_success,
     workspace_page,
 )
-from app.pages.shell.notify import error_message
 from app.services.errors import Conflict
 from app.services.model import ModelService
-from app.services.model_catalog import CatalogTables
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
 from components.model import edits as model_edits
@@ -44,8 +42,7 @@ from components.model.inspector import Inspector
 from components.model.panels import IssuesPanel, MeasuresPanel, SuggestionsPanel
 from components.model.try_it import TryIt
 from components.unsaved_guard import UnsavedGuard
-from pipelines.semantic import QueryResult, SemanticModel, SemanticQuery, Table
-from pipelines.semantic.model import ConnectionTable
+from pipelines.semantic import QueryResult, SemanticModel, SemanticQuery
 from pipelines.semantic.sources import SourceSchema
 
 log = logging.getLogger("datapilot.pages")
@@ -103,11 +100,10 @@ class ModelView(pn.viewable.Viewer):
         self._baseline: dict[str, Any] | None = None  # content of ``saved``, for ``dirty``
         self._checks = Latest("model-page-work")
         self._suggesting = Latest("model-page-work")
-        self._catalog = Latest("model-page-catalog")
-        self._connected = False  # whether the workspace has connections, as last read
         self._structure: dict[str, Any] | None = None  # what the last suggestions were for
         # Built empty, filled by the load in the onload thread (like a reload).
-        self.editor = ErdEditor(editable=self.can_edit, load_table=self._connection_table)
+        self.editor = ErdEditor(editable=self.can_edit)
+        self._tables = ConnectionTables(self.editor, self._service.connections, self._workspace_id)
         self._inspector = Inspector(editor=self.editor)
         self._issues = IssuesPanel()
         self._suggestions = SuggestionsPanel(editor=self.editor)
@@ -141,13 +137,13 @@ class ModelView(pn.viewable.Viewer):
             self.phase = "failed"
             return
         model, sources = stored
-        if not sources and not model.tables and not self._connected:
+        if not sources and not model.tables and not self._tables.connected:
             self.sources = sources
             self.phase = "no_sources"
             return
         self._show_saved(model, sources)
         self.phase = "ready"
-        self._list_connection_tables()
+        self._tables.refresh()
 
     def shown_again(self) -> None:
         """Back on the page: re-read the sources and the saved model, which other pages and
@@ -160,7 +156,7 @@ class ModelView(pn.viewable.Viewer):
         stored = self._read()
         if stored is None:
             return
-        self._list_connection_tables()
+        self._tables.refresh()
         model, sources = stored
         saved = self.saved
         if not self.dirty and (saved is None or model.version != saved.version):
@@ -171,45 +167,11 @@ class ModelView(pn.viewable.Viewer):
     def _read(self) -> tuple[SemanticModel, dict[str, SourceSchema]] | None:
         """The saved model and the ready sources, or None (the user is told why)."""
         try:
-            found = (
-                self._service.get(self._workspace_id),
-                self._service.sources(self._workspace_id),
-            )
-            self._connected = self._service.has_connections(self._workspace_id)
-            return found
+            self._tables.check()
+            return self._service.get(self._workspace_id), self._service.sources(self._workspace_id)
         except Exception as exc:
             notify_error(exc)
             return None
-
-    def _list_connection_tables(self) -> None:
-        """List the connections' tables for the picker in a worker thread (editors only; no
-        call at all when the workspace has no connection)."""
-        editor = self.editor
-        if not self.can_edit or not self._connected:
-            editor.param.update(connection_tables=[], connection_notes=[])
-            return
-        editor.listing_connections = True
-        workspace = self._workspace_id
-        self._catalog.submit(lambda: self._service.connection_tables(workspace), self._show_catalog)
-
-    def _show_catalog(self, result: Any) -> None:
-        if isinstance(result, Exception):
-            log.error("listing the connections' tables failed", exc_info=result)
-            result = CatalogTables(
-                notes=[
-                    "The tables of the workspace's database connections could not be listed: "
-                    + error_message(result)
-                ]
-            )
-        self.editor.param.update(
-            connection_tables=list(result.tables),
-            connection_notes=list(result.notes),
-            listing_connections=False,
-        )
-
-    def _connection_table(self, ref: ConnectionTable, taken: set[str]) -> Table:
-        """The model table of a connection's table (the editor calls it in a worker thread)."""
-        return self._service.connection_table(self._workspace_id, ref, taken)
 
     def _show_saved(self, model: SemanticModel, sources: dict[str, SourceSchema]) -> None:
         """Edit ``model`` afresh (a load or a reload): no undo history, no conflict."""
@@ -456,8 +418,8 @@ class ModelView(pn.viewable.Viewer):
         if self.can_edit:
             return EmptyState(
                 title="Upload files on the Sources page first",
-                message="The model is built from the workspace's sources and the tables of its "
-                "database connections: each one becomes a table whose columns you tag as dimensions or measures and join to others.",
+                message="The model is built from the workspace's sources: each one becomes a "
+                "table whose columns you tag as dimensions or measures and join to others.",
                 icon=ICON,
                 icon_html=icon("model", 34),
                 action_label="Go to Sources",

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
-from app.services import model_catalog, model_live
+from app.services import model_live
 from app.services.connections import ConnectionService
 from app.services.engine_lease import TablePaths, engine_key, use_engine
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -46,7 +46,7 @@ from app.store.repositories import (
 )
 from pipelines.semantic.accept import Accepted, UnknownSuggestion, accept
 from pipelines.semantic.engines import EngineCache
-from pipelines.semantic.model import ConnectionTable, SemanticModel, Table
+from pipelines.semantic.model import SemanticModel
 from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
 from pipelines.semantic.sources import SourceSchema
 from pipelines.semantic.suggest import Suggestion
@@ -277,23 +277,6 @@ class ModelService:
             )
             for source_id, name, profile in ready
         }
-
-    def has_connections(self, workspace_id: uuid.UUID | str) -> bool:
-        """Whether the workspace has database connections (a store read, no network)."""
-        return bool(model_live.names_of(self.connections, workspace_id))
-
-    def connection_tables(self, workspace_id: uuid.UUID | str) -> model_catalog.CatalogTables:
-        """The tables of the workspace's connections a model table can read, with a note for
-        each connection that cannot be read (this reaches every database: call it off the
-        event loop)."""
-        return model_catalog.catalog_tables(self.connections, workspace_id)
-
-    def connection_table(
-        self, workspace_id: uuid.UUID | str, ref: ConnectionTable, taken: set[str]
-    ) -> Table:
-        """A new model table reading ``ref``, its columns from the connection's catalog (see
-        :func:`~app.services.model_catalog.model_table`)."""
-        return model_catalog.model_table(self.connections, workspace_id, ref, taken)
 
     def paths(self, workspace_id: uuid.UUID | str, model: SemanticModel) -> TablePaths:
         """The Parquet file of each table whose source is ready (see :class:`TablePaths`)."""

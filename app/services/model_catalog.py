@@ -37,6 +37,11 @@ class CatalogTables:
     notes: list[str] = field(default_factory=list)
 
 
+def has_connections(connections: ConnectionService | None, workspace_id: uuid.UUID | str) -> bool:
+    """Whether the workspace has database connections (a store read, no network)."""
+    return bool(names_of(connections, workspace_id))
+
+
 def catalog_tables(
     connections: ConnectionService | None, workspace_id: uuid.UUID | str
 ) -> CatalogTables:

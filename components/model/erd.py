@@ -40,6 +40,7 @@ from components.model.canvas import ErdCanvas
 from components.model.nodes import KeyShortcuts, TableColumns
 from pipelines.semantic import SemanticModel, Table
 from pipelines.semantic.model import ConnectionTable
+from pipelines.semantic.roles import unique_name
 
 log = logging.getLogger("datapilot.components")
 HISTORY_LIMIT = 200
@@ -68,9 +69,7 @@ class ErdEditor(pn.viewable.Viewer):
     connection_notes = param.List(
         default=[], doc="Why some connections' tables are not offered (one sentence each)."
     )
-    listing_connections = param.Boolean(
-        default=False, doc="True while the connections' tables are being listed."
-    )
+    listing_connections = param.Boolean(default=False, doc="The connections' tables are listed.")
     load_table = param.Callable(
         default=None,
         doc="load_table(ConnectionTable, taken names) -> Table: the model table of a "
@@ -122,9 +121,7 @@ class ErdEditor(pn.viewable.Viewer):
             sizing_mode="stretch_width",
             css_classes=["dp-erd-toolbar"],
         )
-        self._catalog = pn.pane.HTML(
-            "", visible=False, margin=(0, 5), css_classes=["dp-erd-catalog"]
-        )
+        self._catalog = pn.pane.HTML("", margin=(0, 5), css_classes=["dp-erd-catalog"])
         self._notice = pn.pane.Alert(
             "", alert_type="warning", visible=False, margin=(4, 5), css_classes=["dp-erd-message"]
         )
@@ -160,7 +157,7 @@ class ErdEditor(pn.viewable.Viewer):
             lambda *_: self._catalog_changed(),
             ["connection_notes", "listing_connections", "editable"],
         )
-        self.param.watch(self._adding_changed, "adding")
+        self.param.watch(lambda _: self._sync_sources(), "adding")
         self.param.watch(self._message_changed, "message")
         self._editable_changed()
         self._catalog_changed()
@@ -235,7 +232,7 @@ class ErdEditor(pn.viewable.Viewer):
             return False
         self.adding = True
         try:
-            taken = {t.name for t in self.model.tables}
+            taken = {t.name for t in self._tables()}
             table = await asyncio.to_thread(self.load_table, ref, taken)
         except Exception as exc:
             if getattr(exc, "status", None) is None:  # not a domain error: no internals shown
@@ -245,7 +242,12 @@ class ErdEditor(pn.viewable.Viewer):
             return False
         finally:
             self.adding = False
-        return self.edit(lambda m: model_edits.add_table(m, _unique(table, m)))
+
+        def add(model: SemanticModel) -> SemanticModel:  # its name may have been taken since
+            free = unique_name(table.name, {t.name for t in model.tables})
+            return model_edits.add_table(model, table.model_copy(update={"name": free}))
+
+        return self.edit(add)
 
     async def _add_clicked(self, _event: Any = None) -> None:
         value = self._source_select.value
@@ -300,8 +302,11 @@ class ErdEditor(pn.viewable.Viewer):
         return [s for s in self.sources if str(s.source_id) not in used]
 
     def _missing_connection_tables(self) -> list[tuple[str, ConnectionTable]]:
-        used = {t.source_key for t in self.model.tables}
+        used = {t.source_key for t in self._tables()}
         return [(label, ref) for label, ref in self.connection_tables if ref.key not in used]
+
+    def _tables(self) -> list[Table]:
+        return self.model.tables if self.model is not None else []
 
     def _connection_ref(self, value: Any) -> ConnectionTable | None:
         return next((ref for _, ref in self.connection_tables if ref.key == value), None)
@@ -336,6 +341,7 @@ class ErdEditor(pn.viewable.Viewer):
         if self._source_select.value not in options.values():
             self._source_select.value = next(iter(options.values()), None)
         self._source_select.disabled = self._add.disabled = not options or self.adding
+        self._add.loading = self.adding
         self._add_all.disabled = not files
         self._empty_add.visible = self.editable and bool(files)
 
@@ -384,10 +390,6 @@ class ErdEditor(pn.viewable.Viewer):
             for line in lines
         )
         self._catalog.visible = self.editable and bool(lines)
-
-    def _adding_changed(self, _event: Any = None) -> None:
-        self._add.loading = self.adding
-        self._sync_sources()
 
     def _message_changed(self, _event: Any = None) -> None:
         self._notice.object = html.escape(self.message)
@@ -446,14 +448,3 @@ class ErdEditor(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout
-
-
-def _unique(table: Table, model: SemanticModel) -> Table:
-    """``table`` renamed with a ``_2``, ``_3``... suffix if the model took its name meanwhile."""
-    taken = {t.name for t in model.tables}
-    if table.name not in taken:
-        return table
-    number = 2
-    while f"{table.name}_{number}" in taken:
-        number += 1
-    return table.model_copy(update={"name": f"{table.name}_{number}"})

@@ -11,13 +11,13 @@ import pytest
 
 from app.pages.model import ModelView
 from app.services.errors import NotFound
-from app.services.model_catalog import catalog_tables
+from app.services.model_catalog import catalog_tables, has_connections, model_table
 from app.services.workspaces import WorkspaceService
 from pipelines.semantic import SemanticModel, SemanticQuery
 from pipelines.semantic.model import ConnectionTable, Join
 from tests.integration import test_model_connections as shared
 from tests.integration.live_databases import LiveDatabase
-from tests.integration.model_connections_data import distance_by_airline
+from tests.integration.model_connections_data import TARGETS_CSV, distance_by_airline
 from tests.integration.test_model_connections import Bench, rows
 from tests.integration.test_model_page import wait_until
 
@@ -33,7 +33,7 @@ def test_the_connections_tables_are_listed_with_a_note_for_one_that_cannot_be_re
         port=1, database="old", user="nobody", password="x", tls="disable",
     )  # fmt: skip
 
-    found = bench.models().connection_tables(bench.workspace_id)
+    found = catalog_tables(service, bench.workspace_id)
 
     labels = [label for label, _ in found.tables]
     assert f"Warehouse \u00b7 {bench.schema}.flights" in labels
@@ -50,29 +50,30 @@ def test_the_connections_tables_are_listed_with_a_note_for_one_that_cannot_be_re
 
 def test_a_workspace_without_connections_lists_nothing(bench: Bench) -> None:
     empty = WorkspaceService(bench.store.db, bench.admin, bench.files).create("Empty")
-    models = bench.models()
-    assert models.has_connections(bench.workspace_id)
-    assert not models.has_connections(empty.id)
-    assert models.connection_tables(empty.id) == catalog_tables(None, empty.id)
+    service = bench.connections.service(bench.admin)
+    assert has_connections(service, bench.workspace_id)
+    assert not has_connections(service, empty.id) and not has_connections(None, empty.id)
+    assert catalog_tables(service, empty.id) == catalog_tables(None, empty.id)
     assert catalog_tables(None, empty.id).tables == []
 
 
 def test_a_table_built_from_the_catalog_saves_and_answers(bench: Bench) -> None:
     models = bench.models()
+    service = bench.connections.service(bench.admin)
     ref = {
         name: ConnectionTable(
             connection_id=str(bench.connection.id), schema_name=bench.schema, table=name
         )
         for name in ("flights", "airlines")
     }
-    flights = models.connection_table(bench.workspace_id, ref["flights"], set())
-    airlines = models.connection_table(bench.workspace_id, ref["airlines"], {"flights"})
+    flights = model_table(service, bench.workspace_id, ref["flights"], set())
+    airlines = model_table(service, bench.workspace_id, ref["airlines"], {"flights"})
 
     assert (flights.name, flights.source_id, flights.connection) == ("flights", "", ref["flights"])
     assert {"id", "carrier", "origin", "distance", "dep_delay"} <= {c.name for c in flights.columns}
     assert airlines.connection == ref["airlines"] and airlines.primary_key == "carrier"
     # a name already taken gets a suffix
-    again = models.connection_table(bench.workspace_id, ref["flights"], {"flights"})
+    again = model_table(service, bench.workspace_id, ref["flights"], {"flights"})
     assert again.name == "flights_2"
 
     model = SemanticModel(
@@ -102,7 +103,7 @@ def test_a_table_built_from_the_catalog_saves_and_answers(bench: Bench) -> None:
 def test_a_table_of_a_connection_not_in_the_workspace_is_refused(bench: Bench) -> None:
     ref = ConnectionTable(connection_id=str(bench.workspace_id), schema_name="x", table="y")
     with pytest.raises(NotFound):
-        bench.models().connection_table(bench.workspace_id, ref, set())
+        model_table(bench.connections.service(bench.admin), bench.workspace_id, ref, set())
 
 
 # -- the Model page (ModelView over the real services, no browser) -----------------------------------
@@ -140,3 +141,20 @@ def test_the_model_page_of_a_workspace_without_connections_lists_none(bench: Ben
     view.shown_again()
     assert view.editor.connection_tables == [] and not view.editor.listing_connections
     assert not view.editor._catalog.visible
+
+
+def test_try_it_mixing_a_connection_table_and_a_file_shows_the_refusal(bench: Bench) -> None:
+    targets = shared.upload(bench, "targets.csv", TARGETS_CSV)
+    bench.models().save(bench.workspace_id, bench.model(str(targets.id)), 0)
+    view = model_view(bench)
+    try_it = view._try
+    try_it._measures.value = ["flights.distance", "targets.target"]
+    try_it._dimensions.value = ["airlines.name"]
+
+    assert asyncio.run(try_it.execute()) is None
+
+    assert try_it.error.startswith(
+        "flights is in the database “Warehouse” and targets is an uploaded file: a query reads "
+        "one engine; import a snapshot of flights"
+    )
+    assert try_it._error.visible and "Traceback" not in try_it._error.object

@@ -150,7 +150,7 @@ class SnapshotImport(pn.viewable.Viewer):
         table = self.table
         if table is None or self.importing:
             return
-        name = self._name.value.strip() or None
+        name = (self._name.value or "").strip() or None
         self.param.update(importing=True, error="", source=None)
 
         def work() -> SourceInfo:

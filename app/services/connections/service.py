@@ -1,5 +1,6 @@
 """A workspace's live database connections: editors add, change and delete them; every member
 tests, browses, previews, profiles and queries them.
+Long because: every use of a saved connection goes through this one service's shared helpers.
 
 The password is write-only: encrypted with the installation's master keys (the AI keys' vault)
 before it reaches the store, decrypted only to open the connection's pool, answered only as
@@ -232,7 +233,7 @@ class ConnectionService:
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
         table: str,
     ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn], builtins.list[str]]:  # fmt: skip
-        """A catalog table with its columns and its primary key's columns (one session)."""
+        """A catalog table, its columns and its primary key's columns (none for a view)."""
         runner = self._runner(workspace_id, connection_id)
         name = schema or runner.spec.default_schema
 
