@@ -1,7 +1,8 @@
 """Model page: the workspace's semantic model as an ERD, its editing panels and "Try it".
 
 Everything is read off the event loop (an onload thread); validation and suggestions run in a
-worker thread after each edit, newest wins. The model is edited locally (with undo) and only
+worker thread after each edit, newest wins, and so are the tables of the workspace's database
+connections (:mod:`app.pages.model_connections`). The model is edited locally (with undo) and only
 stored on Save, with optimistic concurrency: a save based on an old version is refused with a
 message offering to reload. "Try it" runs the engine on the model as edited, so a user can try
 before saving.
@@ -22,6 +23,7 @@ import panel as pn
 import param
 
 from app.pages.background import Latest
+from app.pages.model_connections import ConnectionTables
 from app.pages.shell import (
     STYLES,
     ShellState,
@@ -101,6 +103,7 @@ class ModelView(pn.viewable.Viewer):
         self._structure: dict[str, Any] | None = None  # what the last suggestions were for
         # Built empty, filled by the load in the onload thread (like a reload).
         self.editor = ErdEditor(editable=self.can_edit)
+        self._tables = ConnectionTables(self.editor, self._service.connections, self._workspace_id)
         self._inspector = Inspector(editor=self.editor)
         self._issues = IssuesPanel()
         self._suggestions = SuggestionsPanel(editor=self.editor)
@@ -134,12 +137,13 @@ class ModelView(pn.viewable.Viewer):
             self.phase = "failed"
             return
         model, sources = stored
-        if not sources and not model.tables:
+        if not sources and not model.tables and not self._tables.connected:
             self.sources = sources
             self.phase = "no_sources"
             return
         self._show_saved(model, sources)
         self.phase = "ready"
+        self._tables.refresh()
 
     def shown_again(self) -> None:
         """Back on the page: re-read the sources and the saved model, which other pages and
@@ -152,6 +156,7 @@ class ModelView(pn.viewable.Viewer):
         stored = self._read()
         if stored is None:
             return
+        self._tables.refresh()
         model, sources = stored
         saved = self.saved
         if not self.dirty and (saved is None or model.version != saved.version):
@@ -162,6 +167,7 @@ class ModelView(pn.viewable.Viewer):
     def _read(self) -> tuple[SemanticModel, dict[str, SourceSchema]] | None:
         """The saved model and the ready sources, or None (the user is told why)."""
         try:
+            self._tables.check()
             return self._service.get(self._workspace_id), self._service.sources(self._workspace_id)
         except Exception as exc:
             notify_error(exc)

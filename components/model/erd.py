@@ -9,6 +9,10 @@ notebook::
     editor = ErdEditor(model=model, sources=[...])   # SourceSchema objects, optional
     editor                                           # edits land in editor.model
 
+The picker also offers the tables of the workspace's database connections
+(``connection_tables``, labelled ``Warehouse · public.flights``); adding one calls
+``load_table`` in a worker thread (it reads the table's columns from the database's catalog).
+
 Every change (a drag, a join drawn between two column handles, a role changed in a panel) sets
 ``model`` to a new :class:`~pipelines.semantic.SemanticModel`; the previous one goes on an undo
 stack (:meth:`ErdEditor.undo`, Ctrl+Z). What is clicked lands in ``selection`` for the
@@ -19,6 +23,7 @@ itself is :class:`~components.model.canvas.ErdCanvas`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import threading
@@ -34,6 +39,8 @@ from components.model import edits as model_edits
 from components.model.canvas import ErdCanvas
 from components.model.nodes import KeyShortcuts, TableColumns
 from pipelines.semantic import SemanticModel, Table
+from pipelines.semantic.model import ConnectionTable
+from pipelines.semantic.roles import unique_name
 
 log = logging.getLogger("datapilot.components")
 HISTORY_LIMIT = 200
@@ -55,6 +62,20 @@ class ErdEditor(pn.viewable.Viewer):
         default=[],
         doc="SourceSchema (source_id, name, columns) of the sources tables can be added from.",
     )
+    connection_tables = param.List(
+        default=[],
+        doc="(label, ConnectionTable) of the database connections' tables the picker also offers.",
+    )
+    connection_notes = param.List(
+        default=[], doc="Why some connections' tables are not offered (one sentence each)."
+    )
+    listing_connections = param.Boolean(default=False, doc="The connections' tables are listed.")
+    load_table = param.Callable(
+        default=None,
+        doc="load_table(ConnectionTable, taken names) -> Table: the model table of a "
+        "connection's table, its columns from the catalog (slow: called in a worker thread).",
+    )
+    adding = param.Boolean(default=False, doc="True while a connection's table is being read.")
     editable = param.Boolean(
         default=True, doc="False: a read-only canvas (no handles, no drag, no edit controls)."
     )
@@ -80,7 +101,7 @@ class ErdEditor(pn.viewable.Viewer):
         self._add = pn.widgets.Button(
             name="Add table", button_type="primary", margin=(4, 4), css_classes=["dp-erd-add"]
         )
-        self._add.on_click(lambda _: self._guard(self.add_source, self._source_select.value))
+        self._add.on_click(self._add_clicked)
         self._add_all = pn.widgets.Button(
             name="Add all sources", margin=(4, 4), css_classes=["dp-erd-add-all"]
         )
@@ -100,6 +121,7 @@ class ErdEditor(pn.viewable.Viewer):
             sizing_mode="stretch_width",
             css_classes=["dp-erd-toolbar"],
         )
+        self._catalog = pn.pane.HTML("", margin=(0, 5), css_classes=["dp-erd-catalog"])
         self._notice = pn.pane.Alert(
             "", alert_type="warning", visible=False, margin=(4, 5), css_classes=["dp-erd-message"]
         )
@@ -120,6 +142,7 @@ class ErdEditor(pn.viewable.Viewer):
         self._body = pn.Column(sizing_mode="stretch_width", css_classes=["dp-erd-body"])
         self._layout = pn.Column(
             self._toolbar,
+            self._catalog,
             self._notice,
             self._body,
             self._canvas.ruler,
@@ -129,9 +152,15 @@ class ErdEditor(pn.viewable.Viewer):
         self.param.watch(self._model_changed, "model")
         self.param.watch(self._selection_changed, "selection")
         self.param.watch(self._editable_changed, "editable")
-        self.param.watch(lambda _: self._sync_sources(), "sources")
+        self.param.watch(lambda *_: self._sync_sources(), ["sources", "connection_tables"])
+        self.param.watch(
+            lambda *_: self._catalog_changed(),
+            ["connection_notes", "listing_connections", "editable"],
+        )
+        self.param.watch(lambda _: self._sync_sources(), "adding")
         self.param.watch(self._message_changed, "message")
         self._editable_changed()
+        self._catalog_changed()
         self._sync()
 
     # -- public API ----------------------------------------------------------------------------
@@ -193,6 +222,41 @@ class ErdEditor(pn.viewable.Viewer):
             return False
         return self.edit(lambda m: model_edits.add_table(m, self._table_for(source, m)))
 
+    async def add_connection_table(self, ref: ConnectionTable) -> bool:
+        """Add a table reading ``ref`` (one of ``connection_tables``), built by ``load_table``
+        in a worker thread; a table that cannot be read sets ``message``."""
+        if self.load_table is None:
+            self.message = "Tables of database connections cannot be added here."
+            return False
+        if self.adding:
+            return False
+        self.adding = True
+        try:
+            taken = {t.name for t in self._tables()}
+            table = await asyncio.to_thread(self.load_table, ref, taken)
+        except Exception as exc:
+            if getattr(exc, "status", None) is None:  # not a domain error: no internals shown
+                log.exception("reading the connection table %s failed", ref.display)
+                exc = RuntimeError("it could not be read; the error has been logged")
+            self.message = f"The table {ref.display} could not be added: {exc}"
+            return False
+        finally:
+            self.adding = False
+
+        def add(model: SemanticModel) -> SemanticModel:  # its name may have been taken since
+            free = unique_name(table.name, {t.name for t in model.tables})
+            return model_edits.add_table(model, table.model_copy(update={"name": free}))
+
+        return self.edit(add)
+
+    async def _add_clicked(self, _event: Any = None) -> None:
+        value = self._source_select.value
+        ref = self._connection_ref(value)
+        if ref is None:
+            self._guard(self.add_source, value)
+        else:
+            await self.add_connection_table(ref)
+
     def add_all_sources(self) -> bool:
         """Add a table for every source that is not in the model yet."""
         missing = self._missing_sources()
@@ -237,6 +301,16 @@ class ErdEditor(pn.viewable.Viewer):
         used = {t.source_id for t in self.model.tables}
         return [s for s in self.sources if str(s.source_id) not in used]
 
+    def _missing_connection_tables(self) -> list[tuple[str, ConnectionTable]]:
+        used = {t.source_key for t in self._tables()}
+        return [(label, ref) for label, ref in self.connection_tables if ref.key not in used]
+
+    def _tables(self) -> list[Table]:
+        return self.model.tables if self.model is not None else []
+
+    def _connection_ref(self, value: Any) -> ConnectionTable | None:
+        return next((ref for _, ref in self.connection_tables if ref.key == value), None)
+
     # -- reacting to the model -----------------------------------------------------------------
     def _model_changed(self, event: param.parameterized.Event) -> None:
         if not self._replacing and event.old is not None and event.old is not event.new:
@@ -258,16 +332,18 @@ class ErdEditor(pn.viewable.Viewer):
 
     def _sync_sources(self) -> None:
         missing = self._missing_sources()
-        options = {s.name: str(s.source_id) for s in missing}
+        files = {s.name: str(s.source_id) for s in missing}
+        options = {**files, **{label: ref.key for label, ref in self._missing_connection_tables()}}
         if options != self._source_select.options:
             self._source_select.options = options
         # Panel keeps a Select's value when its options are replaced, even a value no longer
         # among them (None at first): the browser then shows an empty picker.
         if self._source_select.value not in options.values():
             self._source_select.value = next(iter(options.values()), None)
-        self._source_select.disabled = self._add.disabled = not options
-        self._add_all.disabled = not options
-        self._empty_add.visible = self.editable and bool(options)
+        self._source_select.disabled = self._add.disabled = not options or self.adding
+        self._add.loading = self.adding
+        self._add_all.disabled = not files
+        self._empty_add.visible = self.editable and bool(files)
 
     def _prune_selection(self, model: SemanticModel) -> None:
         sel = self.selection
@@ -304,6 +380,16 @@ class ErdEditor(pn.viewable.Viewer):
             self._history.clear()
             self.can_undo = False
         self._sync()
+
+    def _catalog_changed(self, _event: Any = None) -> None:
+        lines = list(self.connection_notes)
+        if self.listing_connections:
+            lines.insert(0, "Listing the tables of the workspace's database connections\u2026")
+        self._catalog.object = "".join(
+            f"<p class='dp-erd-catalog-note' role='status'>{html.escape(line)}</p>"
+            for line in lines
+        )
+        self._catalog.visible = self.editable and bool(lines)
 
     def _message_changed(self, _event: Any = None) -> None:
         self._notice.object = html.escape(self.message)

@@ -25,6 +25,8 @@ NODE_WIDTH = 260
 GRID_GAP_X = 340
 GRID_GAP_Y = 80
 NODE_CLASS = "dp-erd-table"
+LIVE_MARK = "\u26c1"
+"""Before the name of a table read from a database connection (a stack of disks)."""
 FIT_MAX_ZOOM = 1.0
 """Fitting the view never zooms in past 100 %: one small table is shown at its real size."""
 FIT_PADDING = 40
@@ -155,7 +157,7 @@ def table_nodes(model: SemanticModel, editable: bool = True) -> list[dict[str, A
         {
             "id": t.name,
             "type": node_type(t.name),
-            "label": t.display,
+            "label": f"{LIVE_MARK} {t.display}" if t.connection is not None else t.display,
             "position": where[t.name],
             "data": {},
             "draggable": editable,

@@ -21,6 +21,7 @@ from app.pages.background import Latest
 from app.pages.shell import STYLES, ShellState, notify_error
 from app.pages.shell.look import button
 from app.pages.shell.notify import error_message
+from app.pages.sources.connection_snapshot import SnapshotImport
 from app.pages.sources.connection_sql import ConnectionSql
 from app.services.connections import ConnectionInfo, ConnectionService
 from app.services.workspaces import WorkspaceInfo
@@ -196,9 +197,21 @@ class ConnectionDetail(pn.viewable.Viewer):
         self._table_tabs.param.watch(lambda _: self._maybe_profile(), "active")
         self._profiled: tuple[str, str] | None = None
         self.sql = ConnectionSql(self.service, workspace.id, connection_id)
+        # Editors may copy the opened table into a source of the workspace.
+        self.snapshot: SnapshotImport | None = None
+        if state.principal.can_edit:
+            sources = state.ctx.sources(state.principal)
+            snapshot = SnapshotImport(sources, self.service, workspace.id, connection_id)
+            self.snapshot = snapshot
+            self.param.watch(lambda e: setattr(snapshot, "table", e.new), "table")
         browse = pn.Row(
             pn.Column(self._schemas, self._catalog_note, self._tables_box, width=310),
-            pn.Column(self._table_head, self._table_tabs, sizing_mode="stretch_width"),
+            pn.Column(
+                self._table_head,
+                *([self.snapshot] if self.snapshot is not None else []),
+                self._table_tabs,
+                sizing_mode="stretch_width",
+            ),
             sizing_mode="stretch_width",
         )
         self._body = pn.Tabs(

@@ -1,5 +1,6 @@
 """A workspace's live database connections: editors add, change and delete them; every member
 tests, browses, previews, profiles and queries them.
+Long because: every use of a saved connection goes through this one service's shared helpers.
 
 The password is write-only: encrypted with the installation's master keys (the AI keys' vault)
 before it reaches the store, decrypted only to open the connection's pool, answered only as
@@ -231,6 +232,20 @@ class ConnectionService:
     ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn]]:  # fmt: skip
         runner = self._runner(workspace_id, connection_id)
         return self._table(runner, schema, table)
+
+    def describe(
+        self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
+        table: str,
+    ) -> tuple[RemoteTable, builtins.list[live.RemoteColumn], builtins.list[str]]:  # fmt: skip
+        """A catalog table, its columns and its primary key's columns (none for a view)."""
+        runner = self._runner(workspace_id, connection_id)
+        name = schema or runner.spec.default_schema
+
+        def read(conn: Any) -> tuple[RemoteTable, list[live.RemoteColumn], list[str]]:
+            found = live.find_table(conn, runner.spec.kind, name, table)
+            return found, live.list_columns(conn, found), live.catalog.primary_key(conn, found)
+
+        return self._catalog(runner, read)
 
     def preview(
         self, workspace_id: uuid.UUID | str, connection_id: uuid.UUID | str, schema: str | None,
