@@ -1,6 +1,7 @@
-"""A workspace's live database connections: editors add, change and delete them; every member
+"""Long because: every use of a saved connection goes through this one service's shared helpers.
+
+A workspace's live database connections: editors add, change and delete them; every member
 tests, browses, previews, profiles and queries them.
-Long because: every use of a saved connection goes through this one service's shared helpers.
 
 The password is write-only: encrypted with the installation's master keys (the AI keys' vault)
 before it reaches the store, decrypted only to open the connection's pool, answered only as
