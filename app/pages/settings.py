@@ -7,12 +7,12 @@ import html
 from typing import Any
 
 import panel as pn
-import param
 
 from app.pages import settings_ai
 from app.pages.shell import STYLES, ShellState, guarded, notify_error, notify_success
 from app.services.errors import DomainError, InvalidInput
 from app.services.members import MemberInfo, MemberService
+from components.sources.connection_keys import PasswordField as EnterPasswordInput
 
 ROLES = ["viewer", "editor", "admin"]
 ROLE_HELP = (
@@ -23,28 +23,13 @@ ROLE_HELP = (
 _ISSUED_STYLE = "/dp-static/settings.css"
 
 
-class PasswordField(pn.widgets.PasswordInput):
-    """A password input that, like ``TextInput``, reports Enter as ``enter_pressed``."""
-
-    enter_pressed = param.Event(doc="Event when the Enter key has been pressed.")
-
-    _rename = {"enter_pressed": None}
+class PasswordField(EnterPasswordInput):
+    """A password input reporting Enter as ``enter_pressed``, in the app's look."""
 
     def __init__(self, **params: Any) -> None:
         params["css_classes"] = ["dp-password-field", *params.get("css_classes", [])]
         params.setdefault("stylesheets", STYLES)
         super().__init__(**params)
-
-    def _get_model(self, doc: Any, root: Any = None, parent: Any = None, comm: Any = None) -> Any:
-        model = super()._get_model(doc, root, parent, comm)
-        # Bokeh's text inputs (the password one included) send value_submit on Enter.
-        self._register_events("value_submit", model=model, doc=doc, comm=comm)
-        return model
-
-    def _process_event(self, event: Any) -> None:
-        if event.event_name == "value_submit":
-            self.value = self.value_input = event.value
-            self.param.trigger("enter_pressed")
 
 
 def _head(title: str, text: str, level: int = 2) -> pn.pane.HTML:

@@ -25,6 +25,7 @@ from panel.io.state import set_curdoc
 from app.errors import InvalidSql
 from app.pages.shell import STYLES
 from app.pages.shell.notify import error_message
+from app.pages.sql.runner import running_markup
 from app.services.connections import ConnectionService
 from app.services.connections.errors import (
     ConnectionQueryCancelled,
@@ -165,14 +166,7 @@ class ConnectionSql(pn.viewable.Viewer):
 
     @param.depends("running", "cancelling", "elapsed")
     def _status(self) -> str:
-        if not self.running:
-            return ""
-        label = "Cancelling" if self.cancelling else "Running"
-        return (
-            "<span class='dp-running' role='status' aria-live='polite'>"
-            "<span class='dp-spinner' aria-hidden='true'></span>"
-            f"{label}… <span class='dp-elapsed'>{self.elapsed:.1f} s</span></span>"
-        )
+        return running_markup(self.running, self.cancelling, self.elapsed)
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self) -> bool:

@@ -95,14 +95,7 @@ class QueryRunner(param.Parameterized):
     @param.depends("running", "cancelling", "elapsed")
     def status_html(self) -> str:
         """What the toolbar says while a query runs (nothing when none does)."""
-        if not self.running:
-            return ""
-        label = "Cancelling" if self.cancelling else "Running"
-        return (
-            "<span class='dp-running' role='status' aria-live='polite'>"
-            "<span class='dp-spinner' aria-hidden='true'></span>"
-            f"{label}… <span class='dp-elapsed'>{self.elapsed:.1f} s</span></span>"
-        )
+        return running_markup(self.running, self.cancelling, self.elapsed)
 
     def _tick(self) -> None:
         with self._lock:
@@ -130,3 +123,16 @@ class QueryRunner(param.Parameterized):
             ticker.stop()
         self.param.update(running=False, query_id=None, cancelling=False)
         self.on_done(sql, outcome, history)
+
+
+def running_markup(running: bool, cancelling: bool, elapsed: float) -> str:
+    """A running query's spinner, "Running…" or "Cancelling…" and its elapsed time; nothing
+    when no query runs (the SQL page's and a live connection's SQL box alike)."""
+    if not running:
+        return ""
+    label = "Cancelling" if cancelling else "Running"
+    return (
+        "<span class='dp-running' role='status' aria-live='polite'>"
+        "<span class='dp-spinner' aria-hidden='true'></span>"
+        f"{label}… <span class='dp-elapsed'>{elapsed:.1f} s</span></span>"
+    )
