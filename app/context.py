@@ -161,6 +161,7 @@ class AppContext:
             self.settings.sql,
             principal,
             executor=self.widget_threads,
+            connections=self.connections(principal),
         )
 
     def onboarding(self, principal: Principal) -> OnboardingService:

@@ -10,6 +10,7 @@ changed connection settings open a new engine. The credentials come from the
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -243,9 +244,24 @@ def run_live(
         return SemanticEngine(model, con=open_backend(), tables=bound, close_con=True)
 
     try:
-        with connections.query_turn(), connections.model_errors():
+        with connections.query_turn(), connections.model_errors(), _engine_lock(key):
             return use_engine(engines, key, model, paths, work, open_engine)
     except ConnectionUnavailable:
         # a broken session must not stay cached: the next query signs in again
         engines.invalidate(str(tenant_id), str(workspace_id))
         raise
+
+
+_ENGINE_LOCKS: dict[EngineKey, threading.Lock] = {}
+_ENGINE_LOCKS_GUARD = threading.Lock()
+
+
+def _engine_lock(key: EngineKey) -> threading.Lock:
+    """One query at a time on a database engine: it holds one driver connection, and MySQL's
+    (mysqlclient) must not be used by two threads at once (a dashboard's widgets run side by
+    side). Queries on different connections or models still run in parallel."""
+    with _ENGINE_LOCKS_GUARD:
+        if len(_ENGINE_LOCKS) > 4096:  # engines of old model versions: forget unheld locks
+            for old in [k for k, lock in _ENGINE_LOCKS.items() if not lock.locked()]:
+                del _ENGINE_LOCKS[old]
+        return _ENGINE_LOCKS.setdefault(key, threading.Lock())

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -64,6 +64,9 @@ class Workspace:
     """Model table -> Parquet file, for the semantic engine."""
     tables: WorkspaceTables
     """What the runner's sandbox exposes (the model's ready tables, by name)."""
+    live: Callable[[SemanticQuery], QueryResult] | None = None
+    """With tables in a live database: runs a semantic query through the model service (in the
+    database, read-only; a query mixing engines is refused there), instead of the sandbox."""
 
 
 class Evaluator:
@@ -148,20 +151,11 @@ class Evaluator:
             labels: dict[str, str] = {}
             kinds = {c.name: str(role_of(c)) for c in columns}
         else:
-            compiled = self._compile(effective.query)
-            sql = compiled.sql
-            result = self._run(sql)
-            described = QueryResult(
-                list(compiled.columns),
-                result.rows,
-                sql,
-                dict(compiled.labels),
-                dict(compiled.kinds),
-                dict(compiled.types),
-            )
+            described, result = self._semantic(effective.query)
+            sql = described.sql
             columns = result_columns(described, self.ws.model)
             labels = {c.name: c.display for c in columns}
-            kinds = {name: str(kind) for name, kind in compiled.kinds.items()}
+            kinds = {name: str(kind) for name, kind in described.kinds.items()}
         data = WidgetData(
             widget.id,
             "ok",
@@ -181,6 +175,32 @@ class Evaluator:
         if widget.kind == "kpi":
             data = replace(data, kpi=self._kpi(widget, effective, data))
         return data
+
+    def _semantic(self, query: SemanticQuery) -> tuple[QueryResult, SqlResult]:
+        """``query`` compiled by the workspace's engine and run in the sandbox; with tables in a
+        live database, run by the model service where the tables are."""
+        if self.ws.live is None:
+            compiled = self._compile(query)
+            result = self._run(compiled.sql)
+            described = QueryResult(
+                list(compiled.columns),
+                result.rows,
+                compiled.sql,
+                dict(compiled.labels),
+                dict(compiled.kinds),
+                dict(compiled.types),
+            )
+            return described, result
+        started = time.perf_counter()
+        cap = min(query.limit or self.row_limit + 1, self.row_limit + 1)  # one more: truncated?
+        described = self.ws.live(query.model_copy(update={"limit": cap}))
+        rows = described.rows[: self.row_limit]
+        types = [str(described.types.get(c, "other")) for c in described.columns]
+        elapsed = (time.perf_counter() - started) * 1000
+        truncated = len(described.rows) > self.row_limit
+        return replace(described, rows=rows), SqlResult(
+            list(described.columns), types, rows, truncated, elapsed
+        )
 
     def _compile(self, query: SemanticQuery) -> CompiledQuery:
         model, paths = self.ws.model, self.ws.paths
@@ -234,7 +254,7 @@ class Evaluator:
         )
         self.reach.check_query(query)
         counted = self._most_frequent_first(query)
-        return [row[0] for row in self._run(self._compile(counted or query).sql).rows]
+        return [row[0] for row in self._semantic(counted or query)[1].rows]
 
     def _most_frequent_first(self, query: SemanticQuery) -> SemanticQuery | None:
         """``query`` counting the rows of the field's table and sorted by that count (then by
@@ -283,7 +303,7 @@ class Evaluator:
     def _optional(self, query: SemanticQuery) -> SqlResult | None:
         """A KPI's extra query: when it fails the KPI still shows its value."""
         try:
-            return self._run(self._compile(query).sql)
+            return self._semantic(query)[1]
         except (SemanticError, GuardError, QueryFailed, QueryCancelled) as exc:
             log.info("KPI extra query failed: %s", _message(exc))
             return None

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.principal import Principal
+from app.services.connections import ConnectionService
 from app.services.dashboards.adding import WidgetAdding
 from app.services.dashboards.automatic import AutomaticDashboard
 from app.services.dashboards.documents import (
@@ -57,7 +58,7 @@ from pipelines.dashboards.reach import reach_map
 from pipelines.query import QueryRunner
 from pipelines.semantic.engines import EngineCache
 from pipelines.semantic.model import SemanticModel
-from pipelines.semantic.query import SemanticError
+from pipelines.semantic.query import QueryResult, SemanticError, SemanticQuery
 
 MB = 2**20
 FILTER_VALUES = 200
@@ -112,7 +113,10 @@ class DashboardService(WidgetAdding, AutomaticDashboard):
         principal: Principal,
         executor: Executor | None = None,
         row_limit: int = ROW_LIMIT,
+        connections: ConnectionService | None = None,
     ) -> None:
+        self.connections = connections
+        """Reaches model tables that live in a database (without it they are refused)."""
         self.db = db
         self.files = files
         self.runner = runner
@@ -381,7 +385,9 @@ class DashboardService(WidgetAdding, AutomaticDashboard):
         return row
 
     def _models(self) -> ModelService:
-        return ModelService(self.db, self.files, self.principal, engines=self.engines)
+        return ModelService(
+            self.db, self.files, self.principal, engines=self.engines, connections=self.connections
+        )
 
     def _model(self, workspace_id: uuid.UUID | str) -> SemanticModel:
         return self._models().get(workspace_id)
@@ -398,7 +404,14 @@ class DashboardService(WidgetAdding, AutomaticDashboard):
                 for s in SourceRepository(session, self.principal).list(tables.workspace_id)
                 if s.status == "ready" and (not used or str(s.id) in used)
             ]
-        workspace = Workspace(self.principal, tables.workspace_id, model, paths, tables)
+        live = None
+        if any(t.connection is not None for t in model.tables):
+            workspace_uuid = tables.workspace_id
+
+            def live(query: SemanticQuery) -> QueryResult:
+                return models.query_model(workspace_uuid, model, query)
+
+        workspace = Workspace(self.principal, tables.workspace_id, model, paths, tables, live)
         return workspace, max(times, default=None)
 
 
