@@ -282,8 +282,9 @@ class SourceService:
         self._queue_ingest(info.id, fallback)
         return self.get(info.id, detail=False)
 
-    def _queue_ingest(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
-        runner = IngestRunner(
+    def ingest_runner(self) -> IngestRunner:
+        """Profiles a source's file and stores it as Parquet (uploads, re-ingests, snapshots)."""
+        return IngestRunner(
             self.files,
             self.jobs,
             self.quota.max_ingest_bytes(),
@@ -293,6 +294,9 @@ class SourceService:
             remaining_quota=self.quota.remaining,
             done=self.leases.release_source,
         )
+
+    def _queue_ingest(self, source_id: uuid.UUID, fallback: Fallback | None = None) -> None:
+        runner = self.ingest_runner()
         self.jobs.submit(
             source_id,
             self.principal.tenant_id,

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from app.services.errors import Conflict, DomainError, InvalidInput
 from app.services.names import clean_name
-from app.services.sources.ingest import IngestRunner
 from app.services.sources.jobs import Progress
 from app.store.models import Source
 from app.store.repositories import SourceRepository
@@ -79,16 +78,7 @@ def import_snapshot(
         folder = sources.files.folder(principal.tenant_id, workspace.id, new_id)
     folder.mkdir(parents=True, exist_ok=True)
     estimate = found.row_estimate
-    runner = IngestRunner(
-        sources.files,
-        sources.jobs,
-        sources.quota.max_ingest_bytes(),
-        sources._load,
-        sources._set,
-        limits=sources.settings.ingest,
-        remaining_quota=sources.quota.remaining,
-        done=sources.leases.release_source,
-    )
+    runner = sources.ingest_runner()
     timeout = sources.settings.ingest.timeout_seconds or DAY  # 0: no limit of its own
     max_bytes = sources.quota.max_ingest_bytes()
 
