@@ -10,8 +10,9 @@ First visits are measured three ways, each in its own session: one second after 
 appeared (the sidebar's other pages are still being drawn ahead, ``server.prefetch_pages``);
 after that warm-up finished (the time it took is reported: a user reading the first page for
 that long finds every page ready); and one second after, with the pointer resting on the link
-for ``HOVER`` seconds before each click, as a hand does. Reported, not asserted; run with
-``make bench``.
+for ``HOVER`` seconds before each click, as a hand does. Then the same first visits, without
+and with the hover, on a server as shipped (``server.prefetch_pages`` off: a page is drawn on
+its first visit, or from the hover before it). Reported, not asserted; run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,26 @@ def visit_all(
     return times, warm_up
 
 
+def default_first_visits(workdir: Path) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The shipped configuration (pages drawn on the first visit or the hover before it, none
+    drawn ahead): a session clicking without a hover, and one resting on each link first."""
+    from playwright.sync_api import sync_playwright
+
+    workdir.mkdir()
+    server = start_server(workdir, settings={"demo": {"sample_data": True}})
+    assert server.demo_password
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            plain, _ = visit_all(browser, server.base_url, server.demo_password, 0)
+            time.sleep(3)
+            hovered, _ = visit_all(browser, server.base_url, server.demo_password, HOVER)
+            browser.close()
+    finally:
+        server.stop()
+    return plain, hovered
+
+
 def test_click_to_usable_page_and_memory_per_page(tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("Debian Chromium is not installed")
@@ -126,13 +147,19 @@ def test_click_to_usable_page_and_memory_per_page(tmp_path: Path) -> None:
             browser.close()
     finally:
         server.stop()
+    plain, hovered = default_first_visits(tmp_path / "default")
     head = ["page", "first at 1 s", "first warmed", "first hover", "again (median of 12)"]
-    lines = [f"{head[0]:<11} {head[1]:>12} {head[2]:>12} {head[3]:>11} {head[4]:>21}"]
+    head += ["default: first", "first hover"]
+    lines = [
+        f"{head[0]:<11} {head[1]:>12} {head[2]:>12} {head[3]:>11} {head[4]:>21} "
+        f"{head[5]:>15} {head[6]:>11}"
+    ]
     for slug in READY:
         again = statistics.median(cold[slug][1:] + settled[slug][1:] + warm[slug][1:])
         lines.append(
             f"{slug:<11} {cold[slug][0]:>11.2f}s {settled[slug][0]:>11.2f}s "
-            f"{warm[slug][0]:>10.2f}s {again:>20.2f}s"
+            f"{warm[slug][0]:>10.2f}s {again:>20.2f}s {plain[slug][0]:>14.2f}s "
+            f"{hovered[slug][0]:>10.2f}s"
         )
     per_session = (all_pages - start) / SESSIONS
     print(
