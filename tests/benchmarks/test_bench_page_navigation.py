@@ -20,13 +20,15 @@ from __future__ import annotations
 import shutil
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.benchmarks.test_bench_dashboard_pages import CHROMIUM, rss_mb
-from tests.conftest import start_server
+from tests.conftest import RunningServer, start_server
 from tests.ui.conftest import sign_in
 
 ROUNDS = 5
@@ -94,59 +96,55 @@ def visit_all(
     return times, warm_up
 
 
-def default_first_visits(workdir: Path) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """The shipped configuration (pages drawn on the first visit or the hover before it, none
-    drawn ahead): a session clicking without a hover, and one resting on each link first."""
+@contextmanager
+def demo_browser(workdir: Path, prefetch: bool) -> Iterator[tuple[RunningServer, Any]]:
+    """A server with the demo data (pages drawn ahead or not) and a Chromium to visit it."""
     from playwright.sync_api import sync_playwright
 
-    workdir.mkdir()
-    server = start_server(workdir, settings={"demo": {"sample_data": True}})
+    settings = {"demo": {"sample_data": True}, "server": {"prefetch_pages": prefetch}}
+    server = start_server(workdir, settings=settings)
     assert server.demo_password
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            plain, _ = visit_all(browser, server.base_url, server.demo_password, 0)
-            time.sleep(3)
-            hovered, _ = visit_all(browser, server.base_url, server.demo_password, HOVER)
+            yield server, browser
             browser.close()
     finally:
         server.stop()
+
+
+def default_first_visits(workdir: Path) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The shipped configuration (pages drawn on the first visit or the hover before it, none
+    drawn ahead): a session clicking without a hover, and one resting on each link first."""
+    workdir.mkdir()
+    with demo_browser(workdir, prefetch=False) as (server, browser):
+        assert server.demo_password
+        plain, _ = visit_all(browser, server.base_url, server.demo_password, 0)
+        time.sleep(3)
+        hovered, _ = visit_all(browser, server.base_url, server.demo_password, HOVER)
     return plain, hovered
 
 
 def test_click_to_usable_page_and_memory_per_page(tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("Debian Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    server = start_server(
-        tmp_path, settings={"demo": {"sample_data": True}, "server": {"prefetch_pages": True}}
-    )
-    assert server.demo_password
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            cold, _ = visit_all(browser, server.base_url, server.demo_password, 0)
-            time.sleep(3)
-            settled, warm_up = visit_all(
-                browser, server.base_url, server.demo_password, 0, settle=True
-            )
-            time.sleep(3)
-            before = rss_mb(server)
-            warm, _ = visit_all(browser, server.base_url, server.demo_password, HOVER)
-            # SESSIONS more sessions, first on one page, then holding every page, for memory.
-            pages = [
-                signed_in(browser, server.base_url, server.demo_password) for _ in range(SESSIONS)
-            ]
-            start = rss_mb(server)
-            for page in pages:
-                page.locator(".dp-page-sources .dp-source-card").first.wait_for()
-                warmed_up(page)
-            time.sleep(3)
-            all_pages = rss_mb(server)
-            browser.close()
-    finally:
-        server.stop()
+    with demo_browser(tmp_path, prefetch=True) as (server, browser):
+        assert server.demo_password
+        password = server.demo_password
+        cold, _ = visit_all(browser, server.base_url, password, 0)
+        time.sleep(3)
+        settled, warm_up = visit_all(browser, server.base_url, password, 0, settle=True)
+        time.sleep(3)
+        before = rss_mb(server)
+        warm, _ = visit_all(browser, server.base_url, password, HOVER)
+        # SESSIONS more sessions, first on one page, then holding every page, for memory.
+        pages = [signed_in(browser, server.base_url, password) for _ in range(SESSIONS)]
+        start = rss_mb(server)
+        for page in pages:
+            page.locator(".dp-page-sources .dp-source-card").first.wait_for()
+            warmed_up(page)
+        time.sleep(3)
+        all_pages = rss_mb(server)
     plain, hovered = default_first_visits(tmp_path / "default")
     head = ["page", "first at 1 s", "first warmed", "first hover", "again (median of 12)"]
     head += ["default: first", "first hover"]
