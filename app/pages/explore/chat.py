@@ -27,7 +27,7 @@ from app.pages.background import Latest, in_session
 from app.pages.explore import wording
 from app.pages.explore.answer import PAGE_STYLES, AnswerView
 from app.pages.explore.examples import ExamplesPanel
-from app.pages.shell import ShellState, notify_error, notify_success
+from app.pages.shell import ShellState, notify_error, notify_success, sources_first
 from app.pages.sql.handoff import HANDOFFS, sql_page_url
 from app.pages.to_dashboard import add_form, answer_adder
 from app.services.workspaces import WorkspaceInfo
@@ -356,16 +356,14 @@ class ExplorePage(pn.viewable.Viewer):
                 action_url="/model",
             )
         if phase == "no_sources":
-            return EmptyState(
-                title="No data to ask about yet",
-                message="Explore answers questions about this workspace's sources. Upload a "
-                "CSV, Parquet or Excel file on the Sources page, then accept the model."
-                if self.can_edit
-                else "Explore answers questions about this workspace's sources, and it has none "
-                "yet. An editor of your team can add them on the Sources page.",
-                icon=ICON,
-                action_label="Go to Sources",
-                action_url="/sources",
+            return sources_first(
+                self.can_edit,
+                "explore",
+                "No data to ask about yet",
+                "Explore answers questions about this workspace's sources. Upload a CSV, Parquet "
+                "or Excel file on the Sources page, then accept the model.",
+                "Explore answers questions about this workspace's sources, and it has none yet. "
+                "An editor of your team can add them on the Sources page.",
             )
         return EmptyState(
             title="Explore could not be opened",

@@ -11,7 +11,7 @@ Pages import what they need from this package.
 
 from __future__ import annotations
 
-from app.pages.shell.content import coming_soon, workspace_page
+from app.pages.shell.content import coming_soon, sources_first, workspace_page
 from app.pages.shell.frame import NAV, build_page, current_principal
 from app.pages.shell.look import STYLES, icon
 from app.pages.shell.notify import guarded, notify_error, notify_success
@@ -30,5 +30,6 @@ __all__ = [
     "icon",
     "notify_error",
     "notify_success",
+    "sources_first",
     "workspace_page",
 ]

@@ -97,6 +97,21 @@ def workspace_page(
     return pn.panel(pn.bind(content, state.param.workspace), sizing_mode="stretch_width")
 
 
+def sources_first(
+    can_edit: bool, slug: str, title: str, for_editor: str, for_viewer: str, viewer_title: str = ""
+) -> EmptyState:
+    """The empty state of a page with nothing to show before the workspace has sources: what the
+    page does and what to do (``for_editor``, or ``for_viewer``, who cannot upload), and a
+    link to the Sources page."""
+    return EmptyState(
+        title=title if can_edit or not viewer_title else viewer_title,
+        message=for_editor if can_edit else for_viewer,
+        icon_html=_page_icon(slug),
+        action_label="Go to Sources",
+        action_url="/sources",
+    )
+
+
 def coming_soon(state: ShellState, icon: str, title: str, message: str) -> pn.viewable.Viewable:
     """The honest empty state of a page whose feature is not built yet."""
     slug = state.building or state.slug

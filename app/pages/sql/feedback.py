@@ -11,6 +11,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from app.pages.shell import sources_first
 from app.services.errors import DomainError
 from components.feedback import EmptyState
 from pipelines.query import GuardError, QueryCancelled, QueryFailed, ResultTooLarge
@@ -139,21 +140,16 @@ def delete_question_html(entry: dict[str, Any] | None) -> str:
     )
 
 
-def empty_state(can_edit: bool, icon: str) -> EmptyState:
+def empty_state(can_edit: bool) -> EmptyState:
     """What the page shows when the workspace has no table to query."""
-    message = (
-        "SQL here reads the sources of this workspace. Upload a CSV, Parquet or Excel file "
-        "on the Sources page; once it is ready it appears here as a table."
-        if can_edit
-        else "SQL here reads the sources of this workspace, and it has none that are "
-        "ready. An editor of your team can add them on the Sources page."
-    )
-    return EmptyState(
-        title="No tables to query yet",
-        message=message,
-        icon=icon,
-        action_label="Go to Sources",
-        action_url="/sources",
+    return sources_first(
+        can_edit,
+        "sql",
+        "No tables to query yet",
+        "SQL here reads the sources of this workspace. Upload a CSV, Parquet or Excel file on "
+        "the Sources page; once it is ready it appears here as a table.",
+        "SQL here reads the sources of this workspace, and it has none that are ready. An "
+        "editor of your team can add them on the Sources page.",
     )
 
 

@@ -445,6 +445,6 @@ class SqlWorkbench(pn.viewable.Viewer):
         def body(phase: str) -> list[Any]:
             if phase == "ready":
                 return [workbench]
-            return [empty_state(self.can_edit, ICON)] if phase == "empty" else [loading]
+            return [empty_state(self.can_edit)] if phase == "empty" else [loading]
 
         return pn.Column(objects=self.param.phase.rx.pipe(body), sizing_mode="stretch_width")
