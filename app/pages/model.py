@@ -1,5 +1,8 @@
 """Model page: the workspace's semantic model as an ERD, its editing panels and "Try it".
 
+Long because: one Viewer holds the page's state, loading, checks and layout; split, each part
+would reach into the others' private widgets.
+
 Everything is read off the event loop (an onload thread); validation and suggestions run in a
 worker thread after each edit, newest wins, and so are the tables of the workspace's database
 connections (:mod:`app.pages.model_connections`). The model is edited locally (with undo) and only
@@ -9,7 +12,8 @@ before saving.
 
 The page's state is declared on :class:`ModelView` (``phase``, ``saved``, ``model``, ``dirty``,
 ``conflict``, ...); its own widgets take their ``visible``/``disabled``/``object`` from those
-parameters, and the layout is assembled in ``__panel__``.
+parameters, and the layout is assembled in ``__panel__``: the canvas first, the side panels and
+"Try it" once the browser drew it.
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ from app.pages.model_connections import ConnectionTables
 from app.pages.shell import (
     STYLES,
     ShellState,
-    icon,
     notify_error,
     notify_success,
+    sources_first,
     workspace_page,
 )
 from app.services.errors import Conflict
 from app.services.model import ModelService
 from app.services.workspaces import WorkspaceInfo
 from components.feedback import EmptyState
+from components.layout import drawn_later
 from components.model import edits as model_edits
 from components.model.erd import ErdEditor
 from components.model.inspector import Inspector
@@ -394,16 +399,7 @@ class ModelView(pn.viewable.Viewer):
         if self.can_edit:
             side.append(card("Suggestions", self._suggestions, "dp-card-suggestions"))
         side.append(card("Calculated measures", self._measures, "dp-card-measures"))
-        return [
-            header,
-            conflict,
-            pn.Row(
-                pn.Column(
-                    self.editor, sizing_mode="stretch_width", css_classes=["dp-model-canvas"]
-                ),
-                pn.Column(*side, width=SIDE_WIDTH, css_classes=["dp-model-side"]),
-                sizing_mode="stretch_width",
-            ),
+        try_it = [
             pn.pane.HTML(
                 "<div class='dp-section-title'><h3>Try it</h3><p>Pick measures and dimensions "
                 "to see what the model answers, with the SQL it runs, before anyone builds a "
@@ -414,25 +410,39 @@ class ModelView(pn.viewable.Viewer):
             self._try,
         ]
 
+        # The tables come first: the side panels and Try it are drawn once the browser drew
+        # the canvas (they are half the page's drawing on a first visit).
+        def canvas_drawn() -> bool:
+            return self.phase == "ready" and (self.editor.drawn or not self._edited.tables)
+
+        drawn = [(self.editor, "drawn"), (self, "phase")]
+        side_column = drawn_later(
+            side, canvas_drawn, drawn, width=SIDE_WIDTH, css_classes=["dp-model-side"]
+        )
+        below = drawn_later(try_it, canvas_drawn, drawn, sizing_mode="stretch_width")
+        return [
+            header,
+            conflict,
+            pn.Row(
+                pn.Column(
+                    self.editor, sizing_mode="stretch_width", css_classes=["dp-model-canvas"]
+                ),
+                side_column,
+                sizing_mode="stretch_width",
+            ),
+            below,
+        ]
+
     def _no_sources(self) -> EmptyState:
-        if self.can_edit:
-            return EmptyState(
-                title="Upload files on the Sources page first",
-                message="The model is built from the workspace's sources: each one becomes a "
-                "table whose columns you tag as dimensions or measures and join to others.",
-                icon=ICON,
-                icon_html=icon("model", 34),
-                action_label="Go to Sources",
-                action_url="/sources",
-            )
-        return EmptyState(
-            title="No data in this workspace yet",
-            message="An editor of your team uploads files on the Sources page and builds the "
-            "model here; you can then try it and explore.",
-            icon=ICON,
-            icon_html=icon("model", 34),
-            action_label="Go to Sources",
-            action_url="/sources",
+        return sources_first(
+            self.can_edit,
+            "model",
+            "Upload files on the Sources page first",
+            "The model is built from the workspace's sources: each one becomes a table whose "
+            "columns you tag as dimensions or measures and join to others.",
+            "An editor of your team uploads files on the Sources page and builds the model "
+            "here; you can then try it and explore.",
+            viewer_title="No data in this workspace yet",
         )
 
 

@@ -48,6 +48,8 @@ class CanvasOwner(Protocol):
 
     def remove_tables(self, names: list[str]) -> None: ...
 
+    def canvas_drawn(self) -> None: ...
+
 
 class ErdCanvas:
     """React Flow with one node per table (a header and its column list) and one edge per
@@ -60,7 +62,7 @@ class ErdCanvas:
         self._fitted: set[str] = set()
         self._fit_due = False
         self._model = SemanticModel()
-        self.ruler = CanvasWidth(css_classes=["dp-erd-ruler"])
+        self.ruler = CanvasWidth(on_drawn=owner.canvas_drawn, css_classes=["dp-erd-ruler"])
         """Measures the canvas's width in the browser, for fitting the view."""
         self.ruler.param.watch(lambda _: self._fit(), "pane_width")
         self.flow = ReactFlow(
@@ -162,6 +164,7 @@ class ErdCanvas:
                     height=height,
                     on_click=self._column_clicker(table.name),
                     on_header=self._header_clicker(table.name),
+                    on_drawn=self._owner.canvas_drawn,
                     css_classes=["dp-erd-columns"],
                 )
                 continue

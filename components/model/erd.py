@@ -86,6 +86,9 @@ class ErdEditor(pn.viewable.Viewer):
     message = param.String(default="", doc="Why the last canvas action was refused, if it was.")
     can_undo = param.Boolean(default=False, doc="Whether there is an edit to undo.")
     canvas_height = param.Integer(default=640, doc="Height of the canvas in pixels.")
+    drawn = param.Boolean(
+        default=False, doc="True once the browser drew the canvas: a table in it, or 2 s after."
+    )
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("model", SemanticModel())
@@ -112,15 +115,9 @@ class ErdEditor(pn.viewable.Viewer):
         self._undo.on_click(lambda _: self.undo())
         self._keys = KeyShortcuts(on_undo=self.undo)
         self._toolbar = pn.Row(
-            self._source_select,
-            self._add,
-            self._add_all,
-            pn.layout.HSpacer(),
-            self._undo,
-            self._keys,
-            sizing_mode="stretch_width",
-            css_classes=["dp-erd-toolbar"],
-        )
+            self._source_select, self._add, self._add_all, pn.layout.HSpacer(), self._undo,
+            self._keys, sizing_mode="stretch_width", css_classes=["dp-erd-toolbar"],
+        )  # fmt: skip
         self._catalog = pn.pane.HTML("", margin=(0, 5), css_classes=["dp-erd-catalog"])
         self._notice = pn.pane.Alert(
             "", alert_type="warning", visible=False, margin=(4, 5), css_classes=["dp-erd-message"]
@@ -134,11 +131,9 @@ class ErdEditor(pn.viewable.Viewer):
         self._empty_add.on_click(lambda _: self._guard(self.add_all_sources))
         self._empty_state = EmptyState(icon_html=TABLES_ICON)
         self._empty = pn.Column(
-            self._empty_state,
-            self._empty_add,
-            sizing_mode="stretch_width",
+            self._empty_state, self._empty_add, sizing_mode="stretch_width",
             css_classes=["dp-erd-empty"],
-        )
+        )  # fmt: skip
         self._body = pn.Column(sizing_mode="stretch_width", css_classes=["dp-erd-body"])
         self._layout = pn.Column(
             self._toolbar,
@@ -209,6 +204,10 @@ class ErdEditor(pn.viewable.Viewer):
             self.can_undo = bool(self._history)
             self.message = ""
             return True
+
+    def canvas_drawn(self) -> None:
+        if not self.drawn:
+            self.drawn = True
 
     def select(self, kind: str | None = None, **ids: str) -> None:
         """Select a table, column or join (``select("column", table="t", column="c")``)."""

@@ -34,6 +34,7 @@ class TableColumns(JSComponent):
         self,
         on_click: Callable[[str], None] | None = None,
         on_header: Callable[[], None] | None = None,
+        on_drawn: Callable[[], None] | None = None,
         **params: Any,
     ) -> None:
         params.setdefault("margin", 0)
@@ -41,6 +42,7 @@ class TableColumns(JSComponent):
         super().__init__(**params)
         self._on_click = on_click
         self._on_header = on_header
+        self._on_drawn = on_drawn
 
     def _handle_msg(self, data: Any) -> None:
         if not isinstance(data, dict):
@@ -49,6 +51,8 @@ class TableColumns(JSComponent):
             self._on_click(data["column"])
         elif data.get("header") is True and self._on_header:
             self._on_header()
+        elif data.get("drawn") is True and self._on_drawn:
+            self._on_drawn()
 
 
 class KeyShortcuts(JSComponent):
@@ -70,14 +74,20 @@ class KeyShortcuts(JSComponent):
 
 class CanvasWidth(JSComponent):
     """Reports the width its row takes in the browser (the canvas's width, which stretches),
-    so the server can fit the view to it."""
+    so the server can fit the view to it; and, 2 s after it is drawn, calls ``on_drawn`` (the
+    fallback for a canvas whose tables never say they were drawn)."""
 
     pane_width = param.Integer(default=0, doc="Width in pixels, as measured in the browser.")
 
     _esm = "nodes_width.js"
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, on_drawn: Callable[[], None] | None = None, **params: Any) -> None:
         params.setdefault("height", 0)
         params.setdefault("margin", 0)
         params.setdefault("sizing_mode", "stretch_width")
         super().__init__(**params)
+        self._on_drawn = on_drawn
+
+    def _handle_msg(self, data: Any) -> None:
+        if isinstance(data, dict) and data.get("drawn") is True and self._on_drawn:
+            self._on_drawn()

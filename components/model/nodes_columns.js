@@ -65,6 +65,8 @@ export function render({ model, el }) {
       if (onHeader) model.send_msg({ header: true });
     };
     node.addEventListener("click", node._dpHeaderClick);
+    // The table is on the canvas: say so once it is painted (the page shows its side panels then).
+    requestAnimationFrame(() => model.send_msg({ drawn: true }));
   };
   attach(0);
 }

@@ -414,6 +414,48 @@ def test_viewer_sees_a_read_only_canvas_and_can_try_it(
     )
 
 
+FIRST_SEEN = """
+(() => {
+  // When each of these first shows on screen (checked every frame, through shadow roots).
+  const wanted = [".react-flow__node", ".dp-card-selection", ".dp-try-measures"];
+  const seen = (window.__dpFirstSeen = {});
+  const deepAll = (root, selector, found = []) => {
+    found.push(...root.querySelectorAll(selector));
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deepAll(el.shadowRoot, selector, found);
+    return found;
+  };
+  const shown = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && el.checkVisibility({ visibilityProperty: true });
+  };
+  const frame = () => {
+    for (const selector of wanted)
+      if (!(selector in seen) && deepAll(document, selector).some(shown)) seen[selector] = performance.now();
+    if (Object.keys(seen).length < wanted.length) requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})();
+"""
+
+
+def test_a_saved_model_shows_its_tables_before_the_side_panels_and_try_it(
+    page: Any, api: Api, sales: dict[str, str]
+) -> None:
+    """The canvas is what a user came for: the side panels and Try it are drawn after it, so
+    they do not hold its first paint up (they are half the page's drawing on a first visit)."""
+    tables = [_table_document(api, sales[name], name) for name in ("customers", "orders")]
+    api.save_model(0, {"tables": tables, "joins": [], "measures": []})
+    page.add_init_script(FIRST_SEEN)
+    open_model(page)
+    expect(node(page, "orders")).to_be_visible()
+    expect(page.locator(".dp-card-selection")).to_be_visible()
+    expect(page.locator(".dp-try-measures")).to_be_visible()
+    page.wait_for_function("Object.keys(window.__dpFirstSeen).length === 3")
+    seen = page.evaluate("window.__dpFirstSeen")
+    assert seen[".react-flow__node"] < seen[".dp-card-selection"], seen
+    assert seen[".react-flow__node"] < seen[".dp-try-measures"], seen
+
+
 def test_a_query_error_names_the_field(page: Any, api: Api, sales: dict[str, str]) -> None:
     api.save_model(0, {"tables": [_table_document(api, sales["orders"], "orders")], "joins": []})
     open_model(page)

@@ -119,3 +119,17 @@ def test_every_tabulator_row_hover_keeps_dark_text() -> None:
         "components/charts/kpi.py",
     ):
         assert "TABLE_ROWS_CSS" in (ROOT / module).read_text(encoding="utf-8"), module
+
+
+def test_the_canvas_is_drawn_when_a_table_says_so_or_the_ruler_gives_up_waiting() -> None:
+    editor = ErdEditor(model=SemanticModel(tables=[table("orders")]))
+    assert not editor.drawn
+    view = editor._canvas.table_view("orders")
+    assert view is not None
+    view._handle_msg({"column": "c1"})  # a click on a column is not the canvas being drawn
+    assert not editor.drawn
+    view._handle_msg({"drawn": True})
+    assert editor.drawn
+    empty = ErdEditor(model=SemanticModel())
+    empty._canvas.ruler._handle_msg({"drawn": True})  # no table will ever say it
+    assert empty.drawn
