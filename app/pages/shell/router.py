@@ -44,6 +44,8 @@ class Router(JSComponent):
     )
 
     _esm = "router.js"
+    # A page asked for is handled at once, not after Panel's 50 ms debounce of browser changes.
+    _priority_changes = ["slug", "prefetch"]
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("width", 0)
