@@ -65,8 +65,13 @@ export function render({ model, el }) {
       if (onHeader) model.send_msg({ header: true });
     };
     node.addEventListener("click", node._dpHeaderClick);
-    // The table is on the canvas: say so once it is painted (the page shows its side panels then).
-    requestAnimationFrame(() => model.send_msg({ drawn: true }));
+    // The table is on the canvas: say so once it is painted (the page shows its side panels
+    // then). One table per canvas says it, not every table of a large model.
+    const canvas = node.closest(".react-flow") || node;
+    if (!canvas._dpDrawnSaid) {
+      canvas._dpDrawnSaid = true;
+      requestAnimationFrame(() => model.send_msg({ drawn: true }));
+    }
   };
   attach(0);
 }
