@@ -165,6 +165,11 @@ def test_a_viewer_gets_no_save_button_and_no_suggestions(workspace: Workspace) -
     assert view.phase == "ready"
     shown = widgets(view)
     assert "Save" not in shown and shown["guard"] is None
+    # The side panels follow once the browser says the canvas is drawn (a table's column list).
+    assert shown["layout"].select(pn.Card) == []
+    first_table = view.editor._canvas.table_view("orders")
+    assert first_table is not None
+    first_table._handle_msg({"drawn": True})
     titles = [card.title for card in shown["layout"].select(pn.Card)]
     assert titles == ["Selection", "Problems", "Calculated measures"]
     assert not view.save()
@@ -186,4 +191,4 @@ def test_the_page_shows_loading_until_the_read_is_done(workspace: Workspace) -> 
     layout = view.__panel__()
     assert "Loading the model" in layout.objects[0].object
     view.phase = "ready"
-    assert len(layout.objects) == 5
+    assert len(layout.objects) == 4  # header, conflict, canvas and side panels, Try it
