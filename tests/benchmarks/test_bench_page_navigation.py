@@ -31,7 +31,7 @@ import pytest
 
 from tests.benchmarks.test_bench_dashboard_pages import CHROMIUM, rss_mb
 from tests.conftest import RunningServer, start_server
-from tests.ui.conftest import sign_in
+from tests.ui.conftest import ON_SCREEN_JS, sign_in
 
 ROUNDS = 5
 HOVER = 0.25
@@ -45,25 +45,18 @@ READY = {
     "settings": ".dp-profile-name",
     "sources": ".dp-source-card",
 }
-LABELS = {"sources": "Sources", "model": "Model", "explore": "Explore", "sql": "SQL",
-          "dashboards": "Dashboards", "settings": "Settings"}  # fmt: skip
 
 
-WATCH = """([outer, inner]) => {
+WATCH = (
+    """([outer, inner]) => {
   // Playwright's expect polls at 0, 20, 50, 100, 100 ms, then every 500 ms, so its own wait
   // overstates a page that takes longer than ~0.3 s by up to half a second. This watcher looks
   // at every animation frame (just before the browser paints) instead, through shadow roots.
-  const deepAll = (root, selector, found = []) => {
-    found.push(...root.querySelectorAll(selector));
-    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deepAll(el.shadowRoot, selector, found);
-    return found;
-  };
+"""
+    + ON_SCREEN_JS
+    + """
   const within = (el, selector) =>
     [...deepAll(el, selector), ...(el.shadowRoot ? deepAll(el.shadowRoot, selector) : [])];
-  const shown = (el) => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && el.checkVisibility({ visibilityProperty: true });
-  };
   const parts = inner.split(" ");
   const ready = () => {
     let scopes = deepAll(document, outer);
@@ -79,6 +72,7 @@ WATCH = """([outer, inner]) => {
   };
   requestAnimationFrame(frame);
 }"""
+)
 
 
 def open_from_sidebar(page: Any, slug: str, hover: float) -> float:

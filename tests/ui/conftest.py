@@ -46,6 +46,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+ON_SCREEN_JS = """
+  // Every element matching a selector, through shadow roots; and whether one is on screen.
+  const deepAll = (root, selector, found = []) => {
+    found.push(...root.querySelectorAll(selector));
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deepAll(el.shadowRoot, selector, found);
+    return found;
+  };
+  const shown = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && el.checkVisibility({ visibilityProperty: true });
+  };
+"""
+"""JavaScript statements defining ``deepAll(root, selector)`` and ``shown(el)``, for scripts
+that watch the page frame by frame (a test's order of appearance, a benchmark's timing)."""
 TIMEOUT_MS = 20_000
 SERVER_LOG_LINES = 40
 """Lines of the server's log shown under a failed browser test."""

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import RunningServer
 from tests.ui.conftest import (
+    ON_SCREEN_JS,
     Account,
     WorkspaceApi,
     add_member_in_settings,
@@ -414,20 +415,15 @@ def test_viewer_sees_a_read_only_canvas_and_can_try_it(
     )
 
 
-FIRST_SEEN = """
+FIRST_SEEN = (
+    """
 (() => {
-  // When each of these first shows on screen (checked every frame, through shadow roots).
+  // When each of these first shows on screen (checked every frame).
   const wanted = [".react-flow__node", ".dp-card-selection", ".dp-try-measures"];
   const seen = (window.__dpFirstSeen = {});
-  const deepAll = (root, selector, found = []) => {
-    found.push(...root.querySelectorAll(selector));
-    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deepAll(el.shadowRoot, selector, found);
-    return found;
-  };
-  const shown = (el) => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && el.checkVisibility({ visibilityProperty: true });
-  };
+"""
+    + ON_SCREEN_JS
+    + """
   const frame = () => {
     for (const selector of wanted)
       if (!(selector in seen) && deepAll(document, selector).some(shown)) seen[selector] = performance.now();
@@ -436,6 +432,7 @@ FIRST_SEEN = """
   requestAnimationFrame(frame);
 })();
 """
+)
 
 
 def test_a_saved_model_shows_its_tables_before_the_side_panels_and_try_it(
